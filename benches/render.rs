@@ -1,0 +1,48 @@
+//! Frame time of the main screen with 10,000 instances, and the cost of
+//! re-filtering and re-sorting them. Run: `cargo bench --bench render`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hytop::state::SortColumn;
+use hytop::testutil::big_state;
+use hytop::ui::{self, Theme};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn frame(c: &mut Criterion) {
+    let mut state = big_state(10_000);
+    let theme = Theme { color: true };
+    let mut terminal = Terminal::new(TestBackend::new(160, 50)).expect("terminal");
+    state.select_row(5_000);
+    c.bench_function("draw main screen, 10k instances, 160x50", |b| {
+        b.iter(|| {
+            terminal
+                .draw(|f| ui::draw(f, black_box(&mut state), &theme))
+                .expect("draw");
+        })
+    });
+}
+
+fn view(c: &mut Criterion) {
+    let mut state = big_state(10_000);
+    c.bench_function("filter 10k instances", |b| {
+        b.iter(|| {
+            state.filter = "node-04".into();
+            state.rebuild_view();
+            state.filter.clear();
+            state.rebuild_view();
+        })
+    });
+    c.bench_function("sort 10k instances by age", |b| {
+        b.iter(|| {
+            state.sort = SortColumn::Age;
+            state.rebuild_view();
+            state.sort = SortColumn::Name;
+            state.rebuild_view();
+        })
+    });
+}
+
+criterion_group!(benches, frame, view);
+criterion_main!(benches);

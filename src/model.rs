@@ -1,0 +1,307 @@
+//! The normalised cloud model every provider maps into and every view reads.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Which kind of cloud an instance lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloudKind {
+    Aws,
+    OpenStack,
+}
+
+impl CloudKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            CloudKind::Aws => "aws",
+            CloudKind::OpenStack => "openstack",
+        }
+    }
+
+    /// Short tag for narrow table columns.
+    pub fn short(self) -> &'static str {
+        match self {
+            CloudKind::Aws => "AWS",
+            CloudKind::OpenStack => "OS",
+        }
+    }
+
+    /// The login user of the course images.
+    pub fn default_login_user(self) -> &'static str {
+        match self {
+            CloudKind::Aws => "ec2-user",
+            CloudKind::OpenStack => "cloud",
+        }
+    }
+}
+
+/// One state set for both clouds; the cloud's own word is kept in
+/// [`Instance::raw_state`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+    Terminated,
+    Error,
+}
+
+impl InstanceState {
+    pub const ALL: [InstanceState; 6] = [
+        InstanceState::Pending,
+        InstanceState::Running,
+        InstanceState::Stopping,
+        InstanceState::Stopped,
+        InstanceState::Terminated,
+        InstanceState::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+            InstanceState::Terminated => "terminated",
+            InstanceState::Error => "error",
+        }
+    }
+
+    /// Maps an EC2 `InstanceState.Name`.
+    pub fn from_ec2(name: &str) -> InstanceState {
+        match name {
+            "pending" => InstanceState::Pending,
+            "running" => InstanceState::Running,
+            // Shutting-down ends in terminated, but it still runs (and bills) now.
+            "stopping" | "shutting-down" => InstanceState::Stopping,
+            "stopped" => InstanceState::Stopped,
+            "terminated" => InstanceState::Terminated,
+            _ => InstanceState::Error,
+        }
+    }
+
+    /// Maps a Nova server `status`, refined by `OS-EXT-STS:task_state`.
+    pub fn from_nova(status: &str, task_state: Option<&str>) -> InstanceState {
+        if matches!(task_state, Some("deleting")) {
+            return InstanceState::Stopping;
+        }
+        match status {
+            "BUILD" | "REBUILD" | "REBOOT" | "HARD_REBOOT" | "PASSWORD" => InstanceState::Pending,
+            "ACTIVE" | "RESIZE" | "VERIFY_RESIZE" | "REVERT_RESIZE" | "MIGRATING" | "RESCUE" => {
+                InstanceState::Running
+            }
+            "SHUTOFF" | "PAUSED" | "SUSPENDED" | "SHELVED" | "SHELVED_OFFLOADED" => {
+                InstanceState::Stopped
+            }
+            "DELETED" | "SOFT_DELETED" => InstanceState::Terminated,
+            _ => InstanceState::Error,
+        }
+    }
+
+    /// Whether an instance in this state holds (and usually bills for) compute.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            InstanceState::Pending | InstanceState::Running | InstanceState::Stopping
+        )
+    }
+}
+
+impl fmt::Display for InstanceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One VM, normalised.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Instance {
+    pub kind: CloudKind,
+    /// AWS profile or OpenStack cloud name.
+    pub account: String,
+    /// AWS region, or the OpenStack region (often the cloud name when unset).
+    pub region: String,
+    pub id: String,
+    pub name: String,
+    pub state: InstanceState,
+    /// The cloud's own word for the state (`shutting-down`, `ACTIVE`, ...).
+    pub raw_state: String,
+    /// Instance type or flavor name.
+    pub size: String,
+    pub image: String,
+    pub key_name: Option<String>,
+    pub public_ip: Option<String>,
+    pub private_ip: Option<String>,
+    pub launched_at: Option<DateTime<Utc>>,
+    /// AWS tags or Nova metadata.
+    pub tags: BTreeMap<String, String>,
+    /// Whether the provider collects fine-grained metrics (AWS detailed monitoring).
+    pub detailed_monitoring: bool,
+}
+
+impl Instance {
+    /// The address ssh should use: public first, else private.
+    pub fn ssh_address(&self) -> Option<&str> {
+        self.public_ip.as_deref().or(self.private_ip.as_deref())
+    }
+
+    /// Age at `now`, if the launch time is known.
+    pub fn age(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        self.launched_at.map(|t| now - t)
+    }
+}
+
+/// One series of datapoints, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Series {
+    /// Seconds between datapoints.
+    pub period_secs: u32,
+    pub points: Vec<(DateTime<Utc>, f64)>,
+}
+
+impl Series {
+    pub fn latest(&self) -> Option<f64> {
+        self.points.last().map(|(_, v)| *v)
+    }
+}
+
+/// The two metrics hytop shows for an instance, over one window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct InstanceMetrics {
+    /// CPU utilisation in percent.
+    pub cpu: Series,
+    /// Bytes received per period.
+    pub net_in: Series,
+    pub window_start: Option<DateTime<Utc>>,
+    pub window_end: Option<DateTime<Utc>>,
+}
+
+/// A public address the cloud has allocated to the project/account.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicAddress {
+    /// Allocation id (AWS) or floating IP id (OpenStack).
+    pub id: String,
+    pub ip: String,
+    /// The instance it is associated to, if any.
+    pub instance_id: Option<String>,
+    pub pool: Option<String>,
+}
+
+/// What one launch asks for; built from a template plus the user's edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchSpec {
+    pub region: String,
+    pub name: String,
+    pub count: u32,
+    pub image: String,
+    pub size: String,
+    pub key_name: Option<String>,
+    pub security_groups: Vec<String>,
+    /// Subnet id (AWS) or network id (OpenStack).
+    pub network: Option<String>,
+    /// Raw user-data bytes; providers base64-encode them.
+    pub user_data: Option<Vec<u8>>,
+    pub detailed_monitoring: bool,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One choice the launch form can offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+}
+
+impl Choice {
+    pub fn new(id: impl Into<String>, label: impl Into<String>) -> Self {
+        Choice {
+            id: id.into(),
+            label: label.into(),
+        }
+    }
+}
+
+/// Everything the launch form can list for one cloud/region.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LaunchOptions {
+    pub images: Vec<Choice>,
+    pub sizes: Vec<Choice>,
+    pub networks: Vec<Choice>,
+    pub key_names: Vec<Choice>,
+    pub security_groups: Vec<Choice>,
+}
+
+/// Console output as the cloud returned it (already decoded).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleOutput {
+    pub instance_id: String,
+    pub text: String,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// Largest user-data (raw bytes) any launch accepts: EC2's limit.
+pub const USER_DATA_LIMIT: usize = 16 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ec2_states_normalise() {
+        assert_eq!(InstanceState::from_ec2("pending"), InstanceState::Pending);
+        assert_eq!(InstanceState::from_ec2("running"), InstanceState::Running);
+        assert_eq!(
+            InstanceState::from_ec2("shutting-down"),
+            InstanceState::Stopping
+        );
+        assert_eq!(InstanceState::from_ec2("stopped"), InstanceState::Stopped);
+        assert_eq!(
+            InstanceState::from_ec2("terminated"),
+            InstanceState::Terminated
+        );
+        assert_eq!(InstanceState::from_ec2("bogus"), InstanceState::Error);
+    }
+
+    #[test]
+    fn nova_states_normalise() {
+        assert_eq!(
+            InstanceState::from_nova("BUILD", None),
+            InstanceState::Pending
+        );
+        assert_eq!(
+            InstanceState::from_nova("ACTIVE", None),
+            InstanceState::Running
+        );
+        assert_eq!(
+            InstanceState::from_nova("ACTIVE", Some("deleting")),
+            InstanceState::Stopping
+        );
+        assert_eq!(
+            InstanceState::from_nova("SHUTOFF", None),
+            InstanceState::Stopped
+        );
+        assert_eq!(
+            InstanceState::from_nova("ERROR", None),
+            InstanceState::Error
+        );
+        assert_eq!(
+            InstanceState::from_nova("DELETED", None),
+            InstanceState::Terminated
+        );
+    }
+
+    #[test]
+    fn ssh_prefers_public_address() {
+        let mut i = crate::testutil::instance("i-1", "web");
+        i.private_ip = Some("10.0.0.5".into());
+        assert_eq!(i.ssh_address(), Some("10.0.0.5"));
+        i.public_ip = Some("203.0.113.9".into());
+        assert_eq!(i.ssh_address(), Some("203.0.113.9"));
+    }
+}

@@ -1,0 +1,642 @@
+//! The app model: plain data, changed only by [`crate::update::update`].
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::action::{CloudId, RequestId};
+use crate::config::{Config, Template};
+use crate::format::sanitize;
+use crate::keymap::Keymap;
+use crate::model::{
+    CloudKind, Instance, InstanceMetrics, InstanceState, LaunchOptions, PublicAddress,
+};
+
+/// Identifies an instance across clouds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceKey {
+    pub cloud: CloudId,
+    pub id: String,
+}
+
+/// One cloud endpoint as the header shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CloudStatus {
+    /// The `[[cloud]]` name from the config.
+    pub config_name: String,
+    pub region: String,
+    /// e.g. `demo-aws/eu-west-1`.
+    pub label: String,
+    pub kind: CloudKind,
+    pub simulated: bool,
+    /// The refresh under way, if any.
+    pub refreshing: Option<RequestId>,
+    /// The newest refresh whose listing was applied; older answers are stale.
+    pub applied_list: RequestId,
+    pub last_ok: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub metrics_error: Option<String>,
+    /// When the next refresh is due; `None` means now.
+    pub next_refresh: Option<DateTime<Utc>>,
+    /// Something changed during the refresh under way: go again right after it.
+    pub again: bool,
+    pub addresses: Vec<PublicAddress>,
+}
+
+impl CloudStatus {
+    pub fn new(
+        config_name: &str,
+        region: &str,
+        label: String,
+        kind: CloudKind,
+        simulated: bool,
+    ) -> Self {
+        CloudStatus {
+            config_name: config_name.to_string(),
+            region: region.to_string(),
+            label,
+            kind,
+            simulated,
+            refreshing: None,
+            applied_list: 0,
+            last_ok: None,
+            error: None,
+            metrics_error: None,
+            next_refresh: None,
+            again: false,
+            addresses: Vec::new(),
+        }
+    }
+}
+
+/// Columns the table can be sorted by, in the order `sort_next` walks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortColumn {
+    Cloud,
+    Region,
+    Name,
+    Id,
+    State,
+    Size,
+    PublicIp,
+    PrivateIp,
+    Age,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 9] = [
+        SortColumn::Cloud,
+        SortColumn::Region,
+        SortColumn::Name,
+        SortColumn::Id,
+        SortColumn::State,
+        SortColumn::Size,
+        SortColumn::PublicIp,
+        SortColumn::PrivateIp,
+        SortColumn::Age,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SortColumn::Cloud => "CLOUD",
+            SortColumn::Region => "REGION",
+            SortColumn::Name => "NAME",
+            SortColumn::Id => "ID",
+            SortColumn::State => "STATE",
+            SortColumn::Size => "TYPE",
+            SortColumn::PublicIp => "PUBLIC IP",
+            SortColumn::PrivateIp => "PRIVATE IP",
+            SortColumn::Age => "AGE",
+        }
+    }
+
+    /// Parses a `:sort` argument (`name`, `age`, `public-ip`, ...).
+    pub fn parse(s: &str) -> Option<SortColumn> {
+        let s = s.to_ascii_lowercase().replace(['-', '_', ' '], "");
+        Some(match s.as_str() {
+            "cloud" => SortColumn::Cloud,
+            "region" => SortColumn::Region,
+            "name" => SortColumn::Name,
+            "id" => SortColumn::Id,
+            "state" | "status" => SortColumn::State,
+            "type" | "size" | "flavor" => SortColumn::Size,
+            "publicip" | "public" | "ip" => SortColumn::PublicIp,
+            "privateip" | "private" => SortColumn::PrivateIp,
+            "age" | "launched" => SortColumn::Age,
+            _ => return None,
+        })
+    }
+
+    pub fn next(self) -> SortColumn {
+        let i = SortColumn::ALL.iter().position(|c| *c == self).unwrap_or(0);
+        SortColumn::ALL[(i + 1) % SortColumn::ALL.len()]
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+    Search,
+}
+
+/// A one-line text input in the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchField {
+    Template,
+    Name,
+    Count,
+}
+
+/// The launch form: a template plus the user's edits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchPopup {
+    pub template: usize,
+    pub focus: LaunchField,
+    pub name: String,
+    pub count: String,
+    pub error: Option<String>,
+    /// What the template's cloud offers, once it answered.
+    pub options: Option<LaunchOptions>,
+    pub options_request: Option<RequestId>,
+}
+
+impl LaunchPopup {
+    pub fn new(templates: &[Template], index: usize) -> LaunchPopup {
+        let mut popup = LaunchPopup {
+            template: 0,
+            focus: LaunchField::Template,
+            name: String::new(),
+            count: String::new(),
+            error: None,
+            options: None,
+            options_request: None,
+        };
+        popup.select(templates, index);
+        popup
+    }
+
+    /// Switches template, resetting the editable fields to its defaults.
+    pub fn select(&mut self, templates: &[Template], index: usize) {
+        if let Some(t) = templates.get(index) {
+            self.template = index;
+            self.name = t.instance_name.clone().unwrap_or_else(|| t.name.clone());
+            self.count = t.count.to_string();
+            self.error = None;
+            self.options = None;
+            self.options_request = None;
+        }
+    }
+}
+
+/// An instance named in a confirmation, fixed when the popup opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub key: InstanceKey,
+    pub name: String,
+    pub cloud_label: String,
+    pub state: InstanceState,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IpPopup {
+    pub target: Target,
+    pub current_ip: Option<String>,
+    /// Allocated but unassociated addresses of that cloud.
+    pub free: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessagePopup {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub is_error: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help { scroll: u16 },
+    Describe { key: InstanceKey, scroll: u16 },
+    Launch(LaunchPopup),
+    Terminate(Vec<Target>),
+    PublicIp(IpPopup),
+    Message(MessagePopup),
+}
+
+/// The console log view of one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleView {
+    pub key: InstanceKey,
+    pub name: String,
+    pub lines: Vec<String>,
+    /// First shown line.
+    pub top: usize,
+    /// Keep the newest line in view as output arrives.
+    pub follow: bool,
+    /// The poll under way; other answers are stale.
+    pub request: Option<RequestId>,
+    pub next_poll: Option<DateTime<Utc>>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub search: Option<String>,
+    /// Lines visible at the last draw.
+    pub height: usize,
+}
+
+impl ConsoleView {
+    pub fn new(key: InstanceKey, name: String) -> ConsoleView {
+        ConsoleView {
+            key,
+            name,
+            lines: Vec::new(),
+            top: 0,
+            follow: true,
+            request: None,
+            next_poll: None,
+            fetched_at: None,
+            error: None,
+            search: None,
+            height: 20,
+        }
+    }
+
+    pub fn max_top(&self) -> usize {
+        self.lines.len().saturating_sub(self.height.max(1))
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        self.lines = text.lines().map(sanitize).collect();
+        if self.follow {
+            self.top = self.max_top();
+        } else {
+            self.top = self.top.min(self.max_top());
+        }
+    }
+
+    /// Index of the next line (from `from`, wrapping) containing the search text.
+    pub fn find(&self, from: usize, forward: bool) -> Option<usize> {
+        let needle = self.search.as_ref()?.to_lowercase();
+        let n = self.lines.len();
+        if n == 0 || needle.is_empty() {
+            return None;
+        }
+        (0..n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step % n) % n
+                }
+            })
+            .find(|&i| self.lines[i].to_lowercase().contains(&needle))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub level: Level,
+    pub text: String,
+    pub until: DateTime<Utc>,
+}
+
+/// The whole app model.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub now: DateTime<Utc>,
+    pub config: Config,
+    pub keymap: Keymap,
+    pub readonly: bool,
+    pub clouds: Vec<CloudStatus>,
+    /// Instances per cloud, as the cloud listed them.
+    pub instances: Vec<Vec<Instance>>,
+    /// Lower-cased text of every filterable column, parallel to `instances`.
+    haystacks: Vec<Vec<String>>,
+    pub metrics: HashMap<InstanceKey, InstanceMetrics>,
+    /// The shown rows (filtered and sorted), as (cloud, index into `instances`).
+    pub view: Vec<(CloudId, usize)>,
+    pub selected: Option<InstanceKey>,
+    /// Row of `selected` in `view`.
+    pub cursor: usize,
+    /// First row drawn; kept by the table view.
+    pub offset: usize,
+    /// Rows the table showed at the last draw, for paging.
+    pub page_height: usize,
+    pub marks: BTreeSet<InstanceKey>,
+    pub filter: String,
+    pub sort: SortColumn,
+    pub sort_desc: bool,
+    pub prompt: Option<Prompt>,
+    pub overlay: Option<Overlay>,
+    pub console: Option<ConsoleView>,
+    pub status: Option<StatusLine>,
+    /// Instances launched by this hytop session.
+    pub launched: BTreeSet<InstanceKey>,
+    /// Select this instance as soon as a listing shows it.
+    pub select_when_listed: Option<InstanceKey>,
+    pub next_request: RequestId,
+    pub width: u16,
+    pub height: u16,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        keymap: Keymap,
+        clouds: Vec<CloudStatus>,
+        readonly: bool,
+        now: DateTime<Utc>,
+    ) -> AppState {
+        let n = clouds.len();
+        AppState {
+            now,
+            config,
+            keymap,
+            readonly,
+            clouds,
+            instances: vec![Vec::new(); n],
+            haystacks: vec![Vec::new(); n],
+            metrics: HashMap::new(),
+            view: Vec::new(),
+            selected: None,
+            cursor: 0,
+            offset: 0,
+            page_height: 10,
+            marks: BTreeSet::new(),
+            filter: String::new(),
+            sort: SortColumn::Cloud,
+            sort_desc: false,
+            prompt: None,
+            overlay: None,
+            console: None,
+            status: None,
+            launched: BTreeSet::new(),
+            select_when_listed: None,
+            next_request: 1,
+            width: 120,
+            height: 40,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    pub fn request_id(&mut self) -> RequestId {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    pub fn instance(&self, key: &InstanceKey) -> Option<&Instance> {
+        self.instances
+            .get(key.cloud)?
+            .iter()
+            .find(|i| i.id == key.id)
+    }
+
+    pub fn row(&self, row: usize) -> Option<(InstanceKey, &Instance)> {
+        let (cloud, idx) = *self.view.get(row)?;
+        let inst = self.instances.get(cloud)?.get(idx)?;
+        Some((
+            InstanceKey {
+                cloud,
+                id: inst.id.clone(),
+            },
+            inst,
+        ))
+    }
+
+    pub fn selected_instance(&self) -> Option<(InstanceKey, &Instance)> {
+        let key = self.selected.clone()?;
+        let inst = self.instance(&key)?;
+        Some((key, inst))
+    }
+
+    /// Replaces one cloud's instances (a fresh listing).
+    pub fn set_instances(&mut self, cloud: CloudId, mut list: Vec<Instance>) {
+        for inst in &mut list {
+            inst.name = sanitize(&inst.name);
+            for v in inst.tags.values_mut() {
+                *v = sanitize(v);
+            }
+        }
+        let label = self
+            .clouds
+            .get(cloud)
+            .map(|c| c.label.clone())
+            .unwrap_or_default();
+        let hay = list.iter().map(|i| haystack(&label, i)).collect();
+        if let Some(slot) = self.instances.get_mut(cloud) {
+            *slot = list;
+            self.haystacks[cloud] = hay;
+        }
+        // Marks and metrics of instances that are gone would only confuse.
+        let alive: BTreeSet<&str> = self.instances[cloud]
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect();
+        self.marks
+            .retain(|k| k.cloud != cloud || alive.contains(k.id.as_str()));
+        self.metrics
+            .retain(|k, _| k.cloud != cloud || alive.contains(k.id.as_str()));
+        if let Some(want) = self.select_when_listed.clone()
+            && want.cloud == cloud
+            && alive.contains(want.id.as_str())
+        {
+            self.selected = Some(want);
+            self.select_when_listed = None;
+        }
+        self.rebuild_view();
+    }
+
+    /// Recomputes the shown rows after data, filter or sort changed, keeping
+    /// the selection on the same instance id.
+    pub fn rebuild_view(&mut self) {
+        let needle = self.filter.to_lowercase();
+        self.view.clear();
+        for (cloud, hay) in self.haystacks.iter().enumerate() {
+            for (idx, h) in hay.iter().enumerate() {
+                if needle.is_empty() || h.contains(&needle) {
+                    self.view.push((cloud, idx));
+                }
+            }
+        }
+        let (instances, clouds, sort, desc) =
+            (&self.instances, &self.clouds, self.sort, self.sort_desc);
+        self.view.sort_by(|a, b| {
+            let (ia, ib) = (&instances[a.0][a.1], &instances[b.0][b.1]);
+            let primary = compare(sort, clouds, a.0, ia, b.0, ib);
+            let primary = if desc { primary.reverse() } else { primary };
+            primary
+                .then_with(|| clouds[a.0].label.cmp(&clouds[b.0].label))
+                .then_with(|| ia.name.cmp(&ib.name))
+                .then_with(|| ia.id.cmp(&ib.id))
+        });
+        self.place_cursor();
+        self.dirty = true;
+    }
+
+    fn place_cursor(&mut self) {
+        if self.view.is_empty() {
+            self.cursor = 0;
+            self.selected = None;
+            return;
+        }
+        if let Some(sel) = &self.selected {
+            let found = self
+                .view
+                .iter()
+                .position(|&(c, i)| c == sel.cloud && self.instances[c][i].id == sel.id);
+            if let Some(pos) = found {
+                self.cursor = pos;
+                return;
+            }
+        }
+        // The selected instance is gone or filtered out: stay on the same line.
+        self.cursor = self.cursor.min(self.view.len() - 1);
+        self.selected = self.row(self.cursor).map(|(k, _)| k);
+    }
+
+    pub fn select_row(&mut self, row: usize) {
+        if self.view.is_empty() {
+            return;
+        }
+        self.cursor = row.min(self.view.len() - 1);
+        self.selected = self.row(self.cursor).map(|(k, _)| k);
+        self.dirty = true;
+    }
+
+    /// The instances an action applies to: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<Target> {
+        let keys: Vec<InstanceKey> = if self.marks.is_empty() {
+            self.selected.iter().cloned().collect()
+        } else {
+            self.marks.iter().cloned().collect()
+        };
+        keys.into_iter()
+            .filter_map(|key| {
+                let inst = self.instance(&key)?;
+                Some(Target {
+                    name: inst.name.clone(),
+                    cloud_label: self.clouds[key.cloud].label.clone(),
+                    state: inst.state,
+                    key,
+                })
+            })
+            .collect()
+    }
+
+    /// Counts of every normalised state across all clouds.
+    pub fn state_counts(&self) -> [(InstanceState, usize); 6] {
+        let mut counts = InstanceState::ALL.map(|s| (s, 0));
+        for inst in self.instances.iter().flatten() {
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == inst.state) {
+                slot.1 += 1;
+            }
+        }
+        counts
+    }
+
+    pub fn total_instances(&self) -> usize {
+        self.instances.iter().map(Vec::len).sum()
+    }
+
+    /// The cloud endpoint a template launches into.
+    pub fn template_cloud(&self, template: &Template) -> Option<CloudId> {
+        let cloud = self.config.cloud(template.cloud.get_ref())?;
+        let region = match &template.region {
+            Some(r) => r.get_ref().clone(),
+            None => cloud.worker_regions().into_iter().next()?,
+        };
+        self.clouds
+            .iter()
+            .position(|c| c.config_name == *template.cloud.get_ref() && c.region == region)
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.set_status(Level::Info, text.into());
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.set_status(Level::Error, text.into());
+    }
+
+    fn set_status(&mut self, level: Level, text: String) {
+        let secs = if level == Level::Error { 15 } else { 6 };
+        self.status = Some(StatusLine {
+            level,
+            text,
+            until: self.now + chrono::Duration::seconds(secs),
+        });
+        self.dirty = true;
+    }
+}
+
+fn haystack(label: &str, i: &Instance) -> String {
+    let mut h = String::with_capacity(96);
+    for part in [
+        i.kind.short(),
+        label,
+        &i.account,
+        &i.region,
+        &i.name,
+        &i.id,
+        i.state.as_str(),
+        &i.raw_state,
+        &i.size,
+        &i.image,
+        i.public_ip.as_deref().unwrap_or(""),
+        i.private_ip.as_deref().unwrap_or(""),
+    ] {
+        h.push_str(part);
+        h.push('\u{1f}');
+    }
+    h.to_lowercase()
+}
+
+fn compare(
+    sort: SortColumn,
+    clouds: &[CloudStatus],
+    ca: CloudId,
+    a: &Instance,
+    cb: CloudId,
+    b: &Instance,
+) -> std::cmp::Ordering {
+    match sort {
+        SortColumn::Cloud => {
+            (a.kind, &clouds[ca].config_name).cmp(&(b.kind, &clouds[cb].config_name))
+        }
+        SortColumn::Region => a.region.cmp(&b.region),
+        SortColumn::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        SortColumn::Id => a.id.cmp(&b.id),
+        SortColumn::State => a.state.cmp(&b.state),
+        SortColumn::Size => a.size.cmp(&b.size),
+        SortColumn::PublicIp => ip_key(a.public_ip.as_deref()).cmp(&ip_key(b.public_ip.as_deref())),
+        SortColumn::PrivateIp => {
+            ip_key(a.private_ip.as_deref()).cmp(&ip_key(b.private_ip.as_deref()))
+        }
+        // Oldest first reads as "largest age first" only when reversed; newest first is natural.
+        SortColumn::Age => b.launched_at.cmp(&a.launched_at),
+    }
+}
+
+/// Sorts addresses numerically; missing ones last.
+fn ip_key(ip: Option<&str>) -> (bool, Option<std::net::IpAddr>, String) {
+    match ip {
+        Some(s) => (false, s.parse().ok(), s.to_string()),
+        None => (true, None, String::new()),
+    }
+}

@@ -1,0 +1,425 @@
+//! Popups drawn over the main screen: help, describe, launch, terminate,
+//! public IP and messages.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::{Theme, centered, truncate};
+use crate::command::Context;
+use crate::format;
+use crate::model::{Choice, USER_DATA_LIMIT};
+use crate::state::{
+    AppState, InstanceKey, IpPopup, LaunchField, LaunchPopup, MessagePopup, Overlay, Target,
+};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some(overlay) = &state.overlay else {
+        return;
+    };
+    match overlay {
+        Overlay::Help { scroll } => help(frame, area, state, *scroll, theme),
+        Overlay::Describe { key, scroll } => describe(frame, area, state, key, *scroll, theme),
+        Overlay::Launch(popup) => launch(frame, area, state, popup, theme),
+        Overlay::Terminate(targets) => terminate(frame, area, targets, theme),
+        Overlay::PublicIp(popup) => public_ip(frame, area, state, popup, theme),
+        Overlay::Message(msg) => message(frame, area, msg, theme),
+    }
+}
+
+fn popup_block<'a>(title: &str, theme: &Theme, style: Style) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+fn help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Theme) {
+    let mut lines = Vec::new();
+    for ctx in Context::ALL {
+        lines.push(Line::from(Span::styled(
+            match ctx {
+                Context::Table => "Instance table",
+                Context::Console => "Console view",
+            },
+            theme.header_row(),
+        )));
+        for binding in state.keymap.bindings(ctx) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<12}", binding.key.to_string()), theme.key()),
+                Span::raw(format!("{:<13}", binding.command.name())),
+                Span::raw(binding.description.clone()),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(
+        "In popups and prompts",
+        theme.header_row(),
+    )));
+    for (k, d) in [
+        ("Enter", "confirm / apply"),
+        ("Esc", "cancel / close (clears the filter prompt)"),
+        ("Tab", "launch form: next field"),
+        ("y / n", "terminate: confirm / keep"),
+        ("a / d", "public IP: attach / detach"),
+        ("ctrl-c", "quit from anywhere"),
+    ] {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<12}"), theme.key()),
+            Span::raw(d),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Commands after ':' — any name above, plus: sort <column> [desc], filter <text>, q",
+        theme.dim(),
+    )));
+    let rect = centered(area, 90, area.height.saturating_sub(4));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block(
+                "Help — keys from keymap.toml (j/k scroll, Esc close)",
+                theme,
+                theme.border(),
+            ))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+fn describe(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    key: &InstanceKey,
+    scroll: u16,
+    theme: &Theme,
+) {
+    let rect = centered(area, 80, area.height.saturating_sub(4));
+    frame.render_widget(Clear, rect);
+    let Some(inst) = state.instance(key) else {
+        frame.render_widget(
+            Paragraph::new("this instance is gone").block(popup_block(
+                "Describe",
+                theme,
+                theme.border(),
+            )),
+            rect,
+        );
+        return;
+    };
+    let row = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<20}"), theme.dim()),
+            Span::raw(v),
+        ])
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let mut lines = vec![
+        row("name", inst.name.clone()),
+        row("id", inst.id.clone()),
+        row(
+            "cloud",
+            format!("{} ({})", state.clouds[key.cloud].label, inst.kind.label()),
+        ),
+        row("account / profile", inst.account.clone()),
+        row("region", inst.region.clone()),
+        row(
+            "state",
+            format!("{} (cloud: {})", inst.state, inst.raw_state),
+        ),
+        row("type / flavor", inst.size.clone()),
+        row("image", inst.image.clone()),
+        row("key name", opt(&inst.key_name)),
+        row("public IP", opt(&inst.public_ip)),
+        row("private IP", opt(&inst.private_ip)),
+        row(
+            "launched",
+            inst.launched_at
+                .map(|t| format!("{} ({} ago)", t.to_rfc3339(), format::age(state.now - t)))
+                .unwrap_or_else(|| "-".into()),
+        ),
+        row(
+            "detailed monitoring",
+            if inst.detailed_monitoring {
+                "on".into()
+            } else {
+                "off".into()
+            },
+        ),
+        row(
+            "launched by hytop",
+            if state.launched.contains(key) {
+                "yes, this session".into()
+            } else {
+                "no".into()
+            },
+        ),
+        Line::from(""),
+        Line::from(Span::styled(
+            format!("tags / metadata ({})", inst.tags.len()),
+            theme.header_row(),
+        )),
+    ];
+    for (k, v) in &inst.tags {
+        lines.push(row(&format!("  {}", truncate(k, 17)), v.clone()));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(popup_block("Describe (Esc close)", theme, theme.border()))
+            .scroll((scroll, 0)),
+        rect,
+    );
+}
+
+fn launch(frame: &mut Frame, area: Rect, state: &AppState, popup: &LaunchPopup, theme: &Theme) {
+    let rect = centered(area, 96, 22);
+    frame.render_widget(Clear, rect);
+    let block = popup_block(
+        "Launch — ↑/↓ template, Tab next field, Enter launch, Esc cancel",
+        theme,
+        theme.border(),
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let [list_area, form_area] =
+        Layout::horizontal([Constraint::Length(26), Constraint::Min(30)]).areas(inner);
+
+    let items: Vec<ListItem> = state
+        .config
+        .templates
+        .iter()
+        .map(|t| ListItem::new(truncate(&t.name, 24)))
+        .collect();
+    let focus_style = |f: LaunchField| {
+        if popup.focus == f {
+            theme.focus()
+        } else {
+            theme.dim()
+        }
+    };
+    let list = List::new(items)
+        .block(
+            Block::default()
+                .borders(Borders::RIGHT)
+                .border_style(theme.border())
+                .title(Span::styled(
+                    "templates",
+                    focus_style(LaunchField::Template),
+                )),
+        )
+        .highlight_style(theme.selected())
+        .highlight_symbol("▶");
+    let mut list_state = ListState::default().with_selected(Some(popup.template));
+    frame.render_stateful_widget(list, list_area, &mut list_state);
+
+    let Some(t) = state.config.templates.get(popup.template) else {
+        return;
+    };
+    let cloud = state.template_cloud(t);
+    let cloud_label = cloud
+        .map(|c| state.clouds[c].label.clone())
+        .unwrap_or_else(|| format!("{} (not running)", t.cloud.get_ref()));
+    let options = popup.options.as_ref();
+    let described = |id: &str, choices: Option<&Vec<Choice>>| match choices
+        .and_then(|c| c.iter().find(|c| c.id == id))
+    {
+        Some(c) if c.label != c.id => format!("{id}  ({})", c.label),
+        _ => id.to_string(),
+    };
+    let row = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!(" {k:<16}"), theme.dim()),
+            Span::raw(v),
+        ])
+    };
+    let user_data = match &t.user_data {
+        None => "-".to_string(),
+        Some(path) => {
+            let p = crate::launch::expand_home(path);
+            match std::fs::metadata(&p) {
+                Ok(m) if m.len() as usize > USER_DATA_LIMIT => {
+                    format!(
+                        "{} ({} bytes: over the 16 KB limit!)",
+                        path.display(),
+                        m.len()
+                    )
+                }
+                Ok(m) => format!("{} ({} bytes)", path.display(), m.len()),
+                Err(_) => format!("{} (not readable!)", path.display()),
+            }
+        }
+    };
+    let field = |label: &str, value: &str, f: LaunchField| {
+        let cursor = if popup.focus == f { "█" } else { "" };
+        Line::from(vec![
+            Span::styled(format!(" {label:<16}"), focus_style(f)),
+            Span::raw(format!("{value}{cursor}")),
+        ])
+    };
+    let mut lines = vec![
+        field("name", &popup.name, LaunchField::Name),
+        field("count", &popup.count, LaunchField::Count),
+        Line::from(""),
+        row("cloud", cloud_label),
+        row("image", described(&t.image, options.map(|o| &o.images))),
+        row("size", described(&t.size, options.map(|o| &o.sizes))),
+        row("key", t.key_name.clone().unwrap_or_else(|| "-".into())),
+        row(
+            "security groups",
+            if t.security_groups.is_empty() {
+                "-".into()
+            } else {
+                t.security_groups.join(", ")
+            },
+        ),
+        row(
+            "network/subnet",
+            t.network
+                .as_deref()
+                .map(|n| described(n, options.map(|o| &o.networks)))
+                .unwrap_or_else(|| "-".into()),
+        ),
+        row("user-data", user_data),
+        row(
+            "monitoring",
+            if t.detailed_monitoring {
+                "detailed".into()
+            } else {
+                "basic".into()
+            },
+        ),
+    ];
+    if !t.tags.is_empty() {
+        let tags: Vec<String> = t.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        lines.push(row("tags", tags.join(", ")));
+    }
+    if popup.options.is_none() && popup.options_request.is_some() && popup.error.is_none() {
+        lines.push(Line::from(Span::styled(
+            " asking the cloud for images and sizes…",
+            theme.dim(),
+        )));
+    }
+    if let Some(err) = &popup.error {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(format!(" ✗ {err}"), theme.error())));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), form_area);
+}
+
+fn terminate(frame: &mut Frame, area: Rect, targets: &[Target], theme: &Theme) {
+    let h = (targets.len().min(15) + 7) as u16;
+    let rect = centered(area, 90, h);
+    frame.render_widget(Clear, rect);
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!(
+                "Terminate {} instance(s)? This cannot be undone.",
+                targets.len()
+            ),
+            theme.error(),
+        )),
+        Line::from(""),
+    ];
+    for t in targets.iter().take(15) {
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {:<24} ", truncate(&t.name, 24))),
+            Span::styled(format!("{:<38} ", t.key.id), theme.key()),
+            Span::styled(truncate(&t.cloud_label, 22), theme.dim()),
+        ]));
+    }
+    if targets.len() > 15 {
+        lines.push(Line::from(format!("  … and {} more", targets.len() - 15)));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", theme.key()),
+        Span::raw(" terminate these    "),
+        Span::styled("n / Esc", theme.key()),
+        Span::raw(" keep them"),
+    ]));
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block("Terminate", theme, theme.error())),
+        rect,
+    );
+}
+
+fn public_ip(frame: &mut Frame, area: Rect, state: &AppState, popup: &IpPopup, theme: &Theme) {
+    let rect = centered(area, 76, 10);
+    frame.render_widget(Clear, rect);
+    let kind = state.clouds[popup.target.key.cloud].kind;
+    let what = match kind {
+        crate::model::CloudKind::Aws => "Elastic IP",
+        crate::model::CloudKind::OpenStack => "floating IP",
+    };
+    let mut lines = vec![Line::from(format!(
+        "{} ({}) on {}",
+        popup.target.name, popup.target.key.id, popup.target.cloud_label
+    ))];
+    lines.push(Line::from(""));
+    match &popup.current_ip {
+        Some(ip) => {
+            lines.push(Line::from(format!("public address: {ip}")));
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("d / Enter", theme.key()),
+                Span::raw(format!(" detach this {what} (it stays allocated)   ")),
+                Span::styled("Esc", theme.key()),
+                Span::raw(" cancel"),
+            ]));
+        }
+        None => {
+            let how = match popup.free.first() {
+                Some(ip) => format!("reuses the free address {ip}"),
+                None => format!("allocates a new {what}"),
+            };
+            lines.push(Line::from(format!("no public address; attaching {how}")));
+            lines.push(Line::from(""));
+            lines.push(Line::from(vec![
+                Span::styled("a / Enter", theme.key()),
+                Span::raw(format!(" attach a {what}   ")),
+                Span::styled("Esc", theme.key()),
+                Span::raw(" cancel"),
+            ]));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block(
+            &format!("Public IP ({what})"),
+            theme,
+            theme.border(),
+        )),
+        rect,
+    );
+}
+
+fn message(frame: &mut Frame, area: Rect, msg: &MessagePopup, theme: &Theme) {
+    let width = msg
+        .lines
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(20)
+        .max(msg.title.len() + 6)
+        .clamp(30, 100) as u16
+        + 4;
+    let rect = centered(area, width, msg.lines.len() as u16 + 4);
+    frame.render_widget(Clear, rect);
+    let style = if msg.is_error {
+        theme.error()
+    } else {
+        theme.border()
+    };
+    let mut lines: Vec<Line> = msg.lines.iter().map(|l| Line::from(l.as_str())).collect();
+    lines.push(Line::from(Span::styled("Enter / Esc: close", theme.dim())));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(popup_block(&msg.title, theme, style)),
+        rect,
+    );
+}

@@ -1,0 +1,184 @@
+//! Cloud workers: one task per cloud endpoint owns its provider, takes
+//! requests over a channel and answers with [`Action::Response`]s.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, mpsc};
+
+use crate::action::{Action, CloudId, Request, RequestId, Response};
+use crate::model::InstanceState;
+use crate::provider::{MetricsQuery, Provider};
+
+/// The UI side of a worker: sending never blocks.
+#[derive(Debug, Clone)]
+pub struct WorkerHandle {
+    pub cloud: CloudId,
+    tx: mpsc::UnboundedSender<(RequestId, Request)>,
+}
+
+impl WorkerHandle {
+    /// Queues a request; false if the worker is gone.
+    pub fn send(&self, id: RequestId, request: Request) -> bool {
+        self.tx.send((id, request)).is_ok()
+    }
+}
+
+/// Starts the worker task for one cloud endpoint.
+pub fn spawn(
+    cloud: CloudId,
+    provider: Arc<dyn Provider>,
+    actions: mpsc::UnboundedSender<Action>,
+) -> WorkerHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(run(cloud, provider, rx, actions));
+    WorkerHandle { cloud, tx }
+}
+
+struct Shared {
+    cloud: CloudId,
+    provider: Arc<dyn Provider>,
+    actions: mpsc::UnboundedSender<Action>,
+    refreshing: AtomicBool,
+    /// When metrics were last fetched: asking again before new datapoints can
+    /// exist only costs money (CloudWatch bills per metric).
+    last_metrics: Mutex<Option<DateTime<Utc>>>,
+}
+
+impl Shared {
+    fn answer(&self, request: RequestId, response: Response) {
+        // The UI may have quit; nobody is left to tell.
+        let _ = self.actions.send(Action::Response {
+            cloud: self.cloud,
+            request,
+            response,
+        });
+    }
+}
+
+async fn run(
+    cloud: CloudId,
+    provider: Arc<dyn Provider>,
+    mut rx: mpsc::UnboundedReceiver<(RequestId, Request)>,
+    actions: mpsc::UnboundedSender<Action>,
+) {
+    let shared = Arc::new(Shared {
+        cloud,
+        provider,
+        actions,
+        refreshing: AtomicBool::new(false),
+        last_metrics: Mutex::new(None),
+    });
+    while let Some((id, request)) = rx.recv().await {
+        if matches!(request, Request::Refresh { .. })
+            && shared.refreshing.swap(true, Ordering::AcqRel)
+        {
+            shared.answer(id, Response::RefreshSkipped);
+            continue;
+        }
+        // Each request runs on its own so a slow listing never delays a terminate.
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move { handle(&shared, id, request).await });
+    }
+}
+
+async fn handle(shared: &Shared, id: RequestId, request: Request) {
+    let provider = &shared.provider;
+    match request {
+        Request::Refresh {
+            metrics_window_mins,
+        } => {
+            refresh(shared, id, metrics_window_mins).await;
+            shared.refreshing.store(false, Ordering::Release);
+            shared.answer(id, Response::RefreshDone);
+        }
+        Request::Launch(spec) => {
+            tracing::info!(cloud = %provider.label(), name = %spec.name, count = spec.count, "launch");
+            let result = provider.launch(&spec).await;
+            shared.answer(id, Response::Launched(result));
+        }
+        Request::Terminate(ids) => {
+            tracing::info!(cloud = %provider.label(), ?ids, "terminate");
+            let result = provider.terminate(&ids).await;
+            shared.answer(id, Response::Terminated { ids, result });
+        }
+        Request::AttachIp(instance_id) => {
+            let result = provider.attach_public_ip(&instance_id).await;
+            shared.answer(
+                id,
+                Response::IpAttached {
+                    instance_id,
+                    result,
+                },
+            );
+        }
+        Request::DetachIp(instance_id) => {
+            let result = provider.detach_public_ip(&instance_id).await;
+            shared.answer(
+                id,
+                Response::IpDetached {
+                    instance_id,
+                    result,
+                },
+            );
+        }
+        Request::ReleaseAddress(address_id) => {
+            let result = provider.release_address(&address_id).await;
+            shared.answer(id, Response::AddressReleased { address_id, result });
+        }
+        Request::Console { instance_id, lines } => {
+            let result = provider.console_output(&instance_id, lines).await;
+            shared.answer(id, Response::Console(result));
+        }
+        Request::LaunchOptions => {
+            let result = provider.launch_options().await;
+            shared.answer(id, Response::LaunchOptions(result));
+        }
+    }
+}
+
+async fn refresh(shared: &Shared, id: RequestId, metrics_window_mins: u32) {
+    let provider = &shared.provider;
+    let instances = provider.list_instances().await;
+    let running: Vec<String> = match &instances {
+        Ok(list) => list
+            .iter()
+            .filter(|i| i.state == InstanceState::Running)
+            .map(|i| i.id.clone())
+            .collect(),
+        Err(e) => {
+            tracing::warn!(cloud = %provider.label(), error = %e, "listing failed");
+            Vec::new()
+        }
+    };
+    let listed = instances.is_ok();
+    shared.answer(id, Response::Instances(instances));
+    if !listed {
+        return;
+    }
+    shared.answer(id, Response::Addresses(provider.list_addresses().await));
+
+    if running.is_empty() {
+        return;
+    }
+    let now = Utc::now();
+    {
+        let last = shared.last_metrics.lock().await;
+        let interval = chrono::Duration::from_std(provider.metrics_interval())
+            .unwrap_or_else(|_| chrono::Duration::seconds(60));
+        if last.is_some_and(|t| now - t < interval) {
+            return;
+        }
+    }
+    let query = MetricsQuery {
+        instance_ids: running,
+        start: now - chrono::Duration::minutes(i64::from(metrics_window_mins)),
+        end: now,
+    };
+    let metrics = provider.metrics(&query).await;
+    if metrics.is_ok() {
+        *shared.last_metrics.lock().await = Some(now);
+    }
+    shared.answer(id, Response::Metrics(metrics));
+}

@@ -1,0 +1,144 @@
+//! Screen snapshots of the main views, rendered with ratatui's TestBackend.
+
+use hytop::action::Action;
+use hytop::command::Command;
+use hytop::state::{AppState, ConsoleView, InstanceKey, LaunchPopup, Overlay};
+use hytop::testutil::{fixed_now, fleet_state};
+use hytop::ui::{self, Theme};
+use hytop::update::update;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+const COLOR: Theme = Theme { color: true };
+
+fn render(state: &mut AppState, width: u16, height: u16, theme: Theme) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
+    terminal.backend().buffer().clone()
+}
+
+/// The screen as text, one line per row, trailing blanks trimmed.
+fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    let mut out = String::new();
+    for y in 0..area.height {
+        let mut line = String::new();
+        for x in 0..area.width {
+            line.push_str(buffer[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn screen(state: &mut AppState) -> String {
+    text(&render(state, 120, 36, COLOR))
+}
+
+#[test]
+fn table_with_detail_and_sparklines() {
+    let mut state = fleet_state();
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn marked_rows_and_filter() {
+    let mut state = fleet_state();
+    update(&mut state, Action::Run(Command::Mark));
+    update(&mut state, Action::Run(Command::Mark));
+    state.filter = "web".into();
+    state.rebuild_view();
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn console_view() {
+    let mut state = fleet_state();
+    let mut view = ConsoleView::new(
+        InstanceKey {
+            cloud: 0,
+            id: "i-0a1b2c3d4e5f60718".into(),
+        },
+        "web-1".into(),
+    );
+    view.fetched_at = Some(fixed_now());
+    let log: String = (0..60)
+        .map(|i| format!("[   {i:>3}.000000] boot step {i}\n"))
+        .collect::<String>()
+        + "Cloud-init v. 23.4 finished\nweb-1 login:\n";
+    view.search = Some("cloud-init".into());
+    view.set_text(&log);
+    state.console = Some(view);
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn launch_popup() {
+    let mut state = fleet_state();
+    let popup = LaunchPopup::new(&state.config.templates, 0);
+    state.overlay = Some(Overlay::Launch(popup));
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn terminate_confirmation_names_instances() {
+    let mut state = fleet_state();
+    update(&mut state, Action::Run(Command::Mark));
+    update(&mut state, Action::Run(Command::Mark));
+    update(&mut state, Action::Run(Command::Terminate));
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn help_lists_bindings() {
+    let mut state = fleet_state();
+    update(&mut state, Action::Run(Command::Help));
+    insta::assert_snapshot!(text(&render(&mut state, 120, 60, COLOR)));
+}
+
+#[test]
+fn public_ip_popup() {
+    let mut state = fleet_state();
+    update(&mut state, Action::Run(Command::Bottom));
+    update(&mut state, Action::Run(Command::PublicIp));
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn cloud_in_error() {
+    let mut state = fleet_state();
+    state.clouds[2].error =
+        Some("SimulatedFailure: simulated outage of lab (failure_rate 1.00)".into());
+    state.clouds[1].refreshing = Some(99);
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn too_small_terminal() {
+    let mut state = fleet_state();
+    insta::assert_snapshot!(text(&render(&mut state, 50, 10, COLOR)));
+}
+
+#[test]
+fn no_color_uses_no_colours() {
+    let mut state = fleet_state();
+    let buffer = render(&mut state, 120, 36, Theme { color: false });
+    for cell in buffer.content() {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "{:?}", cell);
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "{:?}", cell);
+    }
+    // States stay readable without colour.
+    let shown = text(&buffer);
+    for word in [
+        "● running",
+        "◔ pending",
+        "◑ stopping",
+        "○ stopped",
+        "✕ terminated",
+        "! error",
+    ] {
+        assert!(shown.contains(word), "missing {word}");
+    }
+}
