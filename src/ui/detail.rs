@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         net_area,
         "NetworkIn",
         net,
-        |v| format!("{}/period", format::bytes(v)),
+        |v| format::bytes(v),
         None,
         &window_text,
         theme.spark_net(),
@@ -138,12 +138,16 @@ fn spark(
     inst: &Instance,
 ) {
     let points = series.map(|s| s.points.as_slice()).unwrap_or_default();
+    let peak = points.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
     let title = match series.and_then(Series::latest) {
-        Some(v) => format!(
-            " {name} {}  ({window}, {} period) ",
-            show(v),
-            format::period(series.map(|s| s.period_secs).unwrap_or_default())
-        ),
+        Some(v) => {
+            let period = format::period(series.map(|s| s.period_secs).unwrap_or_default());
+            format!(
+                " {name} {}  peak {}  {window} · per {period} ",
+                show(v),
+                show(peak)
+            )
+        }
         None if !inst.state.is_live() => format!(" {name}: not running "),
         None => format!(" {name}: no data yet "),
     };
@@ -160,7 +164,10 @@ fn spark(
         .collect();
     let mut widget = Sparkline::default().block(block).data(&data).style(style);
     if let Some(max) = max {
-        widget = widget.max((max * 10.0) as u64);
+        // A fixed scale keeps bars comparable between instances, but an idle
+        // instance would show an empty line: zoom in to at least 10 % full scale.
+        let scale = (peak * 1.25).clamp(10.0, max);
+        widget = widget.max((scale * 10.0) as u64);
     }
     frame.render_widget(widget, area);
 }

@@ -46,9 +46,22 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Th
             },
             theme.header_row(),
         )));
+        // One line per command: its keys side by side.
+        let mut grouped: Vec<(Vec<String>, &crate::keymap::Binding)> = Vec::new();
         for binding in state.keymap.bindings(ctx) {
+            match grouped.last_mut() {
+                Some((keys, first))
+                    if first.command == binding.command
+                        && first.description == binding.description =>
+                {
+                    keys.push(binding.key.to_string())
+                }
+                _ => grouped.push((vec![binding.key.to_string()], binding)),
+            }
+        }
+        for (keys, binding) in grouped {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<12}", binding.key.to_string()), theme.key()),
+                Span::styled(format!("  {:<18}", keys.join(", ")), theme.key()),
                 Span::raw(format!("{:<13}", binding.command.name())),
                 Span::raw(binding.description.clone()),
             ]));
@@ -68,7 +81,7 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Th
         ("ctrl-c", "quit from anywhere"),
     ] {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<12}"), theme.key()),
+            Span::styled(format!("  {k:<18}"), theme.key()),
             Span::raw(d),
         ]));
     }
@@ -77,7 +90,7 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Th
         "Commands after ':' — any name above, plus: sort <column> [desc], filter <text>, q",
         theme.dim(),
     )));
-    let rect = centered(area, 90, area.height.saturating_sub(4));
+    let rect = centered(area, 104, area.height.saturating_sub(4));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
@@ -177,7 +190,7 @@ fn describe(
 }
 
 fn launch(frame: &mut Frame, area: Rect, state: &AppState, popup: &LaunchPopup, theme: &Theme) {
-    let rect = centered(area, 96, 22);
+    let rect = centered(area, 96, 19);
     frame.render_widget(Clear, rect);
     let block = popup_block(
         "Launch — ↑/↓ template, Tab next field, Enter launch, Esc cancel",
@@ -381,7 +394,14 @@ fn public_ip(frame: &mut Frame, area: Rect, state: &AppState, popup: &IpPopup, t
             lines.push(Line::from(""));
             lines.push(Line::from(vec![
                 Span::styled("a / Enter", theme.key()),
-                Span::raw(format!(" attach a {what}   ")),
+                Span::raw(format!(
+                    " attach {}   ",
+                    if kind == crate::model::CloudKind::Aws {
+                        "an Elastic IP"
+                    } else {
+                        "a floating IP"
+                    }
+                )),
                 Span::styled("Esc", theme.key()),
                 Span::raw(" cancel"),
             ]));

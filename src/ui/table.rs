@@ -34,7 +34,7 @@ fn widths(width: u16, longest_id: usize) -> (Vec<Constraint>, bool) {
     if show_private {
         w.push(Constraint::Length(15));
     }
-    w.push(Constraint::Length(6));
+    w.push(Constraint::Length(7));
     (w, show_private)
 }
 
