@@ -57,6 +57,7 @@ pub fn build_providers(config: &Config) -> Result<Vec<(CloudStatus, Arc<dyn Prov
 
 pub struct RunOptions {
     pub readonly: bool,
+    pub demo: bool,
 }
 
 pub async fn run(config: Config, keymap: Keymap, options: RunOptions) -> Result<()> {
@@ -70,6 +71,7 @@ pub async fn run(config: Config, keymap: Keymap, options: RunOptions) -> Result<
         workers.push(worker::spawn(i, provider, tx.clone()));
     }
     let mut state = AppState::new(config, keymap, statuses, options.readonly, Utc::now());
+    state.demo = options.demo;
     let theme = Theme::from_env();
 
     let mut tui = Tui::enter()?;

@@ -16,6 +16,7 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use crate::command::{Command, Context};
+use crate::config::line_of;
 
 const DEFAULT_KEYMAP: &str = include_str!("../keymap.toml");
 const DEFAULT_SOURCE: &str = "<built-in keymap.toml>";
@@ -670,16 +671,6 @@ fn in_file_order<'t, 'i>(
     let mut entries: Vec<_> = table.iter().collect();
     entries.sort_by_key(|(key, _)| key.span().start);
     entries
-}
-
-/// 1-based line of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 /// The candidate closest to `input` (ignoring case), if it is close enough to

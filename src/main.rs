@@ -33,6 +33,7 @@ fn main() -> Result<ExitCode> {
         keymap,
         RunOptions {
             readonly: cli.readonly,
+            demo: cli.demo,
         },
     ))?;
     // Workers may be mid-request; they hold nothing that needs a clean close.

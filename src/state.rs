@@ -318,6 +318,8 @@ pub struct AppState {
     pub config: Config,
     pub keymap: Keymap,
     pub readonly: bool,
+    /// Started with `--demo`: ssh shows its command instead of running it.
+    pub demo: bool,
     pub clouds: Vec<CloudStatus>,
     /// Instances per cloud, as the cloud listed them.
     pub instances: Vec<Vec<Instance>>,
@@ -367,6 +369,7 @@ impl AppState {
             config,
             keymap,
             readonly,
+            demo: false,
             clouds,
             instances: vec![Vec::new(); n],
             haystacks: vec![Vec::new(); n],

@@ -96,6 +96,7 @@ pub fn fleet_state() -> AppState {
     let mut state = AppState::new(config, keymap, clouds(), false, fixed_now());
     state.width = 120;
     state.height = 36;
+    state.demo = true;
 
     let mut web = instance("i-0a1b2c3d4e5f60718", "web-1");
     web.public_ip = Some("203.0.113.10".into());

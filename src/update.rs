@@ -606,13 +606,14 @@ fn ssh(state: &mut AppState, fx: &mut Vec<Effect>) {
     let cloud = &state.clouds[key.cloud];
     let cloud_config = state.config.cloud(&cloud.config_name);
     match crate::ssh::plan(&state.config, cloud_config, inst) {
-        Ok(plan) if cloud.simulated => {
+        Ok(plan) if state.demo => {
             let shown = plan.display();
             message(
                 state,
-                "ssh (simulated cloud)",
+                "ssh (demo)",
                 vec![
-                    "This instance lives in the simulator, so hytop does not run ssh.".into(),
+                    "This instance lives in the --demo simulator, so hytop does not run ssh."
+                        .into(),
                     "On a real cloud it would suspend the screen and run:".into(),
                     String::new(),
                     format!("  {shown}"),

@@ -64,7 +64,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         net_area,
         "NetworkIn",
         net,
-        |v| format::bytes(v),
+        format::bytes,
         None,
         &window_text,
         theme.spark_net(),
