@@ -1,0 +1,1119 @@
+//! End-to-end tests: the real `hytop` binary in a real terminal.
+//!
+//! Every test starts its own tmux server (`tmux -L <unique socket>`) with one
+//! 120×40 pane running hytop on a small simulated hybrid cloud, types keys
+//! into it with `send-keys` and reads the screen back with `capture-pane`.
+//! hytop's config and data directories point into a temporary directory, so
+//! nothing of the user's ~/.config or ~/.local is read or written.
+//!
+//! Waiting is always "poll the screen until it shows X"; the deadline is a
+//! hang guard, never a performance assertion. On a timeout the test fails
+//! with the last screen and the tail of hytop's log.
+//!
+//! tmux must be installed (CI installs it); without it these tests fail with
+//! a message saying so instead of passing silently.
+
+use std::fs;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tempfile::TempDir;
+
+const WIDTH: u16 = 120;
+const HEIGHT: u16 = 40;
+/// How long any one wait may take before the test is declared hung.
+const DEADLINE: Duration = Duration::from_secs(20);
+const POLL: Duration = Duration::from_millis(100);
+/// The tmux session every test runs hytop in.
+const SESSION: &str = "e2e";
+
+/// Server options: keep a pane whose program exited (to read its status and
+/// last screen), no status line (so the pane really is 120×40).
+const TMUX_CONF: &str = "\
+set -g remain-on-exit on
+set -g status off
+";
+
+const AWS_LABEL: &str = "e2e-aws/eu-west-1";
+const OS_LABEL: &str = "e2e-lab/lab";
+const AWS_TEMPLATE: &str = "web (AWS eu-west-1)";
+
+/// One simulated AWS region and one simulated OpenStack cloud, quick state
+/// changes, a pool of three public addresses per cloud (one in use, one
+/// allocated but free, one spare) and a launch template for each cloud.
+/// Image, size, key, group and network ids are the ones of assets/demo.toml:
+/// the simulator refuses unknown ones.
+fn config_toml(os_failure_rate: f64) -> String {
+    format!(
+        r#"# hytop end-to-end test config (written by tests/e2e_tmux.rs)
+console_poll_secs = 1
+
+[[cloud]]
+name = "e2e-aws"
+provider = "simulator"
+simulate = "aws"
+regions = ["eu-west-1"]
+[cloud.sim]
+seed = 3
+instances = 4
+latency_ms = 50
+pending_secs = 2
+stopping_secs = 2
+gone_secs = 5
+address_pool = 3
+
+[[cloud]]
+name = "e2e-lab"
+provider = "simulator"
+simulate = "openstack"
+regions = ["lab"]
+[cloud.sim]
+seed = 5
+instances = 4
+latency_ms = 50
+failure_rate = {os_failure_rate:?}
+pending_secs = 2
+stopping_secs = 2
+gone_secs = 5
+address_pool = 3
+
+[[template]]
+name = "service (OpenStack lab)"
+cloud = "e2e-lab"
+image = "5b6e3c1a-9f2d-4c8e-a7b1-3d9e0f6a2c48"
+size = "m1.tiny"
+key_name = "lab-key"
+security_groups = ["default"]
+network = "3f9a1c7e-5d2b-4e8a-b6c0-9d1f2e3a4b57"
+instance_name = "service"
+
+[[template]]
+name = "{AWS_TEMPLATE}"
+cloud = "e2e-aws"
+region = "eu-west-1"
+image = "ami-0a8e758f5e873d1c1"
+size = "t2.nano"
+key_name = "lab-key"
+security_groups = ["sg-0f4c2b9e1a7d35c68"]
+network = "subnet-0b3f6a2c9d41e7a55"
+instance_name = "web"
+"#
+    )
+}
+
+// ---------------------------------------------------------------------------
+// The harness
+
+/// Fails the test unless tmux can be run.
+fn require_tmux() {
+    let out = Command::new("tmux").arg("-V").output();
+    match out {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => panic!(
+            "`tmux -V` failed ({}): these end-to-end tests need a working tmux\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!(
+            "cannot run tmux ({e}): the end-to-end tests in tests/e2e_tmux.rs drive hytop \
+             in a real terminal and need tmux installed (e.g. `apt-get install tmux`; \
+             .ci/run installs it)"
+        ),
+    }
+}
+
+/// A temporary home for one hytop run: config.toml, XDG dirs, tmux.conf.
+struct Sandbox {
+    dir: TempDir,
+}
+
+impl Sandbox {
+    fn new(config: &str) -> Sandbox {
+        let dir = tempfile::Builder::new()
+            .prefix("hytop-e2e-")
+            .tempdir()
+            .expect("temporary directory");
+        for sub in ["config", "data"] {
+            fs::create_dir_all(dir.path().join(sub)).expect("xdg dir");
+        }
+        fs::write(dir.path().join("config.toml"), config).expect("write config.toml");
+        Sandbox { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn config(&self) -> PathBuf {
+        self.path("config.toml")
+    }
+
+    /// The environment hytop runs with.
+    fn env(&self) -> Vec<(&'static str, PathBuf)> {
+        vec![
+            ("XDG_CONFIG_HOME", self.path("config")),
+            ("XDG_DATA_HOME", self.path("data")),
+        ]
+    }
+
+    /// The last lines of hytop's log, for failure reports.
+    fn log_tail(&self) -> String {
+        let log = self.path("data").join("hytop").join("hytop.log");
+        match fs::read_to_string(&log) {
+            Ok(text) => {
+                let lines: Vec<&str> = text.lines().collect();
+                lines[lines.len().saturating_sub(30)..].join("\n")
+            }
+            Err(e) => format!("({}: {e})", log.display()),
+        }
+    }
+}
+
+/// How a pane's program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pane {
+    Alive,
+    Dead(Option<i32>),
+}
+
+/// One tmux server, with one session running one program.
+struct Tmux {
+    socket: String,
+    conf: PathBuf,
+    sandbox: Sandbox,
+}
+
+impl Tmux {
+    /// Starts `argv` (with `env` added) in a new detached 120×40 session of
+    /// a tmux server of its own.
+    fn start(test: &str, sandbox: Sandbox, env: &[(&str, PathBuf)], argv: &[String]) -> Tmux {
+        require_tmux();
+        let conf = sandbox.path("tmux.conf");
+        fs::write(&conf, TMUX_CONF).expect("write tmux.conf");
+        let tmux = Tmux {
+            socket: format!("hytop-e2e-{}-{test}", std::process::id()),
+            conf,
+            sandbox,
+        };
+        let mut args: Vec<String> = [
+            "new-session",
+            "-d",
+            "-s",
+            SESSION,
+            "-x",
+            &WIDTH.to_string(),
+            "-y",
+            &HEIGHT.to_string(),
+            "env",
+            "TERM=xterm-256color",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for (k, v) in env {
+            args.push(format!("{k}={}", v.display()));
+        }
+        args.extend(argv.iter().cloned());
+        tmux.run(&args);
+        tmux
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-u")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("-f")
+            .arg(&self.conf)
+            // Running inside someone's tmux must not change which server we talk to.
+            .env_remove("TMUX")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs a tmux command, failing the test if tmux does.
+    fn run<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
+        let out = self
+            .command()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tmux: {e}"));
+        if !out.status.success() {
+            let shown: Vec<String> = args
+                .iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect();
+            panic!(
+                "tmux {} failed ({}): {}",
+                shown.join(" "),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        out
+    }
+
+    /// Presses keys by tmux name: "Enter", "Escape", "Tab", "BSpace", "C-u", "q".
+    fn send_keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", SESSION];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    /// Types text literally.
+    fn type_text(&self, text: &str) {
+        self.run(&["send-keys", "-t", SESSION, "-l", text]);
+    }
+
+    /// The screen as text (trailing blanks of each line dropped by tmux).
+    fn capture(&self) -> String {
+        self.capture_and_state().0
+    }
+
+    /// A tmux format evaluated for the pane, e.g. `#{alternate_on}`.
+    fn display(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", SESSION, format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn pane(&self) -> Pane {
+        parse_pane(&self.display("#{pane_dead}:#{pane_dead_status}"))
+    }
+
+    /// Screen and pane state in one tmux call.
+    fn capture_and_state(&self) -> (String, Pane) {
+        let out = self.run(&[
+            "capture-pane",
+            "-p",
+            "-t",
+            SESSION,
+            ";",
+            "display-message",
+            "-p",
+            "-t",
+            SESSION,
+            "#{pane_dead}:#{pane_dead_status}",
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let body = text.trim_end_matches('\n');
+        let (screen, state) = body.rsplit_once('\n').unwrap_or(("", body));
+        (format!("{screen}\n"), parse_pane(state))
+    }
+
+    /// Polls the screen until `done` holds and returns that screen. Fails
+    /// with the last screen when the deadline passes, or at once when the
+    /// program has exited and the screen can no longer change.
+    fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let (screen, pane) = self.capture_and_state();
+            if done(&screen) {
+                return screen;
+            }
+            if let Pane::Dead(status) = pane {
+                self.fail(
+                    &format!("waiting for {what}: the program exited (status {status:?})"),
+                    &screen,
+                );
+            }
+            if start.elapsed() >= DEADLINE {
+                self.fail(
+                    &format!("timed out after {DEADLINE:?} waiting for {what}"),
+                    &screen,
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Polls until the screen contains `text`.
+    fn wait_for(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} on the screen"), |s| s.contains(text))
+    }
+
+    /// Polls until `text` is no longer on the screen.
+    fn wait_gone(&self, text: &str) -> String {
+        self.wait_until(&format!("{text:?} to leave the screen"), |s| {
+            !s.contains(text)
+        })
+    }
+
+    /// Waits for the program to exit and returns its exit status.
+    fn wait_exit(&self) -> Option<i32> {
+        let start = Instant::now();
+        loop {
+            if let Pane::Dead(status) = self.pane() {
+                return status;
+            }
+            if start.elapsed() >= DEADLINE {
+                let screen = self.capture();
+                self.fail(
+                    &format!("timed out after {DEADLINE:?} waiting for the program to exit"),
+                    &screen,
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn fail(&self, what: &str, screen: &str) -> ! {
+        panic!(
+            "{what}\n\
+             ---- last screen (tmux -L {socket}) ----\n{screen}\
+             ---- end of screen ----\n\
+             ---- last lines of hytop.log ----\n{log}\n",
+            socket = self.socket,
+            log = self.sandbox.log_tail(),
+        )
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .command()
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+fn parse_pane(state: &str) -> Pane {
+    match state.trim().split_once(':') {
+        Some(("1", status)) => Pane::Dead(status.trim().parse().ok()),
+        _ => Pane::Alive,
+    }
+}
+
+fn hytop_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_hytop")
+}
+
+/// hytop's command line for a sandbox: its config, `--refresh 1`, `extra`.
+fn hytop_argv(sandbox: &Sandbox, extra: &[&str]) -> Vec<String> {
+    let mut argv = vec![
+        hytop_bin().to_string(),
+        "--config".to_string(),
+        sandbox.config().display().to_string(),
+        "--refresh".to_string(),
+        "1".to_string(),
+    ];
+    argv.extend(extra.iter().map(|s| s.to_string()));
+    argv
+}
+
+/// Starts hytop on the test config in its own tmux server.
+fn start_hytop(test: &str, os_failure_rate: f64, extra: &[&str]) -> Tmux {
+    let sandbox = Sandbox::new(&config_toml(os_failure_rate));
+    let env = sandbox.env();
+    let argv = hytop_argv(&sandbox, extra);
+    Tmux::start(test, sandbox, &env, &argv)
+}
+
+/// A name no generated instance has, short enough for the NAME column.
+fn unique_name(prefix: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!(
+        "{prefix}-{:06x}",
+        (nanos ^ std::process::id().rotate_left(13)) & 0xff_ffff
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Reading the screen
+
+/// One row of the instance table.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    selected: bool,
+    cloud: String,
+    name: String,
+    /// Cut with "…" when wider than the ID column (OpenStack UUIDs at 120 columns).
+    id: String,
+    state: String,
+    public_ip: String,
+}
+
+/// The instance table's rows. Meaningless while a popup covers the table.
+fn rows(screen: &str) -> Vec<Row> {
+    screen
+        .lines()
+        .filter_map(|line| {
+            let inner = line.strip_prefix('│')?;
+            let selected = inner.starts_with('▶');
+            let inner = inner.trim_start_matches('▶').trim_end_matches('│');
+            let t: Vec<&str> = inner
+                .split_whitespace()
+                .skip_while(|t| *t == "*")
+                .collect();
+            // cloud region name id symbol state type public-ip private-ip age
+            if t.len() < 9 || !matches!(t[0], "AWS" | "OS") {
+                return None;
+            }
+            Some(Row {
+                selected,
+                cloud: t[0].to_string(),
+                name: t[2].to_string(),
+                id: t[3].to_string(),
+                state: t[5].to_string(),
+                public_ip: t[7].to_string(),
+            })
+        })
+        .collect()
+}
+
+fn row_named(screen: &str, name: &str) -> Option<Row> {
+    rows(screen).into_iter().find(|r| r.name == name)
+}
+
+fn row_with_id(screen: &str, id: &str) -> Option<Row> {
+    rows(screen).into_iter().find(|r| r.id == id)
+}
+
+/// The header line of one cloud (" AWS e2e-aws/eu-west-1  ✓ ok ...").
+fn cloud_line<'s>(screen: &'s str, label: &str) -> &'s str {
+    screen
+        .lines()
+        .find(|l| !l.starts_with('│') && l.contains(label))
+        .unwrap_or("")
+}
+
+/// The line of the screen that contains `needle`.
+fn line_with<'s>(screen: &'s str, needle: &str) -> &'s str {
+    screen.lines().find(|l| l.contains(needle)).unwrap_or("")
+}
+
+/// The text inside the popup whose title starts with `title`, one string
+/// per line, without borders; `None` while no such popup is drawn.
+fn popup(screen: &str, title: &str) -> Option<Vec<String>> {
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let head: Vec<char> = format!("┌ {title}").chars().collect();
+    let (top, left) = lines.iter().enumerate().find_map(|(y, l)| {
+        l.windows(head.len())
+            .position(|w| w == head.as_slice())
+            .map(|x| (y, x))
+    })?;
+    let right = left + lines[top][left..].iter().position(|c| *c == '┐')?;
+    let mut out = Vec::new();
+    for line in &lines[top + 1..] {
+        if line.get(left) == Some(&'└') {
+            break;
+        }
+        let end = right.min(line.len());
+        let inner: String = line.get(left + 1..end).unwrap_or_default().iter().collect();
+        out.push(inner.trim_end().to_string());
+    }
+    Some(out)
+}
+
+/// A popup's text with its lines joined, so wrapped sentences read whole.
+fn popup_text(screen: &str, title: &str) -> Option<String> {
+    let lines = popup(screen, title)?;
+    let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+    Some(words.join(" "))
+}
+
+/// Waits for the popup titled `title` and returns its text, joined.
+fn wait_popup(t: &Tmux, title: &str) -> String {
+    let screen = t.wait_until(&format!("the {title:?} popup"), |s| {
+        popup(s, title).is_some()
+    });
+    popup_text(&screen, title).unwrap_or_default()
+}
+
+/// The last line: status messages, prompts and key hints.
+fn footer(screen: &str) -> &str {
+    screen.trim_end_matches('\n').lines().last().unwrap_or("")
+}
+
+// ---------------------------------------------------------------------------
+// Steps shared by the tests
+
+/// Waits until both clouds have been listed.
+fn wait_listed(t: &Tmux) -> String {
+    t.wait_until("both clouds to be listed", |s| {
+        cloud_line(s, AWS_LABEL).contains("✓ ok")
+            && cloud_line(s, OS_LABEL).contains("✓ ok")
+            && !rows(s).is_empty()
+    })
+}
+
+/// Opens the launch popup, picks the AWS template (the second one), and if
+/// `name` is given replaces the instance name with it; then launches.
+fn launch_on_aws(t: &Tmux, name: Option<&str>) {
+    t.type_text("c");
+    t.wait_for("Launch — ");
+    t.type_text("j");
+    let screen = t.wait_for(&format!("▶{AWS_TEMPLATE}"));
+    assert!(
+        screen.contains(AWS_LABEL) && line_with(&screen, " name ").contains(" web"),
+        "the AWS template shows its cloud and default name:\n{screen}"
+    );
+    if let Some(name) = name {
+        t.send_keys(&["Tab"]);
+        t.wait_for(" web█");
+        // ctrl-u does not clear popup fields: delete the default name key by key.
+        t.send_keys(&["BSpace"; 8]);
+        t.type_text(name);
+        let screen = t.wait_for(&format!(" {name}█"));
+        assert!(
+            !screen.contains(&format!("web{name}")),
+            "the old name was fully deleted:\n{screen}"
+        );
+    }
+    t.send_keys(&["Enter"]);
+    t.wait_gone("Launch — ");
+}
+
+/// Pins the table to the rows matching `needle` with the filter prompt,
+/// and waits until exactly one row, selected, has the id `id`.
+fn select_by_filter(t: &Tmux, needle: &str, id: &str) -> Row {
+    t.type_text("/");
+    t.wait_until("the filter prompt", |s| footer(s).contains("Enter: apply"));
+    t.send_keys(&["C-u"]);
+    t.type_text(needle);
+    t.wait_for(&format!("/{needle}█"));
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until(&format!("only {id} listed, selected"), |s| {
+        let r = rows(s);
+        !footer(s).contains("Enter: apply") && r.len() == 1 && r[0].id == id && r[0].selected
+    });
+    rows(&screen).remove(0)
+}
+
+// ---------------------------------------------------------------------------
+// The tests
+
+/// `c` launches from a template with an edited name; the new instance is
+/// listed, selected and becomes running; `X` names it and its id; `y`
+/// terminates it and it leaves the table once the cloud forgets it.
+#[test]
+fn launch_then_terminate() {
+    let t = start_hytop("launch", 0.0, &[]);
+    wait_listed(&t);
+    let name = unique_name("run");
+    launch_on_aws(&t, Some(&name));
+
+    let screen = t.wait_until(&format!("{name} running"), |s| {
+        row_named(s, &name).is_some_and(|r| r.state == "running")
+    });
+    let row = row_named(&screen, &name).expect("listed");
+    assert_eq!(row.cloud, "AWS", "{screen}");
+    assert!(row.id.starts_with("i-0"), "an EC2 id: {row:?}");
+    assert!(row.selected, "a fresh launch is selected:\n{screen}");
+
+    t.type_text("X");
+    let screen = t.wait_for("Terminate 1 instance(s)?");
+    let lines = popup(&screen, "Terminate").expect("the confirmation popup");
+    let line = lines.iter().find(|l| l.contains(&name));
+    assert!(
+        line.is_some_and(|l| l.contains(&row.id) && l.contains(AWS_LABEL)),
+        "the confirmation names the instance, its id and cloud: {line:?}\n{screen}"
+    );
+    t.type_text("y");
+    t.wait_gone("Terminate 1 instance(s)?");
+
+    t.wait_until(&format!("{name} stopping or terminated"), |s| {
+        row_named(s, &name).is_some_and(|r| r.state == "stopping" || r.state == "terminated")
+    });
+    // gone_secs = 5: the simulated EC2 forgets it, and so does the table.
+    let screen = t.wait_until(&format!("{name} gone"), |s| {
+        row_named(s, &name).is_none() && !s.contains(&name)
+    });
+    assert!(
+        rows(&screen).iter().any(|r| r.cloud == "AWS"),
+        "the other instances stay:\n{screen}"
+    );
+}
+
+/// Attach, detach and pool exhaustion of public addresses on one cloud.
+/// Each cloud starts with a pool of three: one held by an instance, one
+/// allocated but free, one spare.
+fn public_ip_flow(test: &str, cloud: &str, prefix: &str, exhausted: &str) {
+    let t = start_hytop(test, 0.0, &[]);
+    wait_listed(&t);
+    // Three running instances of this cloud without an address (the
+    // booting one of the generated fleet turns running after a second).
+    let screen = t.wait_until(&format!("three running {cloud} instances without IP"), |s| {
+        rows(s)
+            .iter()
+            .filter(|r| r.cloud == cloud && r.state == "running" && r.public_ip == "-")
+            .count()
+            >= 3
+    });
+    let bare: Vec<Row> = rows(&screen)
+        .into_iter()
+        .filter(|r| r.cloud == cloud && r.state == "running" && r.public_ip == "-")
+        .take(3)
+        .collect();
+    // The table cuts long ids with "…"; the part shown is unique enough.
+    let needle = |r: &Row| r.id.trim_end_matches('…').to_string();
+
+    // Attach to A: the popup offers the free address, the row shows it.
+    let a = &bare[0];
+    select_by_filter(&t, &needle(a), &a.id);
+    t.type_text("i");
+    let text = wait_popup(&t, "Public IP");
+    assert!(
+        text.contains(&format!("{} ({})", a.name, needle(a))),
+        "the popup names the instance and its id: {text}"
+    );
+    assert!(
+        text.contains(&format!("no public address; attaching reuses the free address {prefix}")),
+        "the popup names the free address it will reuse: {text}"
+    );
+    t.type_text("a");
+    let screen = t.wait_until(&format!("an address on {}", a.id), |s| {
+        row_with_id(s, &a.id).is_some_and(|r| r.public_ip.starts_with(prefix))
+    });
+    let ip = row_with_id(&screen, &a.id).expect("row").public_ip;
+
+    // Detach it again: the row loses it, the address stays allocated.
+    t.type_text("i");
+    let text = wait_popup(&t, "Public IP");
+    assert!(
+        text.contains(&format!("public address: {ip}")) && text.contains("d / Enter detach"),
+        "the popup offers to detach {ip}: {text}"
+    );
+    t.type_text("d");
+    t.wait_until(&format!("{} without address", a.id), |s| {
+        row_with_id(s, &a.id).is_some_and(|r| r.public_ip == "-")
+    });
+
+    // B reuses the freed address, C gets the spare: the pool is empty.
+    for r in &bare[1..] {
+        select_by_filter(&t, &needle(r), &r.id);
+        t.type_text("i");
+        let text = wait_popup(&t, "Public IP");
+        assert!(text.contains("no public address; attaching"), "{text}");
+        t.type_text("a");
+        t.wait_until(&format!("an address on {}", r.id), |s| {
+            row_with_id(s, &r.id).is_some_and(|row| row.public_ip.starts_with(prefix))
+        });
+    }
+
+    // A asks for one more: the cloud's own error, in plain words.
+    select_by_filter(&t, &needle(a), &a.id);
+    t.type_text("i");
+    let text = wait_popup(&t, "Public IP");
+    assert!(
+        text.contains("no public address; attaching allocates a new"),
+        "no free address is left to reuse: {text}"
+    );
+    t.type_text("a");
+    let text = wait_popup(&t, "Attach public IP failed");
+    assert!(
+        text.contains(&needle(a)) && text.contains(exhausted),
+        "the cloud's error, about A: {text}"
+    );
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_gone("Attach public IP failed");
+    assert_eq!(
+        row_with_id(&screen, &a.id).map(|r| r.public_ip),
+        Some("-".to_string()),
+        "{screen}"
+    );
+}
+
+#[test]
+fn public_ip_attach_detach_and_exhaust_aws() {
+    public_ip_flow(
+        "ip-aws",
+        "AWS",
+        "203.0.113.",
+        "The maximum number of addresses has been reached",
+    );
+}
+
+#[test]
+fn public_ip_attach_detach_and_exhaust_openstack() {
+    public_ip_flow(
+        "ip-os",
+        "OS",
+        "198.51.100.",
+        "No more IP addresses available",
+    );
+}
+
+/// `l` opens the console of the selected instance, following its output;
+/// `k` pauses, `G` follows again, `Esc` goes back to the table.
+#[test]
+fn console_follows_and_closes() {
+    let t = start_hytop("console", 0.0, &[]);
+    wait_listed(&t);
+    // Newest first; the youngest instance just booted, so its whole boot
+    // log, login prompt included, fits on the screen.
+    t.type_text(":");
+    t.wait_until("the command prompt", |s| footer(s).starts_with(':'));
+    t.type_text("sort age");
+    t.send_keys(&["Enter"]);
+    t.wait_for("sort: age");
+    t.type_text("g");
+    let screen = t.wait_until("the youngest instance selected and running", |s| {
+        rows(s).first().is_some_and(|r| r.selected && r.state == "running")
+    });
+    let row = rows(&screen).remove(0);
+
+    t.type_text("l");
+    let screen = t.wait_until("the console with the login prompt", |s| {
+        s.contains("login:") && s.contains("[following]")
+    });
+    let title = line_with(&screen, "Console: ");
+    assert!(
+        title.contains(&row.name) && title.contains(row.id.trim_end_matches('…')),
+        "the console names the instance: {title:?}"
+    );
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.starts_with("│[") && l.contains("] systemd[1]: ")),
+        "kernel-stamped boot lines:\n{screen}"
+    );
+    assert!(!screen.contains("┌ Instances"), "the table is replaced");
+
+    // A running instance logs a line every few seconds: the view follows.
+    let total = |s: &str| -> Option<usize> {
+        let at = s.find(" lines ")?;
+        let rest = &s[at..];
+        let of = rest.find(" of ")?;
+        rest[of + 4..]
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
+    let before = total(&screen).expect("a line count");
+    let screen = t.wait_until("more console output", |s| {
+        total(s).is_some_and(|n| n > before)
+    });
+    assert!(screen.contains("[following]"), "{screen}");
+
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_for("┌ Instances");
+    assert!(!screen.contains("Console: "), "{screen}");
+    assert!(
+        rows(&screen).iter().any(|r| r.selected && r.id == row.id),
+        "the same instance is still selected:\n{screen}"
+    );
+
+    // The oldest instance has more output than fits: scrolling up pauses
+    // following, G follows again.
+    t.type_text("G");
+    let screen = t.wait_until("the oldest instance selected", |s| {
+        rows(s).last().is_some_and(|r| r.selected)
+    });
+    let old = rows(&screen).pop().expect("a row");
+    t.type_text("l");
+    let screen = t.wait_until("the console of the oldest instance", |s| {
+        line_with(s, "Console: ").contains(&old.name)
+            && s.contains("[following]")
+            && total(s).is_some_and(|n| n > usize::from(HEIGHT))
+    });
+    assert!(
+        screen.lines().any(|l| l.starts_with("│[")),
+        "kernel-stamped lines:\n{screen}"
+    );
+    t.type_text("k");
+    t.wait_for("[paused]");
+    t.type_text("G");
+    t.wait_for("[following]");
+    t.send_keys(&["Escape"]);
+    t.wait_for("┌ Instances");
+}
+
+/// `?` lists the bindings with keymap.toml's descriptions; `/web` keeps only
+/// matching rows, Enter keeps the filter, Esc clears it.
+#[test]
+fn help_and_filter() {
+    let t = start_hytop("help", 0.0, &[]);
+    wait_listed(&t);
+
+    t.type_text("?");
+    let screen = t.wait_for("Help — keys from keymap.toml");
+    let help = popup(&screen, "Help").expect("the help popup");
+    // (key, command, description): X's description is keymap.toml's own,
+    // not the built-in "Terminate the marked instances (or the selected one)".
+    for (key, command, what) in [
+        (
+            "X",
+            "terminate",
+            "Terminate the marked instances, or the selected one",
+        ),
+        ("c", "launch", "Launch instances from a template"),
+        ("/", "filter", "Filter rows"),
+        ("q", "quit", "Quit hytop"),
+    ] {
+        let bound = help.iter().any(|l| {
+            let words: Vec<&str> = l
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|w| !w.is_empty())
+                .collect();
+            words.contains(&key) && words.contains(&command) && l.contains(what)
+        });
+        assert!(bound, "help shows {key} -> {command}: {what}\n{screen}");
+    }
+    t.send_keys(&["Escape"]);
+    t.wait_gone("Help — keys from keymap.toml");
+
+    // A "web" instance to find, whatever the simulator generated.
+    launch_on_aws(&t, None);
+    let screen = t.wait_until("a web instance listed", |s| row_named(s, "web").is_some());
+    let all = rows(&screen).len();
+    assert!(
+        rows(&screen).iter().any(|r| !r.name.contains("web")),
+        "some rows do not match:\n{screen}"
+    );
+
+    t.type_text("/web");
+    let screen = t.wait_until("only web rows", |s| {
+        let r = rows(s);
+        footer(s).contains("/web█")
+            && !r.is_empty()
+            && r.iter().all(|r| r.name.contains("web"))
+    });
+    assert!(
+        screen.contains(&format!(" of {all}")) && screen.contains("filter: web"),
+        "the title counts what the filter hides:\n{screen}"
+    );
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the prompt closed", |s| !footer(s).contains("/web█"));
+    assert!(screen.contains("filter: web"), "the filter stays:\n{screen}");
+    assert!(rows(&screen).iter().all(|r| r.name.contains("web")));
+
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_gone("filter: web");
+    assert!(
+        rows(&screen).len() >= all,
+        "every row is back ({all}):\n{screen}"
+    );
+}
+
+/// `q` exits with status 0 and gives the terminal back: normal screen,
+/// visible cursor, cooked tty modes, bracketed paste off.
+#[test]
+fn quit_restores_the_terminal() {
+    let sandbox = Sandbox::new(&config_toml(0.0));
+    let env = sandbox.env();
+    // A shell around hytop reports what hytop left behind, then waits for
+    // a line of input (the paste check) and exits with hytop's status.
+    let script = r#"before=$(stty -g)
+"$@"
+rc=$?
+after=$(stty -g)
+echo
+echo "hytop exited with status $rc"
+if [ "$before" = "$after" ]; then echo "tty modes: restored"; else echo "tty modes: CHANGED"; fi
+stty -a
+echo "paste now:"
+IFS= read -r line
+printf 'got [%s]\n' "$line" | cat -v
+exit "$rc""#;
+    let mut argv = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        script.to_string(),
+        "sh".to_string(),
+    ];
+    argv.extend(hytop_argv(&sandbox, &[]));
+    let t = Tmux::start("quit", sandbox, &env, &argv);
+
+    let screen = wait_listed(&t);
+    assert!(screen.contains("┌ Instances"), "{screen}");
+    assert_eq!(t.display("#{alternate_on}"), "1", "hytop uses the alternate screen");
+    assert_eq!(t.display("#{cursor_flag}"), "0", "hytop hides the cursor");
+
+    t.type_text("q");
+    let screen = t.wait_for("paste now:");
+    assert!(
+        screen.contains("hytop exited with status 0"),
+        "q exits with status 0:\n{screen}"
+    );
+    assert!(screen.contains("tty modes: restored"), "{screen}");
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
+        assert!(words.contains(&mode), "stty shows {mode} on again:\n{screen}");
+    }
+    assert_eq!(t.display("#{alternate_on}"), "0", "back on the normal screen");
+    assert_eq!(t.display("#{cursor_flag}"), "1", "the cursor is visible");
+    for drawn in ["┌ Instances", "hytop ●", AWS_LABEL, "│"] {
+        assert!(
+            !screen.contains(drawn),
+            "nothing of hytop's screen remains ({drawn:?}):\n{screen}"
+        );
+    }
+
+    // With bracketed paste still on, the paste would arrive as ^[[200~...^[[201~.
+    t.run(&["set-buffer", "pasted"]);
+    t.run(&["paste-buffer", "-p", "-t", SESSION]);
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_for("got [");
+    assert!(
+        screen.contains("got [pasted]"),
+        "bracketed paste is off again:\n{screen}"
+    );
+    assert_eq!(t.wait_exit(), Some(0), "the pane's exit status");
+}
+
+/// ctrl-c quits from inside a popup too, with status 0, off the alternate screen.
+#[test]
+fn ctrl_c_quits_from_a_popup() {
+    let t = start_hytop("ctrl-c", 0.0, &[]);
+    wait_listed(&t);
+    t.type_text("c");
+    t.wait_for("Launch — ");
+    t.send_keys(&["C-c"]);
+    assert_eq!(t.wait_exit(), Some(0));
+    assert_eq!(t.display("#{alternate_on}"), "0");
+    let screen = t.capture();
+    assert!(
+        !screen.contains("┌ Instances") && !screen.contains("Launch — "),
+        "{screen}"
+    );
+}
+
+/// A keymap with a mistake stops hytop before it takes the screen, with
+/// status 2 and the file, line and key of the mistake.
+#[test]
+fn bad_keymap_is_reported_with_file_line_and_key() {
+    let sandbox = Sandbox::new(&config_toml(0.0));
+    for (file, text, expected) in [
+        (
+            "unknown-action.toml",
+            "# my keys\n[table]\nj = \"down\"\nx = \"terminat\"\n",
+            ":4: [table] key \"x\": unknown action \"terminat\" (did you mean \"terminate\"?)",
+        ),
+        (
+            "unknown-key.toml",
+            "[console]\n\n\"ctrl-pgdwn\" = \"page_down\"\n",
+            ":3: [console] key \"ctrl-pgdwn\": unknown key \"pgdwn\"",
+        ),
+    ] {
+        let keymap = sandbox.path(file);
+        fs::write(&keymap, text).expect("write keymap");
+        let mut cmd = Command::new(hytop_bin());
+        cmd.arg("--config")
+            .arg(sandbox.config())
+            .arg("--keymap")
+            .arg(&keymap)
+            .envs(sandbox.env())
+            .stdin(Stdio::null());
+        let out = run_with_deadline(cmd);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{file}: {stderr}");
+        let expected = format!("{}{expected}", keymap.display());
+        assert!(
+            stderr.contains(&expected),
+            "{file}: expected {expected:?} in:\n{stderr}"
+        );
+        assert!(
+            !stdout.contains("\x1b[?1049h"),
+            "{file}: the screen was never taken: {stdout:?}"
+        );
+    }
+}
+
+/// Runs a command that should end by itself, killing it after the deadline.
+fn run_with_deadline(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hytop");
+    let start = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() >= DEADLINE {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "hytop did not exit within {DEADLINE:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(POLL);
+    }
+    child.wait_with_output().expect("output")
+}
+
+/// With --readonly every change is refused with a clear message and no
+/// confirmation or form ever opens.
+#[test]
+fn readonly_refuses_changes() {
+    let t = start_hytop("readonly", 0.0, &["--readonly"]);
+    let screen = wait_listed(&t);
+    assert!(screen.contains("[READ-ONLY]"), "{screen}");
+    let before = rows(&screen);
+
+    t.type_text("X");
+    let screen = t.wait_for("read-only mode: terminate is disabled (started with --readonly)");
+    assert!(!screen.contains("Terminate 1 instance"), "{screen}");
+    t.type_text("c");
+    let screen = t.wait_for("read-only mode: launch is disabled");
+    assert!(!screen.contains("Launch — "), "{screen}");
+    t.type_text("i");
+    let screen = t.wait_for("read-only mode: public_ip is disabled");
+    assert!(!screen.contains("Public IP ("), "{screen}");
+    // Nothing changed: the same instances, in the same states.
+    let after: Vec<(String, String)> = rows(&screen)
+        .into_iter()
+        .map(|r| (r.id, r.state))
+        .collect();
+    let before: Vec<(String, String)> = before.into_iter().map(|r| (r.id, r.state)).collect();
+    assert_eq!(after, before, "{screen}");
+}
+
+/// A cloud whose every call fails shows its error on its header line, while
+/// the healthy cloud keeps being listed and refreshed.
+#[test]
+fn failing_cloud_does_not_stop_the_others() {
+    let t = start_hytop("failing", 1.0, &[]);
+    let screen = t.wait_until("the AWS rows and the OpenStack error", |s| {
+        cloud_line(s, AWS_LABEL).contains("✓ ok")
+            && cloud_line(s, OS_LABEL).contains("simulated outage")
+            && rows(s).iter().any(|r| r.cloud == "AWS")
+    });
+    let os = cloud_line(&screen, OS_LABEL);
+    assert!(os.contains("✗ error: "), "{os:?}");
+    assert!(
+        rows(&screen).iter().all(|r| r.cloud == "AWS"),
+        "nothing is listed for the failing cloud:\n{screen}"
+    );
+
+    // AWS keeps answering: a launch there is listed, then refreshed to running.
+    let name = unique_name("ok");
+    launch_on_aws(&t, Some(&name));
+    let screen = t.wait_until(&format!("{name} running"), |s| {
+        row_named(s, &name).is_some_and(|r| r.state == "running")
+    });
+    assert!(
+        cloud_line(&screen, OS_LABEL).contains("simulated outage"),
+        "the outage is still reported:\n{screen}"
+    );
+
+    // The failing cloud's launch fails in a popup, not in a crash.
+    t.type_text("c");
+    t.wait_for("Launch — ");
+    let screen = t.wait_for("cannot list launch options");
+    assert!(screen.contains("simulated outage"), "{screen}");
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_for("Launch failed");
+    assert!(screen.contains("simulated outage"), "{screen}");
+    t.send_keys(&["Escape"]);
+    t.wait_gone("Launch failed");
+}
+
+/// Guards the harness itself: the pane is the size the layout checks assume.
+#[test]
+fn pane_is_120_by_40() {
+    let t = start_hytop("size", 0.0, &[]);
+    wait_listed(&t);
+    assert_eq!(
+        t.display("#{pane_width}x#{pane_height}"),
+        format!("{WIDTH}x{HEIGHT}")
+    );
+}
