@@ -245,6 +245,8 @@ pub struct ConsoleView {
     pub fetched_at: Option<DateTime<Utc>>,
     pub error: Option<String>,
     pub search: Option<String>,
+    /// The line of the match the last search jumped to; `n`/`N` go on from it.
+    pub match_line: Option<usize>,
     /// Lines visible at the last draw.
     pub height: usize,
 }
@@ -262,6 +264,7 @@ impl ConsoleView {
             fetched_at: None,
             error: None,
             search: None,
+            match_line: None,
             height: 20,
         }
     }
@@ -276,6 +279,34 @@ impl ConsoleView {
             self.top = self.max_top();
         } else {
             self.top = self.top.min(self.max_top());
+        }
+    }
+
+    /// Jumps to the next (or previous) match: after the current match, or
+    /// from the top of the view for a new search. False if nothing matches.
+    pub fn jump_to_match(&mut self, forward: bool, fresh: bool) -> bool {
+        let n = self.lines.len();
+        if n == 0 {
+            return false;
+        }
+        let from = match self.match_line {
+            Some(m) if !fresh => {
+                if forward {
+                    m + 1
+                } else {
+                    m + n - 1
+                }
+            }
+            _ => self.top,
+        } % n;
+        match self.find(from, forward) {
+            Some(line) => {
+                self.match_line = Some(line);
+                self.follow = false;
+                self.top = line.min(self.max_top());
+                true
+            }
+            None => false,
         }
     }
 

@@ -12,7 +12,7 @@ use crate::model::InstanceState;
 use crate::ssh::SshPlan;
 use crate::state::{
     AppState, ConsoleView, InstanceKey, IpPopup, LaunchField, LaunchPopup, MessagePopup, Overlay,
-    Prompt, PromptKind, SortColumn,
+    Prompt, PromptKind, SortColumn, Target,
 };
 
 /// Work for the runtime; `update` itself never does I/O.
@@ -183,7 +183,15 @@ fn on_response(
                 };
             }
         }
-        Response::RefreshSkipped => {}
+        Response::RefreshSkipped => {
+            // The worker still runs an older refresh; try again shortly
+            // rather than showing "refreshing" for a request that never ran.
+            let c = &mut state.clouds[cloud];
+            if c.refreshing == Some(request) {
+                c.refreshing = None;
+                c.next_refresh = Some(state.now + chrono::Duration::seconds(1));
+            }
+        }
         Response::Launched(result) => match result {
             Ok(ids) => {
                 for id in &ids {
@@ -500,21 +508,9 @@ fn run_console(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             })
         }
         Command::SearchNext | Command::SearchPrev => {
-            let forward = cmd == Command::SearchNext;
-            let from = if forward {
-                view.top + 1
-            } else {
-                view.top + view.lines.len().saturating_sub(1)
-            };
-            match view.find(from, forward) {
-                Some(line) => {
-                    view.follow = false;
-                    view.top = line.min(view.max_top());
-                }
-                None => {
-                    let what = view.search.clone().unwrap_or_default();
-                    state.error(format!("not found: {what}"));
-                }
+            if !view.jump_to_match(cmd == Command::SearchNext, false) {
+                let what = view.search.clone().unwrap_or_default();
+                state.error(format!("not found: {what}"));
             }
         }
         Command::Refresh => {
@@ -574,13 +570,16 @@ fn request_launch_options(state: &mut AppState, fx: &mut Vec<Effect>) {
 }
 
 fn open_ip(state: &mut AppState) {
-    let Some(target) = state
-        .targets()
-        .into_iter()
-        .find(|t| Some(&t.key) == state.selected.as_ref())
-    else {
+    // The selected instance, even when others are marked: IPs go one at a time.
+    let Some((key, inst)) = state.selected_instance() else {
         state.error("select an instance first");
         return;
+    };
+    let target = Target {
+        name: inst.name.clone(),
+        cloud_label: state.clouds[key.cloud].label.clone(),
+        state: inst.state,
+        key,
     };
     let current_ip = state
         .instance(&target.key)
@@ -649,11 +648,8 @@ fn on_prompt_key(state: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                 PromptKind::Search => {
                     if let Some(view) = state.console.as_mut() {
                         view.search = (!text.is_empty()).then_some(text);
-                        let from = view.top;
-                        if let Some(line) = view.find(from, true) {
-                            view.follow = false;
-                            view.top = line.min(view.max_top());
-                        } else if view.search.is_some() {
+                        view.match_line = None;
+                        if view.search.is_some() && !view.jump_to_match(true, true) {
                             state.error("not found");
                         }
                     }
@@ -906,7 +902,7 @@ fn confirm_launch(state: &mut AppState, fx: &mut Vec<Effect>) {
 }
 
 /// Sends one terminate per cloud, by the ids the popup showed.
-fn terminate(state: &mut AppState, targets: Vec<crate::state::Target>, fx: &mut Vec<Effect>) {
+fn terminate(state: &mut AppState, targets: Vec<Target>, fx: &mut Vec<Effect>) {
     let mut by_cloud: std::collections::BTreeMap<CloudId, Vec<String>> = Default::default();
     for t in &targets {
         by_cloud

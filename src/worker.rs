@@ -83,15 +83,28 @@ async fn run(
     }
 }
 
+/// Ends a refresh however it ends (even by a panic in a provider), so the
+/// cloud never stays "refreshing" forever.
+struct RefreshDone<'a> {
+    shared: &'a Shared,
+    id: RequestId,
+}
+
+impl Drop for RefreshDone<'_> {
+    fn drop(&mut self) {
+        self.shared.refreshing.store(false, Ordering::Release);
+        self.shared.answer(self.id, Response::RefreshDone);
+    }
+}
+
 async fn handle(shared: &Shared, id: RequestId, request: Request) {
     let provider = &shared.provider;
     match request {
         Request::Refresh {
             metrics_window_mins,
         } => {
+            let _done = RefreshDone { shared, id };
             refresh(shared, id, metrics_window_mins).await;
-            shared.refreshing.store(false, Ordering::Release);
-            shared.answer(id, Response::RefreshDone);
         }
         Request::Launch(spec) => {
             tracing::info!(cloud = %provider.label(), name = %spec.name, count = spec.count, "launch");

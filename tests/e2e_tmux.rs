@@ -447,10 +447,7 @@ fn rows(screen: &str) -> Vec<Row> {
             let inner = line.strip_prefix('│')?;
             let selected = inner.starts_with('▶');
             let inner = inner.trim_start_matches('▶').trim_end_matches('│');
-            let t: Vec<&str> = inner
-                .split_whitespace()
-                .skip_while(|t| *t == "*")
-                .collect();
+            let t: Vec<&str> = inner.split_whitespace().skip_while(|t| *t == "*").collect();
             // cloud region name id symbol state type public-ip private-ip age
             if t.len() < 9 || !matches!(t[0], "AWS" | "OS") {
                 return None;
@@ -639,13 +636,16 @@ fn public_ip_flow(test: &str, cloud: &str, prefix: &str, exhausted: &str) {
     wait_listed(&t);
     // Three running instances of this cloud without an address (the
     // booting one of the generated fleet turns running after a second).
-    let screen = t.wait_until(&format!("three running {cloud} instances without IP"), |s| {
-        rows(s)
-            .iter()
-            .filter(|r| r.cloud == cloud && r.state == "running" && r.public_ip == "-")
-            .count()
-            >= 3
-    });
+    let screen = t.wait_until(
+        &format!("three running {cloud} instances without IP"),
+        |s| {
+            rows(s)
+                .iter()
+                .filter(|r| r.cloud == cloud && r.state == "running" && r.public_ip == "-")
+                .count()
+                >= 3
+        },
+    );
     let bare: Vec<Row> = rows(&screen)
         .into_iter()
         .filter(|r| r.cloud == cloud && r.state == "running" && r.public_ip == "-")
@@ -664,7 +664,9 @@ fn public_ip_flow(test: &str, cloud: &str, prefix: &str, exhausted: &str) {
         "the popup names the instance and its id: {text}"
     );
     assert!(
-        text.contains(&format!("no public address; attaching reuses the free address {prefix}")),
+        text.contains(&format!(
+            "no public address; attaching reuses the free address {prefix}"
+        )),
         "the popup names the free address it will reuse: {text}"
     );
     t.type_text("a");
@@ -755,7 +757,9 @@ fn console_follows_and_closes() {
     t.wait_for("sort: age");
     t.type_text("g");
     let screen = t.wait_until("the youngest instance selected and running", |s| {
-        rows(s).first().is_some_and(|r| r.selected && r.state == "running")
+        rows(s)
+            .first()
+            .is_some_and(|r| r.selected && r.state == "running")
     });
     let row = rows(&screen).remove(0);
 
@@ -781,11 +785,7 @@ fn console_follows_and_closes() {
         let at = s.find(" lines ")?;
         let rest = &s[at..];
         let of = rest.find(" of ")?;
-        rest[of + 4..]
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
+        rest[of + 4..].split_whitespace().next()?.parse().ok()
     };
     let before = total(&screen).expect("a line count");
     let screen = t.wait_until("more console output", |s| {
@@ -872,9 +872,7 @@ fn help_and_filter() {
     t.type_text("/web");
     let screen = t.wait_until("only web rows", |s| {
         let r = rows(s);
-        footer(s).contains("/web█")
-            && !r.is_empty()
-            && r.iter().all(|r| r.name.contains("web"))
+        footer(s).contains("/web█") && !r.is_empty() && r.iter().all(|r| r.name.contains("web"))
     });
     assert!(
         screen.contains(&format!(" of {all}")) && screen.contains("filter: web"),
@@ -882,7 +880,10 @@ fn help_and_filter() {
     );
     t.send_keys(&["Enter"]);
     let screen = t.wait_until("the prompt closed", |s| !footer(s).contains("/web█"));
-    assert!(screen.contains("filter: web"), "the filter stays:\n{screen}");
+    assert!(
+        screen.contains("filter: web"),
+        "the filter stays:\n{screen}"
+    );
     assert!(rows(&screen).iter().all(|r| r.name.contains("web")));
 
     t.send_keys(&["Escape"]);
@@ -924,7 +925,11 @@ exit "$rc""#;
 
     let screen = wait_listed(&t);
     assert!(screen.contains("┌ Instances"), "{screen}");
-    assert_eq!(t.display("#{alternate_on}"), "1", "hytop uses the alternate screen");
+    assert_eq!(
+        t.display("#{alternate_on}"),
+        "1",
+        "hytop uses the alternate screen"
+    );
     assert_eq!(t.display("#{cursor_flag}"), "0", "hytop hides the cursor");
 
     t.type_text("q");
@@ -936,9 +941,16 @@ exit "$rc""#;
     assert!(screen.contains("tty modes: restored"), "{screen}");
     let words: Vec<&str> = screen.split_whitespace().collect();
     for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
-        assert!(words.contains(&mode), "stty shows {mode} on again:\n{screen}");
+        assert!(
+            words.contains(&mode),
+            "stty shows {mode} on again:\n{screen}"
+        );
     }
-    assert_eq!(t.display("#{alternate_on}"), "0", "back on the normal screen");
+    assert_eq!(
+        t.display("#{alternate_on}"),
+        "0",
+        "back on the normal screen"
+    );
     assert_eq!(t.display("#{cursor_flag}"), "1", "the cursor is visible");
     for drawn in ["┌ Instances", "hytop ●", AWS_LABEL, "│"] {
         assert!(
@@ -1059,10 +1071,7 @@ fn readonly_refuses_changes() {
     let screen = t.wait_for("read-only mode: public_ip is disabled");
     assert!(!screen.contains("Public IP ("), "{screen}");
     // Nothing changed: the same instances, in the same states.
-    let after: Vec<(String, String)> = rows(&screen)
-        .into_iter()
-        .map(|r| (r.id, r.state))
-        .collect();
+    let after: Vec<(String, String)> = rows(&screen).into_iter().map(|r| (r.id, r.state)).collect();
     let before: Vec<(String, String)> = before.into_iter().map(|r| (r.id, r.state)).collect();
     assert_eq!(after, before, "{screen}");
 }

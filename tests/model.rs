@@ -1085,7 +1085,6 @@ fn successful_attach_refreshes_that_cloud() {
 /// With marks present, the public IP key still works on the instance under
 /// the cursor: it edits one instance, the selected one.
 #[test]
-#[ignore = "BUG: open_ip (src/update.rs) looks the selected instance up among state.targets(), which are the marks when any exist, so with marks and the cursor on an unmarked row it refuses with \"select an instance first\""]
 fn public_ip_with_marks_uses_the_selected_instance() {
     let mut state = fleet_state();
     key(&mut state, ' '); // marks web-1, cursor moves to web-2
@@ -1490,7 +1489,6 @@ fn console_search_jumps_to_matches_and_n_goes_to_the_next() {
 /// line 40 in the last screen (top 30); `n` must then go on to the next
 /// match, wrapping to line 10.
 #[test]
-#[ignore = "BUG: SearchNext (src/update.rs run_console) searches from view.top + 1, but a match in the last screen is shown with top clamped to max_top, so `n` finds that same match again and never wraps to earlier ones"]
 fn console_search_next_wraps_after_a_match_in_the_last_screen() {
     let mut state = fleet_state();
     open_console(
