@@ -507,11 +507,12 @@ fn run_console(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 text: view.search.clone().unwrap_or_default(),
             })
         }
-        Command::SearchNext | Command::SearchPrev
-            if !view.jump_to_match(cmd == Command::SearchNext, false) =>
-        {
-            let what = view.search.clone().unwrap_or_default();
-            state.error(format!("not found: {what}"));
+        Command::SearchNext | Command::SearchPrev => {
+            let found = view.jump_to_match(cmd == Command::SearchNext, false);
+            if !found {
+                let what = view.search.clone().unwrap_or_default();
+                state.error(format!("not found: {what}"));
+            }
         }
         Command::Refresh => {
             view.next_poll = None;
