@@ -170,8 +170,9 @@ impl Sandbox {
     }
 }
 
-/// How a pane's program ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The pane's program: running, or exited (tmux's `#{pane_dead_status}`,
+/// when tmux recorded it).
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Pane {
     Alive,
     Dead(Option<i32>),
@@ -214,9 +215,22 @@ impl Tmux {
         for (k, v) in env {
             args.push(format!("{k}={}", v.display()));
         }
+        // tmux 3.3a sometimes marks a pane dead without recording the exit
+        // status (`#{pane_dead_status}` stays empty for good), so a shell
+        // around the program also writes the status to a file.
+        args.extend([
+            "sh".to_string(),
+            "-c".to_string(),
+            r#""$@"; rc=$?; echo "$rc" > "$0"; exit "$rc""#.to_string(),
+            tmux.status_file().display().to_string(),
+        ]);
         args.extend(argv.iter().cloned());
         tmux.run(&args);
         tmux
+    }
+
+    fn status_file(&self) -> PathBuf {
+        self.sandbox.path("exit-status")
     }
 
     fn command(&self) -> Command {
@@ -254,6 +268,19 @@ impl Tmux {
         out
     }
 
+    /// Resizes the terminal (hytop gets a SIGWINCH).
+    fn resize(&self, width: u16, height: u16) {
+        self.run(&[
+            "resize-window",
+            "-t",
+            &format!("{SESSION}:"),
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
+    }
+
     /// Presses keys by tmux name: "Enter", "Escape", "Tab", "BSpace", "C-u", "q".
     fn send_keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", SESSION];
@@ -278,7 +305,7 @@ impl Tmux {
     }
 
     fn pane(&self) -> Pane {
-        parse_pane(&self.display("#{pane_dead}:#{pane_dead_status}"))
+        parse_pane(&self.display(PANE_STATE))
     }
 
     /// Screen and pane state in one tmux call.
@@ -293,7 +320,7 @@ impl Tmux {
             "-p",
             "-t",
             SESSION,
-            "#{pane_dead}:#{pane_dead_status}",
+            PANE_STATE,
         ]);
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let body = text.trim_end_matches('\n');
@@ -313,7 +340,7 @@ impl Tmux {
             }
             if let Pane::Dead(status) = pane {
                 self.fail(
-                    &format!("waiting for {what}: the program exited (status {status:?})"),
+                    &format!("waiting for {what}: the program exited (tmux status {status:?})"),
                     &screen,
                 );
             }
@@ -339,12 +366,30 @@ impl Tmux {
         })
     }
 
-    /// Waits for the program to exit and returns its exit status.
-    fn wait_exit(&self) -> Option<i32> {
+    /// Waits for the program to exit and returns its exit status: tmux's
+    /// `#{pane_dead_status}`, checked against the wrapper's record of it.
+    fn wait_exit(&self) -> i32 {
         let start = Instant::now();
         loop {
-            if let Pane::Dead(status) = self.pane() {
-                return status;
+            if let Pane::Dead(from_tmux) = self.pane() {
+                let recorded = fs::read_to_string(self.status_file())
+                    .ok()
+                    .and_then(|s| s.trim().parse::<i32>().ok());
+                match (from_tmux, recorded) {
+                    (Some(a), Some(b)) if a == b => return a,
+                    // The tmux bug: the status is lost, the wrapper has it.
+                    (None, Some(b)) => return b,
+                    (from_tmux, recorded) => {
+                        let screen = self.capture();
+                        self.fail(
+                            &format!(
+                                "exit status: tmux says {from_tmux:?}, the wrapper recorded \
+                                 {recorded:?}"
+                            ),
+                            &screen,
+                        );
+                    }
+                }
             }
             if start.elapsed() >= DEADLINE {
                 let screen = self.capture();
@@ -370,22 +415,38 @@ impl Tmux {
 }
 
 impl Drop for Tmux {
+    /// Kills this test's tmux server (and with it hytop), and removes the
+    /// socket file, which tmux leaves behind.
     fn drop(&mut self) {
+        let socket = self
+            .command()
+            .args(["display-message", "-p", "#{socket_path}"])
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+            .filter(|path| path.ends_with(&self.socket));
         let _ = self
             .command()
             .arg("kill-server")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
+        if let Some(path) = socket {
+            let _ = fs::remove_file(path);
+        }
     }
 }
 
+/// Parses `#{pane_dead}:#{pane_dead_status}`.
 fn parse_pane(state: &str) -> Pane {
     match state.trim().split_once(':') {
         Some(("1", status)) => Pane::Dead(status.trim().parse().ok()),
         _ => Pane::Alive,
     }
 }
+
+const PANE_STATE: &str = "#{pane_dead}:#{pane_dead_status}";
 
 fn hytop_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hytop")
@@ -439,17 +500,28 @@ struct Row {
     public_ip: String,
 }
 
-/// The instance table's rows. Meaningless while a popup covers the table.
-fn rows(screen: &str) -> Vec<Row> {
+/// The words of each line of the instance table, with whether it is the
+/// selected one. Meaningless while a popup covers the table.
+fn table_lines(screen: &str) -> Vec<(bool, Vec<&str>)> {
     screen
         .lines()
         .filter_map(|line| {
             let inner = line.strip_prefix('│')?;
             let selected = inner.starts_with('▶');
             let inner = inner.trim_start_matches('▶').trim_end_matches('│');
-            let t: Vec<&str> = inner.split_whitespace().skip_while(|t| *t == "*").collect();
+            let words: Vec<&str> = inner.split_whitespace().skip_while(|t| *t == "*").collect();
+            matches!(words.first(), Some(&("AWS" | "OS"))).then_some((selected, words))
+        })
+        .collect()
+}
+
+/// The instance table's rows, as laid out at 120 columns.
+fn rows(screen: &str) -> Vec<Row> {
+    table_lines(screen)
+        .into_iter()
+        .filter_map(|(selected, t)| {
             // cloud region name id symbol state type public-ip private-ip age
-            if t.len() < 9 || !matches!(t[0], "AWS" | "OS") {
+            if t.len() < 9 {
                 return None;
             }
             Some(Row {
@@ -515,6 +587,18 @@ fn popup_text(screen: &str, title: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
+/// The launch popup's two columns, each joined: the template list and the form.
+fn launch_popup(screen: &str) -> Option<(String, String)> {
+    let lines = popup(screen, "Launch")?;
+    let (mut list, mut form) = (Vec::new(), Vec::new());
+    for line in &lines {
+        let (left, right) = line.split_once('│').unwrap_or((line, ""));
+        list.extend(left.split_whitespace());
+        form.extend(right.split_whitespace());
+    }
+    Some((list.join(" "), form.join(" ")))
+}
+
 /// Waits for the popup titled `title` and returns its text, joined.
 fn wait_popup(t: &Tmux, title: &str) -> String {
     let screen = t.wait_until(&format!("the {title:?} popup"), |s| {
@@ -543,42 +627,49 @@ fn wait_listed(t: &Tmux) -> String {
 /// Opens the launch popup, picks the AWS template (the second one), and if
 /// `name` is given replaces the instance name with it; then launches.
 fn launch_on_aws(t: &Tmux, name: Option<&str>) {
+    let form_shows =
+        |what: String| move |s: &str| launch_popup(s).is_some_and(|(_, form)| form.contains(&what));
     t.type_text("c");
-    t.wait_for("Launch — ");
+    t.wait_until("the launch popup", |s| popup(s, "Launch").is_some());
     t.type_text("j");
-    let screen = t.wait_for(&format!("▶{AWS_TEMPLATE}"));
+    let screen = t.wait_until("the AWS template picked", |s| {
+        launch_popup(s).is_some_and(|(list, _)| list.contains(&format!("▶{AWS_TEMPLATE}")))
+    });
+    let (_, form) = launch_popup(&screen).unwrap_or_default();
     assert!(
-        screen.contains(AWS_LABEL) && line_with(&screen, " name ").contains(" web"),
-        "the AWS template shows its cloud and default name:\n{screen}"
+        form.contains(&format!("cloud {AWS_LABEL}")) && form.starts_with("name web count 1"),
+        "the AWS template shows its cloud and default name: {form}"
     );
     if let Some(name) = name {
         t.send_keys(&["Tab"]);
-        t.wait_for(" web█");
+        t.wait_until("the name field focused", form_shows("name web█".into()));
         // ctrl-u does not clear popup fields: delete the default name key by key.
         t.send_keys(&["BSpace"; 8]);
         t.type_text(name);
-        let screen = t.wait_for(&format!(" {name}█"));
-        assert!(
-            !screen.contains(&format!("web{name}")),
-            "the old name was fully deleted:\n{screen}"
+        t.wait_until(
+            "the new name typed",
+            form_shows(format!("name {name}█ count")),
         );
     }
     t.send_keys(&["Enter"]);
-    t.wait_gone("Launch — ");
+    t.wait_until("the launch popup closed", |s| popup(s, "Launch").is_none());
 }
 
 /// Pins the table to the rows matching `needle` with the filter prompt,
 /// and waits until exactly one row, selected, has the id `id`.
 fn select_by_filter(t: &Tmux, needle: &str, id: &str) -> Row {
     t.type_text("/");
-    t.wait_until("the filter prompt", |s| footer(s).contains("Enter: apply"));
+    t.wait_until("the filter prompt", |s| footer(s).starts_with('/'));
+    // The prompt starts with the current filter: ctrl-u clears it.
     t.send_keys(&["C-u"]);
     t.type_text(needle);
-    t.wait_for(&format!("/{needle}█"));
+    t.wait_until("the filter typed", |s| {
+        footer(s).starts_with(&format!("/{needle}█"))
+    });
     t.send_keys(&["Enter"]);
     let screen = t.wait_until(&format!("only {id} listed, selected"), |s| {
         let r = rows(s);
-        !footer(s).contains("Enter: apply") && r.len() == 1 && r[0].id == id && r[0].selected
+        !footer(s).starts_with('/') && r.len() == 1 && r[0].id == id && r[0].selected
     });
     rows(&screen).remove(0)
 }
@@ -631,9 +722,13 @@ fn launch_then_terminate() {
 /// Attach, detach and pool exhaustion of public addresses on one cloud.
 /// Each cloud starts with a pool of three: one held by an instance, one
 /// allocated but free, one spare.
-fn public_ip_flow(test: &str, cloud: &str, prefix: &str, exhausted: &str) {
+fn public_ip_flow(test: &str, cloud: &str, label: &str, kind: &str, prefix: &str, exhausted: &str) {
     let t = start_hytop(test, 0.0, &[]);
     wait_listed(&t);
+    // The cloud's addresses are listed too (the free one is reported).
+    t.wait_until(&format!("{label}'s free address"), |s| {
+        cloud_line(s, label).contains("1 unassociated IP(s)")
+    });
     // Three running instances of this cloud without an address (the
     // booting one of the generated fleet turns running after a second).
     let screen = t.wait_until(
@@ -658,9 +753,10 @@ fn public_ip_flow(test: &str, cloud: &str, prefix: &str, exhausted: &str) {
     let a = &bare[0];
     select_by_filter(&t, &needle(a), &a.id);
     t.type_text("i");
-    let text = wait_popup(&t, "Public IP");
+    let screen = t.wait_for(&format!("Public IP ({kind})"));
+    let text = popup_text(&screen, "Public IP").unwrap_or_default();
     assert!(
-        text.contains(&format!("{} ({})", a.name, needle(a))),
+        text.contains(&format!("{} ({}", a.name, needle(a))),
         "the popup names the instance and its id: {text}"
     );
     assert!(
@@ -727,6 +823,8 @@ fn public_ip_attach_detach_and_exhaust_aws() {
     public_ip_flow(
         "ip-aws",
         "AWS",
+        AWS_LABEL,
+        "Elastic IP",
         "203.0.113.",
         "The maximum number of addresses has been reached",
     );
@@ -737,6 +835,8 @@ fn public_ip_attach_detach_and_exhaust_openstack() {
     public_ip_flow(
         "ip-os",
         "OS",
+        OS_LABEL,
+        "floating IP",
         "198.51.100.",
         "No more IP addresses available",
     );
@@ -968,7 +1068,7 @@ exit "$rc""#;
         screen.contains("got [pasted]"),
         "bracketed paste is off again:\n{screen}"
     );
-    assert_eq!(t.wait_exit(), Some(0), "the pane's exit status");
+    assert_eq!(t.wait_exit(), 0, "the exit status");
 }
 
 /// ctrl-c quits from inside a popup too, with status 0, off the alternate screen.
@@ -977,11 +1077,12 @@ fn ctrl_c_quits_from_a_popup() {
     let t = start_hytop("ctrl-c", 0.0, &[]);
     wait_listed(&t);
     t.type_text("c");
-    t.wait_for("Launch — ");
+    t.wait_until("the launch popup", |s| popup(s, "Launch").is_some());
     t.send_keys(&["C-c"]);
-    assert_eq!(t.wait_exit(), Some(0));
-    assert_eq!(t.display("#{alternate_on}"), "0");
+    let status = t.wait_exit();
     let screen = t.capture();
+    assert_eq!(status, 0, "{screen}\n{}", t.sandbox.log_tail());
+    assert_eq!(t.display("#{alternate_on}"), "0");
     assert!(
         !screen.contains("┌ Instances") && !screen.contains("Launch — "),
         "{screen}"
@@ -1070,10 +1171,15 @@ fn readonly_refuses_changes() {
     t.type_text("i");
     let screen = t.wait_for("read-only mode: public_ip is disabled");
     assert!(!screen.contains("Public IP ("), "{screen}");
-    // Nothing changed: the same instances, in the same states.
-    let after: Vec<(String, String)> = rows(&screen).into_iter().map(|r| (r.id, r.state)).collect();
-    let before: Vec<(String, String)> = before.into_iter().map(|r| (r.id, r.state)).collect();
-    assert_eq!(after, before, "{screen}");
+    // Nothing was launched or terminated: the same instances, none stopping.
+    let ids = |rows: Vec<Row>| -> Vec<String> {
+        let mut ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        ids.sort();
+        ids
+    };
+    let after = rows(&screen);
+    assert!(after.iter().all(|r| r.state != "stopping"), "{screen}");
+    assert_eq!(ids(after), ids(before), "{screen}");
 }
 
 /// A cloud whose every call fails shows its error on its header line, while
@@ -1106,14 +1212,69 @@ fn failing_cloud_does_not_stop_the_others() {
 
     // The failing cloud's launch fails in a popup, not in a crash.
     t.type_text("c");
-    t.wait_for("Launch — ");
-    let screen = t.wait_for("cannot list launch options");
-    assert!(screen.contains("simulated outage"), "{screen}");
+    let screen = t.wait_until("the launch options error", |s| {
+        launch_popup(s).is_some_and(|(_, form)| form.contains("cannot list launch options"))
+    });
+    let (_, text) = launch_popup(&screen).unwrap_or_default();
+    assert!(
+        text.contains(&format!("cloud {OS_LABEL}")) && text.contains("simulated outage"),
+        "the OpenStack template is first; its cloud is down: {text}"
+    );
     t.send_keys(&["Enter"]);
-    let screen = t.wait_for("Launch failed");
-    assert!(screen.contains("simulated outage"), "{screen}");
+    let text = wait_popup(&t, "Launch failed");
+    assert!(
+        text.contains(OS_LABEL) && text.contains("simulated outage"),
+        "{text}"
+    );
     t.send_keys(&["Escape"]);
-    t.wait_gone("Launch failed");
+    t.wait_until("the error closed", |s| popup(s, "Launch failed").is_none());
+}
+
+/// Resizing the terminal redraws at the new size: too small a terminal
+/// gets a plain message, and growing again brings the table back.
+#[test]
+fn resize_redraws_and_guards_tiny_terminals() {
+    let t = start_hytop("resize", 0.0, &[]);
+    let screen = wait_listed(&t);
+    let before = rows(&screen).len();
+
+    t.resize(50, 12);
+    let screen = t.wait_for("hytop: terminal too small");
+    assert!(
+        screen.contains("need at least 60×15, have 50×12"),
+        "{screen}"
+    );
+    assert!(table_lines(&screen).is_empty(), "{screen}");
+
+    t.resize(WIDTH, HEIGHT);
+    let screen = t.wait_until("the table back at full size", |s| {
+        !s.contains("too small") && rows(s).len() == before
+    });
+    assert!(screen.contains("┌ Instances"), "{screen}");
+}
+
+/// 80×24 is the classic terminal size and well above hytop's 60×15 minimum;
+/// the table should still say which instance each row is.
+#[test]
+#[ignore = "BUG: the NAME column gets zero width at 60-90 and 104-106 columns \
+            (src/ui/table.rs widths()): at 80x24 no row shows its instance name"]
+fn names_stay_visible_at_80_columns() {
+    let t = start_hytop("narrow", 0.0, &[]);
+    let screen = wait_listed(&t);
+    let names: Vec<String> = rows(&screen).into_iter().map(|r| r.name).collect();
+
+    t.resize(80, 24);
+    let screen = t.wait_until("the table redrawn at 80 columns", |s| {
+        s.lines()
+            .any(|l| l.starts_with('┌') && l.chars().count() == 80)
+            && !table_lines(s).is_empty()
+    });
+    for (_, words) in table_lines(&screen) {
+        assert!(
+            words.iter().any(|w| names.iter().any(|n| n == w)),
+            "a row without its instance name {words:?}:\n{screen}"
+        );
+    }
 }
 
 /// Guards the harness itself: the pane is the size the layout checks assume.
