@@ -1256,8 +1256,6 @@ fn resize_redraws_and_guards_tiny_terminals() {
 /// 80×24 is the classic terminal size and well above hytop's 60×15 minimum;
 /// the table should still say which instance each row is.
 #[test]
-#[ignore = "BUG: the NAME column gets zero width at 60-90 and 104-106 columns \
-            (src/ui/table.rs widths()): at 80x24 no row shows its instance name"]
 fn names_stay_visible_at_80_columns() {
     let t = start_hytop("narrow", 0.0, &[]);
     let screen = wait_listed(&t);

@@ -5,37 +5,91 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::Theme;
+use super::{Theme, truncate};
 use crate::format;
-use crate::model::InstanceState;
+use crate::model::{Instance, InstanceState};
 use crate::state::{AppState, InstanceKey, SortColumn};
 
-/// Column widths for the terminal width: ids are cut on narrow screens and
-/// the private IP goes first when space runs out; the name takes the rest.
-fn widths(width: u16, longest_id: usize) -> (Vec<Constraint>, bool) {
-    let id = if width >= 150 {
-        longest_id.clamp(2, 36)
-    } else {
-        longest_id.clamp(2, 19)
-    } as u16;
-    let show_private = width >= 104;
-    let mut w = vec![
-        Constraint::Length(1),
-        Constraint::Length(5),
-        Constraint::Length(10),
-        Constraint::Fill(1),
-        Constraint::Length(id),
-        Constraint::Length(13),
-        Constraint::Length(9),
-        Constraint::Length(15),
-    ];
-    if show_private {
-        w.push(Constraint::Length(15));
+/// The name always keeps at least this many columns.
+const NAME_MIN: u16 = 14;
+
+/// Which columns fit, and how wide the id column is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Columns {
+    shown: Vec<(SortColumn, u16)>,
+}
+
+impl Columns {
+    /// Fits the columns into `width` (the table's outer width): ids are cut
+    /// first, then private IP, type, region and public IP are dropped in
+    /// that order; the name takes what is left and never less than NAME_MIN.
+    fn plan(width: u16, longest_id: usize) -> Columns {
+        // Borders (2), selection symbol (1), mark column (1) and its gap (1).
+        let inner = width.saturating_sub(5);
+        let full_id = longest_id.clamp(2, 36) as u16;
+        let mut shown: Vec<(SortColumn, u16)> = vec![
+            (SortColumn::Cloud, 5),
+            (SortColumn::Region, 10),
+            (SortColumn::Name, NAME_MIN),
+            (SortColumn::Id, full_id),
+            (SortColumn::State, 12),
+            (SortColumn::Size, 9),
+            (SortColumn::PublicIp, 15),
+            (SortColumn::PrivateIp, 15),
+            (SortColumn::Age, 6),
+        ];
+        let need = |cols: &[(SortColumn, u16)]| -> u16 {
+            cols.iter().map(|(_, w)| *w).sum::<u16>() + cols.len().saturating_sub(1) as u16
+        };
+        let mut cut_id = [19u16, 13].into_iter();
+        let mut drop = [
+            SortColumn::PrivateIp,
+            SortColumn::Size,
+            SortColumn::Region,
+            SortColumn::PublicIp,
+        ]
+        .into_iter();
+        while need(&shown) > inner {
+            let id_width = shown
+                .iter()
+                .find(|(c, _)| *c == SortColumn::Id)
+                .map(|(_, w)| *w)
+                .unwrap_or(0);
+            if let Some(w) = cut_id.by_ref().find(|w| *w < id_width) {
+                if let Some(slot) = shown.iter_mut().find(|(c, _)| *c == SortColumn::Id) {
+                    slot.1 = w;
+                }
+                continue;
+            }
+            match drop.next() {
+                Some(column) => shown.retain(|(c, _)| *c != column),
+                None => break,
+            }
+        }
+        Columns { shown }
     }
-    w.push(Constraint::Length(7));
-    (w, show_private)
+
+    fn constraints(&self) -> Vec<Constraint> {
+        std::iter::once(Constraint::Length(1))
+            .chain(self.shown.iter().map(|(c, w)| {
+                if *c == SortColumn::Name {
+                    Constraint::Min(*w)
+                } else {
+                    Constraint::Length(*w)
+                }
+            }))
+            .collect()
+    }
+
+    fn width_of(&self, column: SortColumn) -> usize {
+        self.shown
+            .iter()
+            .find(|(c, _)| *c == column)
+            .map(|(_, w)| usize::from(*w))
+            .unwrap_or(0)
+    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) {
@@ -55,45 +109,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
         .filter_map(|r| state.row(r).map(|(_, i)| i.id.chars().count()))
         .max()
         .unwrap_or(10);
-    let (widths, show_private) = widths(area.width, longest_id);
-    let id_width = match widths.get(4) {
-        Some(Constraint::Length(n)) => usize::from(*n),
-        _ => 36,
-    };
+    let columns = Columns::plan(area.width, longest_id);
     let rows: Vec<Row> = (state.offset..end)
         .filter_map(|r| {
             let (key, inst) = state.row(r)?;
-            Some(row(state, &key, inst, theme, id_width, show_private))
+            Some(row(state, &key, inst, theme, &columns))
         })
         .collect();
 
     let arrow = if state.sort_desc { "↓" } else { "↑" };
     let header = Row::new(
-        std::iter::once(Cell::from(" ")).chain(
-            SortColumn::ALL
-                .iter()
-                .filter(|c| show_private || **c != SortColumn::PrivateIp)
-                .map(|c| {
-                    let title = if *c == state.sort {
-                        format!("{}{arrow}", c.title())
-                    } else {
-                        c.title().to_string()
-                    };
-                    Cell::from(title)
-                }),
-        ),
+        std::iter::once(Cell::from(" ")).chain(columns.shown.iter().map(|(c, _)| {
+            if *c == state.sort {
+                Cell::from(format!("{}{arrow}", c.title()))
+            } else {
+                Cell::from(c.title())
+            }
+        })),
     )
     .style(theme.header_row());
 
+    let total = state.total_instances();
     let mut title = vec![Span::styled(
-        format!(
-            " Instances {}",
-            if len == state.total_instances() {
-                format!("{len}")
-            } else {
-                format!("{len} of {}", state.total_instances())
-            }
-        ),
+        if len == total {
+            format!(" Instances {len}")
+        } else {
+            format!(" Instances {len} of {total}")
+        },
         theme.title(),
     )];
     if !state.filter.is_empty() {
@@ -115,13 +157,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
         .title(Line::from(title));
 
     let empty = len == 0;
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, columns.constraints())
         .header(header)
         .block(block)
         .column_spacing(1)
         .row_highlight_style(theme.selected())
         .highlight_symbol("▶")
-        .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
+        .highlight_spacing(HighlightSpacing::Always);
     let mut table_state = TableState::default().with_selected(if empty {
         None
     } else {
@@ -129,7 +171,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
     });
     frame.render_stateful_widget(table, area, &mut table_state);
     if empty {
-        let msg = if state.total_instances() == 0 {
+        let msg = if total == 0 {
             "no instances (yet)"
         } else {
             "no instance matches the filter"
@@ -140,45 +182,42 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
             width: area.width.saturating_sub(4),
             height: 1,
         };
-        frame.render_widget(
-            ratatui::widgets::Paragraph::new(msg).style(theme.dim()),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(msg).style(theme.dim()), inner);
     }
 }
 
 fn row<'a>(
     state: &AppState,
     key: &InstanceKey,
-    inst: &'a crate::model::Instance,
+    inst: &'a Instance,
     theme: &Theme,
-    id_width: usize,
-    show_private: bool,
+    columns: &Columns,
 ) -> Row<'a> {
     let marked = state.marks.contains(key);
-    let age = inst
-        .age(state.now)
-        .map(format::age)
-        .unwrap_or_else(|| "-".into());
-    let mut cells = vec![
-        Cell::from(if marked { "*" } else { " " }).style(theme.marked()),
-        Cell::from(inst.kind.short()),
-        Cell::from(inst.region.as_str()),
-        Cell::from(inst.name.as_str()),
-        Cell::from(super::truncate(&inst.id, id_width)),
-        Cell::from(format!(
-            "{} {}",
-            Theme::state_symbol(inst.state),
-            inst.state
-        ))
-        .style(theme.state(inst.state)),
-        Cell::from(inst.size.as_str()),
-        Cell::from(inst.public_ip.as_deref().unwrap_or("-")),
-    ];
-    if show_private {
-        cells.push(Cell::from(inst.private_ip.as_deref().unwrap_or("-")));
+    let mut cells = Vec::with_capacity(columns.shown.len() + 1);
+    cells.push(Cell::from(if marked { "*" } else { " " }).style(theme.marked()));
+    for (column, _) in &columns.shown {
+        cells.push(match column {
+            SortColumn::Cloud => Cell::from(inst.kind.short()),
+            SortColumn::Region => Cell::from(inst.region.as_str()),
+            SortColumn::Name => Cell::from(inst.name.as_str()),
+            SortColumn::Id => Cell::from(truncate(&inst.id, columns.width_of(SortColumn::Id))),
+            SortColumn::State => Cell::from(format!(
+                "{} {}",
+                Theme::state_symbol(inst.state),
+                inst.state
+            ))
+            .style(theme.state(inst.state)),
+            SortColumn::Size => Cell::from(inst.size.as_str()),
+            SortColumn::PublicIp => Cell::from(inst.public_ip.as_deref().unwrap_or("-")),
+            SortColumn::PrivateIp => Cell::from(inst.private_ip.as_deref().unwrap_or("-")),
+            SortColumn::Age => Cell::from(
+                inst.age(state.now)
+                    .map(format::age)
+                    .unwrap_or_else(|| "-".into()),
+            ),
+        });
     }
-    cells.push(Cell::from(age));
     let style = if inst.state == InstanceState::Terminated {
         theme.dim()
     } else if marked {
@@ -187,4 +226,58 @@ fn row<'a>(
         Style::new()
     };
     Row::new(cells).style(style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(c: &Columns) -> Vec<SortColumn> {
+        c.shown.iter().map(|(c, _)| *c).collect()
+    }
+
+    fn total(c: &Columns) -> u16 {
+        c.shown.iter().map(|(_, w)| *w).sum::<u16>() + c.shown.len() as u16 - 1 + 5
+    }
+
+    #[test]
+    fn wide_screens_show_every_column_and_whole_uuids() {
+        let c = Columns::plan(160, 36);
+        assert_eq!(names(&c), SortColumn::ALL.to_vec());
+        assert_eq!(c.width_of(SortColumn::Id), 36);
+        assert!(total(&c) <= 160);
+    }
+
+    #[test]
+    fn the_name_never_disappears() {
+        for width in 40..=200 {
+            let c = Columns::plan(width, 36);
+            assert!(names(&c).contains(&SortColumn::Name), "width {width}");
+            if width >= 60 {
+                assert!(total(&c) <= width, "width {width}: {:?}", c);
+            }
+        }
+    }
+
+    #[test]
+    fn columns_go_in_order_as_space_runs_out() {
+        let c = Columns::plan(120, 36);
+        assert_eq!(c.width_of(SortColumn::Id), 19);
+        assert!(names(&c).contains(&SortColumn::PrivateIp));
+        let c = Columns::plan(80, 36);
+        assert!(!names(&c).contains(&SortColumn::PrivateIp));
+        assert!(names(&c).contains(&SortColumn::State));
+        assert!(names(&c).contains(&SortColumn::Age));
+        let c = Columns::plan(60, 36);
+        assert_eq!(
+            names(&c),
+            vec![
+                SortColumn::Cloud,
+                SortColumn::Name,
+                SortColumn::Id,
+                SortColumn::State,
+                SortColumn::Age
+            ]
+        );
+    }
 }
