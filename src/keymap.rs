@@ -1011,7 +1011,7 @@ mod tests {
         sorted.sort();
         assert_eq!(commands, sorted);
         assert_eq!(table.len(), 29);
-        assert_eq!(keymap.bindings(Context::Console).len(), 20);
+        assert_eq!(keymap.bindings(Context::Console).len(), 21);
     }
 
     #[test]

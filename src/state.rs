@@ -360,6 +360,9 @@ pub struct AppState {
     /// The shown rows (filtered and sorted), as (cloud, index into `instances`).
     pub view: Vec<(CloudId, usize)>,
     pub selected: Option<InstanceKey>,
+    /// The user (or a launch) chose the selection; until then it stays on
+    /// the first row, whichever cloud answers first.
+    pub selection_chosen: bool,
     /// Row of `selected` in `view`.
     pub cursor: usize,
     /// First row drawn; kept by the table view.
@@ -407,6 +410,7 @@ impl AppState {
             metrics: HashMap::new(),
             view: Vec::new(),
             selected: None,
+            selection_chosen: false,
             cursor: 0,
             offset: 0,
             page_height: 10,
@@ -491,6 +495,7 @@ impl AppState {
             && alive.contains(want.id.as_str())
         {
             self.selected = Some(want);
+            self.selection_chosen = true;
             self.select_when_listed = None;
         }
         self.rebuild_view();
@@ -529,6 +534,11 @@ impl AppState {
             self.selected = None;
             return;
         }
+        if !self.selection_chosen {
+            self.cursor = 0;
+            self.selected = self.row(0).map(|(k, _)| k);
+            return;
+        }
         if let Some(sel) = &self.selected {
             let found = self
                 .view
@@ -550,6 +560,7 @@ impl AppState {
         }
         self.cursor = row.min(self.view.len() - 1);
         self.selected = self.row(self.cursor).map(|(k, _)| k);
+        self.selection_chosen = true;
         self.dirty = true;
     }
 

@@ -173,6 +173,7 @@ pub fn fleet_state() -> AppState {
         },
     );
     state.selected = Some(key);
+    state.selection_chosen = true;
     state.rebuild_view();
     state
 }
