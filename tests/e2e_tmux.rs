@@ -1285,3 +1285,63 @@ fn pane_is_120_by_40() {
         format!("{WIDTH}x{HEIGHT}")
     );
 }
+
+/// `s` outside `--demo` hands the terminal to the ssh program and takes it
+/// back when it exits. A fake ssh records its arguments and reads a line
+/// from the terminal: every key typed meanwhile reaches it, none hytop
+/// (the `q` in the line would quit hytop if its input task still read).
+#[test]
+fn ssh_suspends_the_screen_and_resumes() {
+    let sandbox = Sandbox::new("");
+    let fake = sandbox.path("fake-ssh");
+    let args_file = sandbox.path("ssh-args");
+    let read_file = sandbox.path("ssh-read");
+    fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nprintf 'fake ssh, type a line: '\nread line\nprintf '%s\\n' \"$line\" > '{}'\n",
+            args_file.display(),
+            read_file.display()
+        ),
+    )
+    .expect("write fake ssh");
+    let mut perms = fs::metadata(&fake).expect("fake ssh").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    fs::set_permissions(&fake, perms).expect("chmod fake ssh");
+    let config = format!(
+        "{}\n[ssh]\nprogram = \"{}\"\nidentity_file = \"/keys/lab key.pem\"\n",
+        config_toml(0.0),
+        fake.display()
+    );
+    fs::write(sandbox.config(), config).expect("write config.toml");
+    let env = sandbox.env();
+    let argv = hytop_argv(&sandbox, &[]);
+    let t = Tmux::start("ssh", sandbox, &env, &argv);
+
+    let screen = wait_listed(&t);
+    let target = rows(&screen)
+        .into_iter()
+        .find(|r| r.cloud == "AWS" && r.state == "running" && r.public_ip.starts_with("203."))
+        .unwrap_or_else(|| t.fail("a running AWS instance with a public IP", &screen));
+    select_by_filter(&t, &target.id, &target.id);
+
+    t.type_text("s");
+    t.wait_for("fake ssh, type a line:");
+    t.type_text("quit-q-from-ssh");
+    t.send_keys(&["Enter"]);
+    t.wait_for("ssh session ended");
+    let screen = t.wait_until("the table back", |s| row_with_id(s, &target.id).is_some());
+    assert!(matches!(t.pane(), Pane::Alive), "hytop quit:\n{screen}");
+
+    let args = fs::read_to_string(&args_file).expect("fake ssh ran");
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        vec![
+            "-i",
+            "/keys/lab key.pem",
+            &format!("ec2-user@{}", target.public_ip)
+        ]
+    );
+    let read = fs::read_to_string(&read_file).expect("fake ssh read a line");
+    assert_eq!(read.trim_end(), "quit-q-from-ssh");
+}
