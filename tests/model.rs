@@ -608,22 +608,22 @@ fn sort_next_and_reverse_order_the_view() {
     assert!(!state.sort_desc);
     key(&mut state, 'o');
     assert_eq!(state.sort, SortColumn::Name);
-    assert_eq!(
-        names(&state),
-        [
-            "batch-worker",
-            "broken",
-            "experiment",
-            "forgotten-db",
-            "old-batch",
-            "scratch",
-            "service",
-            "service-2",
-            "web-1",
-            "web-2",
-        ]
-    );
+    assert_eq!(names(&state), BY_NAME);
 }
+
+/// The fixture's names in name order.
+const BY_NAME: [&str; 10] = [
+    "batch-worker",
+    "broken",
+    "experiment",
+    "forgotten-db",
+    "old-batch",
+    "scratch",
+    "service",
+    "service-2",
+    "web-1",
+    "web-2",
+];
 
 #[test]
 fn sort_next_walks_every_column_and_wraps() {
@@ -663,21 +663,7 @@ fn command_line_sorts() {
 
     command_line(&mut state, "sort name");
     assert_eq!((state.sort, state.sort_desc), (SortColumn::Name, false));
-    assert_eq!(
-        names(&state),
-        [
-            "batch-worker",
-            "broken",
-            "experiment",
-            "forgotten-db",
-            "old-batch",
-            "scratch",
-            "service",
-            "service-2",
-            "web-1",
-            "web-2",
-        ]
-    );
+    assert_eq!(names(&state), BY_NAME);
 
     command_line(&mut state, "sort public-ip");
     assert_eq!(state.sort, SortColumn::PublicIp);
