@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use color_eyre::eyre::{Result, WrapErr, bail};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::action::Action;
@@ -82,6 +83,10 @@ pub async fn run(config: Config, keymap: Keymap, options: RunOptions) -> Result<
     state.width = size.width;
     state.height = size.height;
     let mut input = Some(InputTask::spawn(tx.clone()));
+    // A closed terminal (SIGHUP) or a `kill` (SIGTERM) ends hytop like `q`,
+    // so the terminal is restored instead of left in raw mode.
+    let mut hangup = signal(SignalKind::hangup()).wrap_err("cannot watch SIGHUP")?;
+    let mut terminate = signal(SignalKind::terminate()).wrap_err("cannot watch SIGTERM")?;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -95,6 +100,8 @@ pub async fn run(config: Config, keymap: Keymap, options: RunOptions) -> Result<
         let first = tokio::select! {
             Some(action) = rx.recv() => action,
             _ = tick.tick() => Action::Tick(Utc::now()),
+            _ = hangup.recv() => break,
+            _ = terminate.recv() => break,
         };
         let mut effects = update(&mut state, first);
         // Coalesce a burst (a paste, a big refresh) into one draw.

@@ -998,6 +998,30 @@ fn help_and_filter() {
 /// visible cursor, cooked tty modes, bracketed paste off.
 #[test]
 fn quit_restores_the_terminal() {
+    exit_restores_the_terminal("quit", |t| t.type_text("q"));
+}
+
+/// A `kill` (SIGTERM) ends hytop like `q`: the terminal is restored too.
+#[test]
+fn sigterm_restores_the_terminal() {
+    exit_restores_the_terminal("sigterm", |t| {
+        let config = t.sandbox.config().display().to_string();
+        let killed = Command::new("pkill")
+            // Anchored on the binary, so the wrapping shell is not matched.
+            .args([
+                "-TERM",
+                "-f",
+                &format!("^{} --config {config}", hytop_bin()),
+            ])
+            .status()
+            .expect("run pkill");
+        assert!(killed.success(), "pkill found hytop");
+    });
+}
+
+/// Runs hytop in a shell that reports what it left behind, ends it with
+/// `end`, and checks the terminal is as it was.
+fn exit_restores_the_terminal(test: &str, end: impl Fn(&Tmux)) {
     let sandbox = Sandbox::new(&config_toml(0.0));
     let env = sandbox.env();
     // A shell around hytop reports what hytop left behind, then waits for
@@ -1021,7 +1045,7 @@ exit "$rc""#;
         "sh".to_string(),
     ];
     argv.extend(hytop_argv(&sandbox, &[]));
-    let t = Tmux::start("quit", sandbox, &env, &argv);
+    let t = Tmux::start(test, sandbox, &env, &argv);
 
     let screen = wait_listed(&t);
     assert!(screen.contains("┌ Instances"), "{screen}");
@@ -1032,11 +1056,11 @@ exit "$rc""#;
     );
     assert_eq!(t.display("#{cursor_flag}"), "0", "hytop hides the cursor");
 
-    t.type_text("q");
+    end(&t);
     let screen = t.wait_for("paste now:");
     assert!(
         screen.contains("hytop exited with status 0"),
-        "q exits with status 0:\n{screen}"
+        "hytop exits with status 0:\n{screen}"
     );
     assert!(screen.contains("tty modes: restored"), "{screen}");
     let words: Vec<&str> = screen.split_whitespace().collect();
