@@ -14,8 +14,11 @@ use crate::action::Action;
 use crate::config::{Config, ProviderKind};
 use crate::keymap::Keymap;
 use crate::launch;
-use crate::provider::Provider;
+use crate::model::CloudKind;
+use crate::provider::aws::{self, AwsProvider};
 use crate::provider::sim::{SimProvider, system_clock};
+use crate::provider::unavailable::UnavailableProvider;
+use crate::provider::{CloudError, Provider};
 use crate::ssh::SshPlan;
 use crate::state::{AppState, CloudStatus};
 use crate::tui::{InputTask, Tui};
@@ -24,7 +27,8 @@ use crate::update::{Effect, update};
 use crate::worker::{self, WorkerHandle};
 
 /// One provider per cloud endpoint (each AWS region is its own endpoint).
-pub fn build_providers(config: &Config) -> Result<Vec<(CloudStatus, Arc<dyn Provider>)>> {
+/// Only local files and the environment are read here: no network.
+pub async fn build_providers(config: &Config) -> Result<Vec<(CloudStatus, Arc<dyn Provider>)>> {
     let mut out: Vec<(CloudStatus, Arc<dyn Provider>)> = Vec::new();
     for cloud in &config.clouds {
         let name = cloud.name.get_ref();
@@ -41,9 +45,46 @@ pub fn build_providers(config: &Config) -> Result<Vec<(CloudStatus, Arc<dyn Prov
                     out.push((status, Arc::new(provider)));
                 }
             }
-            other => bail!(
-                "cloud \"{name}\": provider {other:?} is not available in this version of hytop yet; \
-                 use provider = \"simulator\" or run `hytop --demo`"
+            ProviderKind::Aws => {
+                let profile = cloud.profile.clone();
+                let regions = if cloud.regions.is_empty() {
+                    aws::profile_region(profile.as_deref())
+                        .await
+                        .into_iter()
+                        .collect()
+                } else {
+                    cloud.regions.clone()
+                };
+                if regions.is_empty() {
+                    let label = format!("{}/?", profile.as_deref().unwrap_or("default"));
+                    let error = if aws::nothing_configured() {
+                        CloudError::new("NoCredentials", aws::NO_CREDENTIALS)
+                    } else {
+                        CloudError::new(
+                            "NoRegion",
+                            format!(
+                                "no region for AWS profile {}: set `region` in ~/.aws/config, AWS_REGION, \
+                             or `regions = [...]` for cloud \"{name}\" in hytop's config",
+                                profile.as_deref().unwrap_or("default")
+                            ),
+                        )
+                    };
+                    let status = CloudStatus::new(name, "?", label.clone(), CloudKind::Aws, false);
+                    out.push((
+                        status,
+                        Arc::new(UnavailableProvider::new(CloudKind::Aws, label, error)),
+                    ));
+                    continue;
+                }
+                for region in regions {
+                    let provider = AwsProvider::new(profile.clone(), &region);
+                    let status =
+                        CloudStatus::new(name, &region, provider.label(), CloudKind::Aws, false);
+                    out.push((status, Arc::new(provider)));
+                }
+            }
+            ProviderKind::OpenStack => bail!(
+                "cloud \"{name}\": provider \"openstack\" is not available in this version of hytop yet"
             ),
         }
     }
@@ -62,7 +103,7 @@ pub struct RunOptions {
 }
 
 pub async fn run(config: Config, keymap: Keymap, options: RunOptions) -> Result<()> {
-    let providers = build_providers(&config)?;
+    let providers = build_providers(&config).await?;
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut statuses = Vec::new();
     let mut workers: Vec<WorkerHandle> = Vec::new();

@@ -341,6 +341,24 @@ impl Config {
         Ok(Some(Config::parse(&text, &path.display().to_string())?))
     }
 
+    /// What hytop shows without a config file: the default AWS profile in
+    /// its region.
+    pub fn default_clouds() -> Config {
+        let mut config = Config::default();
+        config.clouds.push(CloudConfig {
+            name: Spanned::new(0..0, "aws".to_string()),
+            provider: Spanned::new(0..0, ProviderKind::Aws),
+            simulate: None,
+            profile: None,
+            regions: Vec::new(),
+            os_cloud: None,
+            ssh_user: None,
+            identity_file: None,
+            sim: SimSettings::default(),
+        });
+        config
+    }
+
     pub fn demo() -> Result<Config, ConfigError> {
         Config::parse(DEMO_CONFIG, "<built-in demo config>")
     }

@@ -13,8 +13,13 @@ fn main() -> Result<ExitCode> {
     hytop::tui::install_hooks()?;
     let dirs = Dirs::discover()?;
 
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+
     // Bad configuration is reported plainly, before the screen is taken.
-    let (config, keymap) = match load(&cli, &dirs) {
+    let (config, keymap) = match runtime.block_on(load(&cli, &dirs)) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("hytop: {e:#}");
@@ -24,10 +29,6 @@ fn main() -> Result<ExitCode> {
     let _log = hytop::logging::init(&dirs.data_dir)?;
     tracing::info!(demo = cli.demo, readonly = cli.readonly, "hytop starting");
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .wrap_err("cannot start the async runtime")?;
     runtime.block_on(app::run(
         config,
         keymap,
@@ -41,7 +42,7 @@ fn main() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
+async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
     let mut config = if cli.demo {
         Config::demo()?
     } else {
@@ -51,7 +52,7 @@ fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
             None if cli.config.is_some() => {
                 color_eyre::eyre::bail!("config file {} does not exist", path.display())
             }
-            None => Config::default(),
+            None => Config::default_clouds(),
         }
     };
     if let Some(secs) = cli.refresh {
@@ -64,7 +65,7 @@ fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
     let keymap = Keymap::load(Some(&keymap_path))?;
     if !cli.demo {
         // Fail before taking the screen if no cloud can be shown.
-        app::build_providers(&config)?;
+        app::build_providers(&config).await?;
     }
     Ok((config, keymap))
 }

@@ -143,6 +143,9 @@ pub struct Instance {
     pub tags: BTreeMap<String, String>,
     /// Whether the provider collects fine-grained metrics (AWS detailed monitoring).
     pub detailed_monitoring: bool,
+    /// Cloud-specific facts for the describe view (subnet, VPC, security
+    /// groups, Elastic IP association, ...), in display order.
+    pub extra: Vec<(String, String)>,
 }
 
 impl Instance {

@@ -31,6 +31,7 @@ pub fn instance(id: &str, name: &str) -> Instance {
         launched_at: Some(fixed_now() - chrono::Duration::hours(2)),
         tags: BTreeMap::from([("Name".to_string(), name.to_string())]),
         detailed_monitoring: false,
+        extra: Vec::new(),
     }
 }
 

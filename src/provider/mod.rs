@@ -1,6 +1,8 @@
 //! The provider trait that hides each cloud from the rest of hytop.
 
+pub mod aws;
 pub mod sim;
+pub mod unavailable;
 
 use std::fmt;
 

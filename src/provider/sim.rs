@@ -199,6 +199,7 @@ impl SimProvider {
             launched_at: Some(inst.launched_at),
             tags: inst.tags.clone(),
             detailed_monitoring: inst.detailed_monitoring,
+            extra: Vec::new(),
         }
     }
 

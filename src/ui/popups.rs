@@ -172,12 +172,17 @@ fn describe(
                 "no".into()
             },
         ),
+    ];
+    for (k, v) in &inst.extra {
+        lines.push(row(k, v.clone()));
+    }
+    lines.extend([
         Line::from(""),
         Line::from(Span::styled(
             format!("tags / metadata ({})", inst.tags.len()),
             theme.header_row(),
         )),
-    ];
+    ]);
     for (k, v) in &inst.tags {
         lines.push(row(&format!("  {}", truncate(k, 17)), v.clone()));
     }

@@ -1,0 +1,160 @@
+//! Test doubles shared by the integration tests.
+//!
+//! - [`moto::MotoServer`]: a real moto server (the EC2 API) per test, from the
+//!   `.venv` that `./scripts/test` creates.
+//! - [`cloudwatch::FakeCloudWatch`]: an in-process CloudWatch `GetMetricData`
+//!   endpoint that decodes the SDK's Smithy RPC v2 CBOR requests and checks them.
+//!
+//! Each test binary that says `mod support;` uses only part of this, hence the
+//! blanket `dead_code` allowance.
+#![allow(dead_code)]
+
+pub mod cloudwatch;
+pub mod moto;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+/// Region the tests use. moto reads the region from the SigV4 credential
+/// scope, so it only has to be set on the SDK config, never in a URL.
+pub const TEST_REGION: &str = "eu-west-1";
+
+/// The HTTP client hytop's AWS crates need: they are built without default
+/// features, so the SDK has no client of its own. Speaks plain HTTP as well
+/// as HTTPS, which is what the local fakes need.
+pub fn aws_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// Static test credentials (moto accepts any; the CloudWatch fake ignores them).
+pub fn test_credentials() -> aws_sdk_ec2::config::Credentials {
+    aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "hytop-tests")
+}
+
+/// An `SdkConfig` whose every service talks to `endpoint_url` (a fake's or
+/// moto's `url`), in [`TEST_REGION`], with static credentials and
+/// [`aws_http_client`]. Retries keep the SDK's standard mode and 3 attempts
+/// but back off for milliseconds instead of seconds, so throttling tests stay
+/// fast.
+pub async fn aws_sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(TEST_REGION))
+        .credentials_provider(test_credentials())
+        .endpoint_url(endpoint_url)
+        .http_client(aws_http_client())
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(10))
+                .with_max_backoff(Duration::from_millis(50)),
+        )
+        .load()
+        .await
+}
+
+/// A plain HTTP/1.1 response, as [`http_request`] read it.
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names are lower-cased.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// One blocking HTTP/1.1 request over a fresh connection (`Connection:
+/// close`), for readiness probes and for hand-made requests in tests. Not for
+/// use on an async runtime's thread (wrap it in `spawn_blocking`).
+pub fn http_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    timeout: Duration,
+) -> std::io::Result<HttpResponse> {
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    stream.write_all(body)?;
+    stream.flush()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse_response(&raw).ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "malformed HTTP response: {:?}",
+                String::from_utf8_lossy(&raw[..raw.len().min(200)])
+            ),
+        )
+    })
+}
+
+fn parse_response(raw: &[u8]) -> Option<HttpResponse> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&raw[..split]).ok()?;
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            Some((name.trim().to_ascii_lowercase(), value.trim().to_string()))
+        })
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        body = dechunk(&body)?;
+    }
+    Some(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n")?;
+        let size_text = std::str::from_utf8(&data[..line_end]).ok()?;
+        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Some(out);
+        }
+        out.extend_from_slice(data.get(..size)?);
+        data = data.get(size + 2..)?;
+    }
+}
