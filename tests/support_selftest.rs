@@ -159,6 +159,43 @@ fn moto_keeps_regions_apart_and_stops_on_drop() {
     );
 }
 
+// ---------------------------------------------------------------- both
+
+#[tokio::test]
+async fn moto_instances_have_metrics_in_the_cloudwatch_fake() {
+    let moto = MotoServer::start();
+    let fake = FakeCloudWatch::start(Behaviour::default()).await;
+    let (ec2, cw) = support::aws_clients(&moto.url, &fake.url).await;
+    let run = ec2
+        .run_instances()
+        .image_id("ami-12c6146b")
+        .min_count(1)
+        .max_count(1)
+        .send()
+        .await
+        .expect("RunInstances");
+    let id = run.instances()[0].instance_id().unwrap().to_string();
+    let out = cw
+        .get_metric_data()
+        .metric_data_queries(query("cpu_0", "CPUUtilization", &id, 60, "Average"))
+        .start_time(DateTime::from_secs(T0))
+        .end_time(DateTime::from_secs(T0 + 180))
+        .send()
+        .await
+        .expect("GetMetricData");
+    let values = out.metric_data_results()[0].values().to_vec();
+    let expected: Vec<f64> = [T0 + 120, T0 + 60, T0]
+        .iter()
+        .map(|t| expected_value("CPUUtilization", &id, *t))
+        .collect();
+    assert_eq!(values, expected);
+    assert_eq!(
+        fake.calls()[0].queries[0].instance_id.as_deref(),
+        Some(id.as_str())
+    );
+    assert_eq!(fake.violations(), Vec::<String>::new());
+}
+
 // ---------------------------------------------------------------- CloudWatch
 
 /// 2024-01-01T00:00:00Z, a multiple of every period used here.

@@ -143,6 +143,12 @@ pub fn nothing_configured() -> bool {
     .any(|p| p.exists())
 }
 
+/// An id field as the API returned it; empty means absent (moto sends
+/// `""` for a disassociated address).
+fn present(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
 /// What the metrics cache remembers of an instance.
 #[derive(Debug, Clone, Copy)]
 struct Fetched {
@@ -429,7 +435,12 @@ impl Provider for AwsProvider {
             .addresses()
             .await?
             .iter()
-            .filter_map(|a| Some((a.instance_id()?.to_string(), a.allocation_id()?.to_string())))
+            .filter_map(|a| {
+                Some((
+                    present(a.instance_id())?.to_string(),
+                    present(a.allocation_id())?.to_string(),
+                ))
+            })
             .collect();
         let mut pages = c
             .ec2
@@ -645,7 +656,7 @@ impl Provider for AwsProvider {
         let addresses = self.addresses().await?;
         if let Some(a) = addresses
             .iter()
-            .find(|a| a.instance_id() == Some(instance_id))
+            .find(|a| present(a.instance_id()) == Some(instance_id))
         {
             return Err(CloudError::new(
                 "Resource.AlreadyAssociated",
@@ -658,7 +669,7 @@ impl Provider for AwsProvider {
         // An allocated but unassociated address costs money: use it first.
         let free = addresses
             .iter()
-            .find(|a| a.association_id().is_none() && a.instance_id().is_none());
+            .find(|a| present(a.association_id()).is_none() && present(a.instance_id()).is_none());
         let (allocation, ip, reused) = match free {
             Some(a) => (
                 a.allocation_id().unwrap_or_default().to_string(),
@@ -695,7 +706,7 @@ impl Provider for AwsProvider {
         let addresses = self.addresses().await?;
         let Some(a) = addresses
             .iter()
-            .find(|a| a.instance_id() == Some(instance_id))
+            .find(|a| present(a.instance_id()) == Some(instance_id))
         else {
             return Err(CloudError::new(
                 "InvalidAssociationID.NotFound",
@@ -720,7 +731,7 @@ impl Provider for AwsProvider {
             .map(|a| PublicAddress {
                 id: a.allocation_id().unwrap_or_default().to_string(),
                 ip: a.public_ip().unwrap_or_default().to_string(),
-                instance_id: a.instance_id().map(str::to_string),
+                instance_id: present(a.instance_id()).map(str::to_string),
                 pool: a.network_border_group().map(str::to_string),
             })
             .collect())
@@ -728,6 +739,23 @@ impl Provider for AwsProvider {
 
     async fn release_address(&self, address_id: &str) -> CloudResult<()> {
         let c = self.clients().await?;
+        // Releasing an address in use would cut an instance off the net;
+        // AWS refuses too, but not every endpoint (emulators) does.
+        if let Some(a) = self
+            .addresses()
+            .await?
+            .iter()
+            .find(|a| a.allocation_id() == Some(address_id))
+            && let Some(instance) = present(a.instance_id())
+        {
+            return Err(CloudError::new(
+                "InvalidIPAddress.InUse",
+                format!(
+                    "{} is associated with {instance}: detach it first",
+                    a.public_ip().unwrap_or(address_id)
+                ),
+            ));
+        }
         c.ec2
             .release_address()
             .allocation_id(address_id)

@@ -2,17 +2,18 @@
 //! format aws-sdk-cloudwatch really uses: Smithy RPC v2 CBOR.
 //!
 //! Wire facts it relies on (checked against the smithy-rs generated code of
-//! aws-sdk-cloudwatch 1.102 / aws-smithy-cbor 0.61 and the rpcv2Cbor spec):
+//! aws-sdk-cloudwatch 1.140 / aws-smithy-cbor 0.64, and 1.102 / 0.61, and
+//! the rpcv2Cbor spec at smithy.io):
 //! - request: `POST /service/GraniteServiceVersion20100801/operation/GetMetricData`,
 //!   `Content-Type: application/cbor`, `Smithy-Protocol: rpc-v2-cbor`,
 //!   `Accept: application/cbor`, `X-Amzn-Query-Mode: true`; the body is one
-//!   CBOR map (the SDK writes indefinite-length maps) with tag-1 timestamps
-//!   holding f64 epoch seconds.
+//!   CBOR map (the SDK writes indefinite-length maps) with timestamps as tag 1
+//!   around an f64 of epoch seconds.
 //! - response: 200, the same content type and `Smithy-Protocol` header, a CBOR
-//!   map `{MetricDataResults, NextToken?, Messages}`. The SDK decodes a
-//!   timestamp as tag 1 followed by a *float* (an integer after the tag fails
-//!   with "expected f64"), and `Values` as floats too, so everything numeric
-//!   is written here as a 64-bit float.
+//!   map `{MetricDataResults, NextToken?, Messages}`. `Values` must be CBOR
+//!   floats (the SDK's `double()` rejects integers), and aws-smithy-cbor
+//!   before 0.64 accepted only a float inside a tag-1 timestamp, so every
+//!   number here is written as a 64-bit float.
 //! - errors: 400 with a CBOR map `{__type, message}`; the SDK takes the code
 //!   from `__type` (dropping anything before `#` and after `:`), then, as
 //!   CloudWatch is `awsQueryCompatible`, overrides it from an

@@ -58,6 +58,22 @@ pub async fn aws_sdk_config(endpoint_url: &str) -> aws_config::SdkConfig {
         .await
 }
 
+/// An EC2 client talking to `ec2_url` (moto) and a CloudWatch client talking
+/// to `cloudwatch_url` (the fake), both configured as [`aws_sdk_config`].
+pub async fn aws_clients(
+    ec2_url: &str,
+    cloudwatch_url: &str,
+) -> (aws_sdk_ec2::Client, aws_sdk_cloudwatch::Client) {
+    let config = aws_sdk_config(ec2_url).await;
+    let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(&config)
+        .endpoint_url(cloudwatch_url)
+        .build();
+    (
+        aws_sdk_ec2::Client::new(&config),
+        aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+    )
+}
+
 /// A plain HTTP/1.1 response, as [`http_request`] read it.
 #[derive(Debug)]
 pub struct HttpResponse {
