@@ -10,7 +10,7 @@ use aws_sdk_ec2::config::Credentials;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use hytop::model::{InstanceState, LaunchSpec};
-use hytop::provider::aws::{AwsClients, AwsProvider, PAGE_SIZE};
+use hytop::provider::aws::{AwsProvider, PAGE_SIZE};
 use hytop::provider::{MetricsQuery, Provider};
 use support::cloudwatch::{Behaviour, FakeCloudWatch, expected_timestamps, expected_value};
 use support::moto::MotoServer;
@@ -27,11 +27,12 @@ async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
 
 /// A provider whose EC2 calls go to `ec2` and CloudWatch calls to `cloudwatch`.
 async fn provider(ec2: &str, cloudwatch: &str, region: &str) -> AwsProvider {
-    let clients = AwsClients {
-        ec2: aws_sdk_ec2::Client::new(&sdk_config(ec2, region).await),
-        cloudwatch: aws_sdk_cloudwatch::Client::new(&sdk_config(cloudwatch, region).await),
-    };
-    AwsProvider::with_clients(Some("test".into()), region, clients)
+    AwsProvider::with_configs(
+        Some("test".into()),
+        region,
+        &sdk_config(ec2, region).await,
+        &sdk_config(cloudwatch, region).await,
+    )
 }
 
 async fn ec2_client(moto: &MotoServer, region: &str) -> aws_sdk_ec2::Client {
@@ -130,6 +131,10 @@ async fn lists_every_page_of_two_regions() {
     }
     assert!(east_list.iter().all(|i| i.region == "us-east-1"));
     assert_eq!(p_west.label(), "test/eu-west-1");
+    // One listing: every page once, plus the Elastic IP lookup.
+    let calls = p_west.api_calls();
+    assert_eq!(calls.get("DescribeInstances"), Some(&2), "{calls:?}");
+    assert_eq!(calls.get("DescribeAddresses"), Some(&1), "{calls:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

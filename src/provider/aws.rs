@@ -3,7 +3,7 @@
 //! through `aws-config` (profiles, env, SSO, `AWS_ENDPOINT_URL*`).
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -16,7 +16,13 @@ use aws_sdk_ec2::types::{
     DomainType, Filter, InstanceType, ResourceType, RunInstancesMonitoringEnabled, Tag,
     TagSpecification,
 };
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use base64::Engine;
@@ -53,6 +59,41 @@ const COMMON_TYPES: [&str; 10] = [
     "t3a.small",
 ];
 
+/// Counts API calls (attempts, retries included) per operation, so the
+/// cost of a refresh can be measured and logged.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl CallCounter {
+    /// Calls so far, by operation name (`DescribeInstances`, ...).
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Intercept for CallCounter {
+    fn name(&self) -> &'static str {
+        "hytop-call-counter"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(meta) = cfg.load::<Metadata>() {
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(meta.name().to_string())
+                .or_default() += 1;
+        }
+        Ok(())
+    }
+}
+
 /// The SDK clients of one (profile, region).
 #[derive(Debug, Clone)]
 pub struct AwsClients {
@@ -61,10 +102,20 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
-    pub fn from_config(config: &SdkConfig) -> AwsClients {
+    /// Clients for EC2 and CloudWatch (each may have its own configuration,
+    /// e.g. endpoint), both counted by `counter`.
+    pub fn new(ec2: &SdkConfig, cloudwatch: &SdkConfig, counter: &CallCounter) -> AwsClients {
         AwsClients {
-            ec2: aws_sdk_ec2::Client::new(config),
-            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(ec2)
+                    .interceptor(counter.clone())
+                    .build(),
+            ),
+            cloudwatch: aws_sdk_cloudwatch::Client::from_conf(
+                aws_sdk_cloudwatch::config::Builder::from(cloudwatch)
+                    .interceptor(counter.clone())
+                    .build(),
+            ),
         }
     }
 }
@@ -165,6 +216,7 @@ pub struct AwsProvider {
     monitoring: Mutex<HashMap<String, bool>>,
     /// When each instance's metrics were last fetched.
     fetched: Mutex<HashMap<String, Fetched>>,
+    calls: CallCounter,
 }
 
 impl AwsProvider {
@@ -176,16 +228,28 @@ impl AwsProvider {
             clients: OnceCell::new(),
             monitoring: Mutex::new(HashMap::new()),
             fetched: Mutex::new(HashMap::new()),
+            calls: CallCounter::default(),
         }
     }
 
-    /// A provider on clients built elsewhere (e.g. from an [`SdkConfig`]
-    /// assembled by the caller).
-    pub fn with_clients(profile: Option<String>, region: &str, clients: AwsClients) -> AwsProvider {
+    /// A provider on configurations assembled elsewhere (one per service,
+    /// so EC2 and CloudWatch may use different endpoints).
+    pub fn with_configs(
+        profile: Option<String>,
+        region: &str,
+        ec2: &SdkConfig,
+        cloudwatch: &SdkConfig,
+    ) -> AwsProvider {
         let provider = AwsProvider::new(profile, region);
+        let clients = AwsClients::new(ec2, cloudwatch, &provider.calls);
         // A fresh cell cannot be full.
         let _ = provider.clients.set(clients);
         provider
+    }
+
+    /// API calls made so far, by operation.
+    pub fn api_calls(&self) -> BTreeMap<String, u64> {
+        self.calls.snapshot()
     }
 
     fn account(&self) -> &str {
@@ -197,7 +261,7 @@ impl AwsProvider {
             .get_or_try_init(|| async {
                 let config = load_config(self.profile.as_deref(), &self.region).await;
                 check_credentials(&config).await?;
-                Ok(AwsClients::from_config(&config))
+                Ok(AwsClients::new(&config, &config, &self.calls))
             })
             .await
     }

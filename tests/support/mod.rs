@@ -11,6 +11,7 @@
 
 pub mod cloudwatch;
 pub mod moto;
+pub mod tmux;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};

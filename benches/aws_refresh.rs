@@ -1,0 +1,103 @@
+//! What one full refresh of 1,000 EC2 instances costs: API calls per
+//! operation and the time to the first full table, against moto's server
+//! and the CloudWatch fake. Run: `./scripts/test --no-run && cargo bench --bench aws_refresh`
+//! (needs the .venv that scripts/test creates).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use chrono::{Duration, Utc};
+use hytop::model::InstanceState;
+use hytop::provider::aws::AwsProvider;
+use hytop::provider::{MetricsQuery, Provider};
+use support::cloudwatch::{Behaviour, FakeCloudWatch};
+use support::moto::MotoServer;
+
+const INSTANCES: usize = 1_000;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(measure());
+}
+
+async fn measure() {
+    let moto = MotoServer::start();
+    let fake = FakeCloudWatch::start(Behaviour::default()).await;
+    let config = support::aws_sdk_config(&moto.url).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ami = ec2
+        .describe_images()
+        .owners("amazon")
+        .send()
+        .await
+        .expect("images")
+        .images()
+        .iter()
+        .find_map(|i| i.image_id().map(str::to_string))
+        .expect("an AMI");
+    // One instance per reservation, so moto pages like EC2 (by instance).
+    for chunk in (0..INSTANCES).collect::<Vec<_>>().chunks(50) {
+        let runs = chunk.iter().map(|_| {
+            ec2.run_instances()
+                .image_id(&ami)
+                .instance_type(aws_sdk_ec2::types::InstanceType::T2Nano)
+                .min_count(1)
+                .max_count(1)
+                .send()
+        });
+        for r in futures::future::join_all(runs).await {
+            r.expect("run instance");
+        }
+    }
+
+    let cw_config = support::aws_sdk_config(&fake.url).await;
+    let provider = AwsProvider::with_configs(
+        Some("bench".into()),
+        support::TEST_REGION,
+        &config,
+        &cw_config,
+    );
+    let start = Instant::now();
+    let instances = provider.list_instances().await.expect("list");
+    let listed = start.elapsed();
+    provider.list_addresses().await.expect("addresses");
+    let running: Vec<String> = instances
+        .iter()
+        .filter(|i| i.state == InstanceState::Running)
+        .map(|i| i.id.clone())
+        .collect();
+    let end = Utc::now();
+    let metrics = provider
+        .metrics(&MetricsQuery {
+            instance_ids: running.clone(),
+            start: end - Duration::minutes(60),
+            end,
+        })
+        .await
+        .expect("metrics");
+    let full = start.elapsed();
+
+    println!(
+        "one full refresh of {} instances ({} running):",
+        instances.len(),
+        running.len()
+    );
+    for (op, n) in provider.api_calls() {
+        println!("  {op:<20} {n:>4} calls");
+    }
+    println!("  metrics for {} instances", metrics.len());
+    println!(
+        "time to the first full table (listing): {:.0} ms",
+        listed.as_secs_f64() * 1e3
+    );
+    println!(
+        "time to a full refresh (listing, addresses, metrics): {:.0} ms",
+        full.as_secs_f64() * 1e3
+    );
+}
