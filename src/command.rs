@@ -78,6 +78,7 @@ commands! {
     Launch => "launch", "Launch instances from a template";
     Terminate => "terminate", "Terminate the marked instances (or the selected one)";
     PublicIp => "public_ip", "Attach or detach a public IP (Elastic / floating IP)";
+    Addresses => "addresses", "List every public IP, release unassociated ones";
     Console => "console", "Tail the console log of the selected instance";
     Ssh => "ssh", "ssh into the selected instance";
     Refresh => "refresh", "Refresh every cloud now";

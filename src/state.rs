@@ -221,11 +221,21 @@ pub struct MessagePopup {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
-    Help { scroll: u16 },
-    Describe { key: InstanceKey, scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    Describe {
+        key: InstanceKey,
+        scroll: u16,
+    },
     Launch(LaunchPopup),
     Terminate(Vec<Target>),
     PublicIp(IpPopup),
+    /// Every public address of every cloud; `confirm` asks before a release.
+    Addresses {
+        selected: usize,
+        confirm: bool,
+    },
     Message(MessagePopup),
 }
 
@@ -581,6 +591,15 @@ impl AppState {
                     key,
                 })
             })
+            .collect()
+    }
+
+    /// Every public address of every cloud, in cloud order.
+    pub fn all_addresses(&self) -> Vec<(CloudId, &PublicAddress)> {
+        self.clouds
+            .iter()
+            .enumerate()
+            .flat_map(|(c, cloud)| cloud.addresses.iter().map(move |a| (c, a)))
             .collect()
     }
 

@@ -432,6 +432,12 @@ fn run_table(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::PublicIp => open_ip(state),
+        Command::Addresses => {
+            state.overlay = Some(Overlay::Addresses {
+                selected: 0,
+                confirm: false,
+            })
+        }
         Command::Console => {
             if let Some((key, inst)) = state.selected_instance() {
                 let name = inst.name.clone();
@@ -766,10 +772,69 @@ fn on_overlay_key(state: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                 state.overlay = None;
             }
         }
+        Overlay::Addresses { selected, confirm } => {
+            let (selected, confirm) = (*selected, *confirm);
+            on_addresses_key(state, key, fx, selected, confirm);
+        }
         Overlay::Launch(popup) => {
             let focus = popup.focus;
             on_launch_key(state, key, fx, close, focus);
         }
+    }
+}
+
+/// The address list: move, ask before a release, release on `y`.
+fn on_addresses_key(
+    state: &mut AppState,
+    key: KeyEvent,
+    fx: &mut Vec<Effect>,
+    selected: usize,
+    confirm: bool,
+) {
+    let count = state.all_addresses().len();
+    let set = |state: &mut AppState, selected: usize, confirm: bool| {
+        state.overlay = Some(Overlay::Addresses { selected, confirm });
+    };
+    match (key.code, confirm) {
+        (KeyCode::Char('y') | KeyCode::Char('Y'), true) => {
+            let chosen = state
+                .all_addresses()
+                .get(selected)
+                .map(|(c, a)| (*c, a.id.clone(), a.ip.clone()));
+            state.overlay = None;
+            if let Some((cloud, id, ip)) = chosen {
+                let rid = state.request_id();
+                state.info(format!("releasing {ip}…"));
+                fx.push(Effect::Send {
+                    cloud,
+                    id: rid,
+                    request: Request::ReleaseAddress(id),
+                });
+            }
+        }
+        (_, true) => set(state, selected, false),
+        (KeyCode::Char('j') | KeyCode::Down, false) => {
+            set(state, (selected + 1).min(count.saturating_sub(1)), false)
+        }
+        (KeyCode::Char('k') | KeyCode::Up, false) => set(state, selected.saturating_sub(1), false),
+        (KeyCode::Char('R'), false) => {
+            let chosen = state
+                .all_addresses()
+                .get(selected)
+                .map(|(_, a)| (a.ip.clone(), a.instance_id.clone()));
+            match chosen {
+                _ if state.readonly => state.error(
+                    "read-only mode: releasing an address is disabled (started with --readonly)",
+                ),
+                Some((ip, Some(instance))) => state.error(format!(
+                    "{ip} is associated with {instance}: detach it first (i)"
+                )),
+                Some(_) => set(state, selected, true),
+                None => {}
+            }
+        }
+        (KeyCode::Esc | KeyCode::Char('q') | KeyCode::Enter, false) => state.overlay = None,
+        _ => {}
     }
 }
 

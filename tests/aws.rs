@@ -135,6 +135,9 @@ async fn lists_every_page_of_two_regions() {
     let calls = p_west.api_calls();
     assert_eq!(calls.get("DescribeInstances"), Some(&2), "{calls:?}");
     assert_eq!(calls.get("DescribeAddresses"), Some(&1), "{calls:?}");
+    // The refresh's address list right after reuses what the listing fetched.
+    p_west.list_addresses().await.expect("addresses");
+    assert_eq!(p_west.api_calls().get("DescribeAddresses"), Some(&1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1607,3 +1607,74 @@ fn status_line_expires() {
     assert!(state.status.is_none());
     assert!(state.dirty);
 }
+
+#[test]
+fn addresses_lists_every_cloud_and_releases_only_free_ones_after_asking() {
+    let mut state = fleet_state();
+    shift(&mut state, 'A');
+    assert!(matches!(
+        state.overlay,
+        Some(Overlay::Addresses {
+            selected: 0,
+            confirm: false
+        })
+    ));
+    // The fixture: lab has 198.51.100.23 (in use) then 198.51.100.40 (free).
+    let all: Vec<String> = state
+        .all_addresses()
+        .iter()
+        .map(|(_, a)| a.ip.clone())
+        .collect();
+    assert_eq!(all, ["198.51.100.23", "198.51.100.40"]);
+
+    // The associated one is refused, with a hint.
+    let fx = shift(&mut state, 'R');
+    assert!(fx.is_empty());
+    let status = state.status.clone().expect("status");
+    assert!(status.text.contains("detach it first"), "{}", status.text);
+
+    // The free one asks first; n keeps it.
+    key(&mut state, 'j');
+    assert!(shift(&mut state, 'R').is_empty());
+    assert!(matches!(
+        state.overlay,
+        Some(Overlay::Addresses {
+            selected: 1,
+            confirm: true
+        })
+    ));
+    assert!(key(&mut state, 'n').is_empty());
+    assert!(matches!(
+        state.overlay,
+        Some(Overlay::Addresses { confirm: false, .. })
+    ));
+
+    // y releases exactly that address on its cloud.
+    shift(&mut state, 'R');
+    let fx = key(&mut state, 'y');
+    assert_eq!(fx.len(), 1, "{fx:?}");
+    match &fx[0] {
+        Effect::Send {
+            cloud,
+            request: Request::ReleaseAddress(id),
+            ..
+        } => {
+            assert_eq!(*cloud, 2);
+            assert_eq!(id, "fip-2");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(state.overlay.is_none());
+}
+
+#[test]
+fn addresses_release_is_refused_in_readonly() {
+    let mut state = fleet_state();
+    state.readonly = true;
+    shift(&mut state, 'A');
+    key(&mut state, 'j');
+    assert!(shift(&mut state, 'R').is_empty());
+    assert!(key(&mut state, 'y').is_empty());
+    let status = state.status.clone().expect("status");
+    assert!(status.text.contains("read-only"), "{}", status.text);
+}

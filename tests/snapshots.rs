@@ -142,3 +142,10 @@ fn no_color_uses_no_colours() {
         assert!(shown.contains(word), "missing {word}");
     }
 }
+
+#[test]
+fn addresses_popup() {
+    let mut state = fleet_state();
+    update(&mut state, Action::Run(Command::Addresses));
+    insta::assert_snapshot!(screen(&mut state));
+}

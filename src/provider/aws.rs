@@ -217,6 +217,10 @@ pub struct AwsProvider {
     /// When each instance's metrics were last fetched.
     fetched: Mutex<HashMap<String, Fetched>>,
     calls: CallCounter,
+    /// The addresses the listing just fetched (for Elastic IP associations),
+    /// handed to the `list_addresses` that follows it in the same refresh
+    /// instead of asking again.
+    listed_addresses: Mutex<Option<(std::time::Instant, Vec<aws_sdk_ec2::types::Address>)>>,
 }
 
 impl AwsProvider {
@@ -229,6 +233,7 @@ impl AwsProvider {
             monitoring: Mutex::new(HashMap::new()),
             fetched: Mutex::new(HashMap::new()),
             calls: CallCounter::default(),
+            listed_addresses: Mutex::new(None),
         }
     }
 
@@ -245,6 +250,13 @@ impl AwsProvider {
         // A fresh cell cannot be full.
         let _ = provider.clients.set(clients);
         provider
+    }
+
+    fn forget_listed_addresses(&self) {
+        *self
+            .listed_addresses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// API calls made so far, by operation.
@@ -495,9 +507,8 @@ impl Provider for AwsProvider {
     async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
         let c = self.clients().await?;
         // Elastic IP associations are shown with the instance.
-        let eips: HashMap<String, String> = self
-            .addresses()
-            .await?
+        let addresses = self.addresses().await?;
+        let eips: HashMap<String, String> = addresses
             .iter()
             .filter_map(|a| {
                 Some((
@@ -521,6 +532,10 @@ impl Provider for AwsProvider {
                 }
             }
         }
+        *self
+            .listed_addresses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), addresses));
         let mut monitoring = self.monitoring.lock().unwrap_or_else(|e| e.into_inner());
         monitoring.clear();
         monitoring.extend(out.iter().map(|i| (i.id.clone(), i.detailed_monitoring)));
@@ -716,6 +731,7 @@ impl Provider for AwsProvider {
     }
 
     async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress> {
+        self.forget_listed_addresses();
         let c = self.clients().await?;
         let addresses = self.addresses().await?;
         if let Some(a) = addresses
@@ -766,6 +782,7 @@ impl Provider for AwsProvider {
     }
 
     async fn detach_public_ip(&self, instance_id: &str) -> CloudResult<String> {
+        self.forget_listed_addresses();
         let c = self.clients().await?;
         let addresses = self.addresses().await?;
         let Some(a) = addresses
@@ -788,9 +805,18 @@ impl Provider for AwsProvider {
     }
 
     async fn list_addresses(&self) -> CloudResult<Vec<PublicAddress>> {
-        Ok(self
-            .addresses()
-            .await?
+        let cached = self
+            .listed_addresses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .filter(|(at, _)| at.elapsed() < Duration::from_secs(5))
+            .map(|(_, addresses)| addresses);
+        let addresses = match cached {
+            Some(addresses) => addresses,
+            None => self.addresses().await?,
+        };
+        Ok(addresses
             .iter()
             .map(|a| PublicAddress {
                 id: a.allocation_id().unwrap_or_default().to_string(),
@@ -802,6 +828,7 @@ impl Provider for AwsProvider {
     }
 
     async fn release_address(&self, address_id: &str) -> CloudResult<()> {
+        self.forget_listed_addresses();
         let c = self.clients().await?;
         // Releasing an address in use would cut an instance off the net;
         // AWS refuses too, but not every endpoint (emulators) does.

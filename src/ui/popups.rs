@@ -25,6 +25,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Overlay::Launch(popup) => launch(frame, area, state, popup, theme),
         Overlay::Terminate(targets) => terminate(frame, area, targets, theme),
         Overlay::PublicIp(popup) => public_ip(frame, area, state, popup, theme),
+        Overlay::Addresses { selected, confirm } => {
+            addresses(frame, area, state, *selected, *confirm, theme)
+        }
         Overlay::Message(msg) => message(frame, area, msg, theme),
     }
 }
@@ -418,6 +421,83 @@ fn public_ip(frame: &mut Frame, area: Rect, state: &AppState, popup: &IpPopup, t
             theme,
             theme.border(),
         )),
+        rect,
+    );
+}
+
+fn addresses(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    selected: usize,
+    confirm: bool,
+    theme: &Theme,
+) {
+    let all = state.all_addresses();
+    let h = (all.len().min(20) + 6) as u16;
+    let rect = centered(area, 100, h);
+    frame.render_widget(Clear, rect);
+    let mut lines = Vec::new();
+    if all.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no public addresses allocated",
+            theme.dim(),
+        )));
+    }
+    for (i, (cloud, a)) in all.iter().enumerate().take(20) {
+        let used = match &a.instance_id {
+            Some(id) => {
+                let name = state
+                    .instances
+                    .get(*cloud)
+                    .and_then(|list| list.iter().find(|inst| &inst.id == id))
+                    .map(|inst| inst.name.clone())
+                    .unwrap_or_default();
+                Span::raw(format!("→ {} ({})", truncate(&name, 16), truncate(id, 19)))
+            }
+            None => Span::styled("unassociated (still allocated)", theme.error()),
+        };
+        let line = Line::from(vec![
+            Span::raw(if i == selected { "▶" } else { " " }),
+            Span::raw(format!("{:<16}", a.ip)),
+            Span::styled(format!("{:<20} ", truncate(&a.id, 20)), theme.dim()),
+            Span::styled(
+                format!("{:<18} ", truncate(&state.clouds[*cloud].label, 18)),
+                theme.dim(),
+            ),
+            used,
+        ]);
+        lines.push(if i == selected {
+            line.style(theme.selected())
+        } else {
+            line
+        });
+    }
+    lines.push(Line::from(""));
+    if confirm {
+        let ip = all.get(selected).map(|(_, a)| a.ip.as_str()).unwrap_or("?");
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("Release {ip}? It goes back to the cloud's pool. "),
+                theme.error(),
+            ),
+            Span::styled("y", theme.key()),
+            Span::raw(" release   "),
+            Span::styled("n / Esc", theme.key()),
+            Span::raw(" keep"),
+        ]));
+    } else {
+        lines.push(Line::from(vec![
+            Span::styled("j/k", theme.key()),
+            Span::raw(" select   "),
+            Span::styled("R", theme.key()),
+            Span::raw(" release an unassociated address (asks first)   "),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" close"),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block("Public addresses", theme, theme.border())),
         rect,
     );
 }
