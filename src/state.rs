@@ -152,15 +152,51 @@ pub enum LaunchField {
     Template,
     Name,
     Count,
+    Image,
+    Size,
+    Key,
+    Network,
+    SecurityGroup,
 }
 
-/// The launch form: a template plus the user's edits.
+impl LaunchField {
+    /// The order Tab walks.
+    pub const ORDER: [LaunchField; 8] = [
+        LaunchField::Template,
+        LaunchField::Name,
+        LaunchField::Count,
+        LaunchField::Image,
+        LaunchField::Size,
+        LaunchField::Key,
+        LaunchField::Network,
+        LaunchField::SecurityGroup,
+    ];
+
+    pub fn next(self) -> LaunchField {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        Self::ORDER[(i + 1) % Self::ORDER.len()]
+    }
+
+    pub fn prev(self) -> LaunchField {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        Self::ORDER[(i + Self::ORDER.len() - 1) % Self::ORDER.len()]
+    }
+}
+
+/// The launch form: a template plus the user's edits. Name and count are
+/// typed; image, size, key, network and security group start as the
+/// template says and can be switched among what the cloud lists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaunchPopup {
     pub template: usize,
     pub focus: LaunchField,
     pub name: String,
     pub count: String,
+    pub image: String,
+    pub size: String,
+    pub key_name: Option<String>,
+    pub network: Option<String>,
+    pub security_groups: Vec<String>,
     pub error: Option<String>,
     /// What the template's cloud offers, once it answered.
     pub options: Option<LaunchOptions>,
@@ -174,6 +210,11 @@ impl LaunchPopup {
             focus: LaunchField::Template,
             name: String::new(),
             count: String::new(),
+            image: String::new(),
+            size: String::new(),
+            key_name: None,
+            network: None,
+            security_groups: Vec::new(),
             error: None,
             options: None,
             options_request: None,
@@ -188,10 +229,64 @@ impl LaunchPopup {
             self.template = index;
             self.name = t.instance_name.clone().unwrap_or_else(|| t.name.clone());
             self.count = t.count.to_string();
+            self.image = t.image.clone();
+            self.size = t.size.clone();
+            self.key_name = t.key_name.clone();
+            self.network = t.network.clone();
+            self.security_groups = t.security_groups.clone();
             self.error = None;
             self.options = None;
             self.options_request = None;
         }
+    }
+
+    /// Moves a choice field to the next (or previous) thing the cloud lists.
+    pub fn cycle(&mut self, forward: bool) -> Result<(), String> {
+        let Some(options) = &self.options else {
+            return Err("the cloud has not listed its choices yet".into());
+        };
+        let (choices, current) = match self.focus {
+            LaunchField::Image => (&options.images, Some(self.image.as_str())),
+            LaunchField::Size => (&options.sizes, Some(self.size.as_str())),
+            LaunchField::Key => (&options.key_names, self.key_name.as_deref()),
+            LaunchField::Network => (&options.networks, self.network.as_deref()),
+            LaunchField::SecurityGroup => (
+                &options.security_groups,
+                self.security_groups.first().map(String::as_str),
+            ),
+            _ => return Ok(()),
+        };
+        if choices.is_empty() {
+            return Err("the cloud lists nothing to choose here".into());
+        }
+        let n = choices.len();
+        let next = match current.and_then(|c| choices.iter().position(|x| x.id == c)) {
+            Some(i) if forward => (i + 1) % n,
+            Some(i) => (i + n - 1) % n,
+            None if forward => 0,
+            None => n - 1,
+        };
+        let id = choices[next].id.clone();
+        match self.focus {
+            LaunchField::Image => self.image = id,
+            LaunchField::Size => self.size = id,
+            LaunchField::Key => self.key_name = Some(id),
+            LaunchField::Network => self.network = Some(id),
+            LaunchField::SecurityGroup => self.security_groups = vec![id],
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The template with the form's choices applied.
+    pub fn applied(&self, template: &Template) -> Template {
+        let mut t = template.clone();
+        t.image = self.image.clone();
+        t.size = self.size.clone();
+        t.key_name = self.key_name.clone();
+        t.network = self.network.clone();
+        t.security_groups = self.security_groups.clone();
+        t
     }
 }
 
@@ -228,7 +323,7 @@ pub enum Overlay {
         key: InstanceKey,
         scroll: u16,
     },
-    Launch(LaunchPopup),
+    Launch(Box<LaunchPopup>),
     Terminate(Vec<Target>),
     PublicIp(IpPopup),
     /// Every public address of every cloud; `confirm` asks before a release.

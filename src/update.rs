@@ -357,7 +357,7 @@ fn on_paste(state: &mut AppState, text: &str) {
             LaunchField::Count => popup
                 .count
                 .extend(clean.chars().filter(char::is_ascii_digit)),
-            LaunchField::Template => {}
+            _ => {}
         }
     }
     state.dirty = true;
@@ -551,7 +551,7 @@ fn open_launch(state: &mut AppState, fx: &mut Vec<Effect>) {
         return;
     }
     let popup = LaunchPopup::new(&state.config.templates, 0);
-    state.overlay = Some(Overlay::Launch(popup));
+    state.overlay = Some(Overlay::Launch(Box::new(popup)));
     request_launch_options(state, fx);
 }
 
@@ -859,20 +859,15 @@ fn on_launch_key(
             KeyCode::Tab | KeyCode::Down
                 if key.code == KeyCode::Tab || focus != LaunchField::Template =>
             {
-                popup.focus = match popup.focus {
-                    LaunchField::Template => LaunchField::Name,
-                    LaunchField::Name => LaunchField::Count,
-                    LaunchField::Count => LaunchField::Template,
-                };
+                popup.focus = popup.focus.next();
             }
             KeyCode::BackTab | KeyCode::Up
                 if key.code == KeyCode::BackTab || focus != LaunchField::Template =>
             {
-                popup.focus = match popup.focus {
-                    LaunchField::Template => LaunchField::Count,
-                    LaunchField::Name => LaunchField::Template,
-                    LaunchField::Count => LaunchField::Name,
-                };
+                popup.focus = popup.focus.prev();
+            }
+            KeyCode::Left | KeyCode::Right => {
+                popup.error = popup.cycle(key.code == KeyCode::Right).err();
             }
             KeyCode::Down | KeyCode::Char('j') if focus == LaunchField::Template => {
                 reselect = Some((popup.template + 1) % templates_len.max(1));
@@ -887,7 +882,7 @@ fn on_launch_key(
                 LaunchField::Count => {
                     popup.count.pop();
                 }
-                LaunchField::Template => {}
+                _ => {}
             },
             KeyCode::Char(c)
                 if focus == LaunchField::Name && !key.modifiers.contains(KeyModifiers::CONTROL) =>
@@ -899,7 +894,7 @@ fn on_launch_key(
             {
                 popup.count.push(c);
             }
-            KeyCode::Char('q') if focus == LaunchField::Template => {
+            KeyCode::Char('q') if !matches!(focus, LaunchField::Name | LaunchField::Count) => {
                 state.overlay = None;
                 return;
             }
@@ -923,7 +918,12 @@ fn confirm_launch(state: &mut AppState, fx: &mut Vec<Effect>) {
     let Some(Overlay::Launch(popup)) = state.overlay.as_ref() else {
         return;
     };
-    let Some(template) = state.config.templates.get(popup.template).cloned() else {
+    let Some(template) = state
+        .config
+        .templates
+        .get(popup.template)
+        .map(|t| popup.applied(t))
+    else {
         return;
     };
     let count: u32 = match popup.count.parse() {

@@ -1089,7 +1089,7 @@ fn public_ip_with_marks_uses_the_selected_instance() {
 
 fn launch_popup(state: &AppState) -> hytop::state::LaunchPopup {
     match &state.overlay {
-        Some(Overlay::Launch(p)) => p.clone(),
+        Some(Overlay::Launch(p)) => p.as_ref().clone(),
         other => panic!("expected the launch popup, got {other:?}"),
     }
 }
@@ -1677,4 +1677,78 @@ fn addresses_release_is_refused_in_readonly() {
     assert!(key(&mut state, 'y').is_empty());
     let status = state.status.clone().expect("status");
     assert!(status.text.contains("read-only"), "{}", status.text);
+}
+
+#[test]
+fn launch_form_switches_choices_among_what_the_cloud_lists() {
+    use hytop::model::Choice;
+    let mut state = fleet_state();
+    let fx = key(&mut state, 'c');
+    let Some(Effect::Send { id, .. }) = fx.first() else {
+        panic!("no options request: {fx:?}")
+    };
+    let template_image = launch_popup(&state).image.clone();
+    // ←/→ before the cloud answered: a message, nothing changes.
+    for _ in 0..3 {
+        press(&mut state, KeyCode::Tab, KeyModifiers::NONE);
+    }
+    assert_eq!(launch_popup(&state).focus, LaunchField::Image);
+    press(&mut state, KeyCode::Right, KeyModifiers::NONE);
+    assert!(launch_popup(&state).error.is_some());
+    assert_eq!(launch_popup(&state).image, template_image);
+
+    let options = LaunchOptions {
+        images: vec![
+            Choice::new(template_image.clone(), "Amazon Linux 2023"),
+            Choice::new("ami-0other", "Ubuntu 24.04"),
+        ],
+        sizes: vec![
+            Choice::new("t2.nano", "t2.nano"),
+            Choice::new("t3.small", "t3.small"),
+        ],
+        networks: Vec::new(),
+        key_names: vec![
+            Choice::new("lab-key", "lab-key"),
+            Choice::new("my-key", "my-key"),
+        ],
+        security_groups: Vec::new(),
+    };
+    update(
+        &mut state,
+        Action::Response {
+            cloud: 0,
+            request: *id,
+            response: Response::LaunchOptions(Ok(options)),
+        },
+    );
+    press(&mut state, KeyCode::Right, KeyModifiers::NONE);
+    assert_eq!(launch_popup(&state).image, "ami-0other");
+    assert_eq!(launch_popup(&state).error, None);
+    press(&mut state, KeyCode::Right, KeyModifiers::NONE);
+    assert_eq!(launch_popup(&state).image, template_image, "wraps");
+    press(&mut state, KeyCode::Left, KeyModifiers::NONE);
+    assert_eq!(launch_popup(&state).image, "ami-0other");
+
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE); // size
+    press(&mut state, KeyCode::Right, KeyModifiers::NONE);
+    assert_eq!(launch_popup(&state).size, "t3.small");
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE); // key
+    press(&mut state, KeyCode::Left, KeyModifiers::NONE);
+    assert_eq!(launch_popup(&state).key_name.as_deref(), Some("my-key"));
+    press(&mut state, KeyCode::Tab, KeyModifiers::NONE); // network: nothing listed
+    press(&mut state, KeyCode::Right, KeyModifiers::NONE);
+    assert!(launch_popup(&state).error.is_some());
+
+    let fx = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    let Some(Effect::Launch { draft, .. }) = fx.first() else {
+        panic!("no launch: {fx:?}")
+    };
+    assert_eq!(draft.template.image, "ami-0other");
+    assert_eq!(draft.template.size, "t3.small");
+    assert_eq!(draft.template.key_name.as_deref(), Some("my-key"));
+    // Untouched choices stay as the template says.
+    assert_eq!(
+        draft.template.security_groups,
+        state.config.templates[0].security_groups
+    );
 }

@@ -78,7 +78,7 @@ fn console_view() {
 fn launch_popup() {
     let mut state = fleet_state();
     let popup = LaunchPopup::new(&state.config.templates, 0);
-    state.overlay = Some(Overlay::Launch(popup));
+    state.overlay = Some(Overlay::Launch(Box::new(popup)));
     insta::assert_snapshot!(screen(&mut state));
 }
 

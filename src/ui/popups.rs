@@ -79,6 +79,10 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Th
         ("Enter", "confirm / apply"),
         ("Esc", "cancel / close (clears the filter prompt)"),
         ("Tab", "launch form: next field"),
+        (
+            "← / →",
+            "launch form: switch image, size, key, network, group",
+        ),
         ("y / n", "terminate: confirm / keep"),
         ("a / d", "public IP: attach / detach"),
         ("ctrl-c", "quit from anywhere"),
@@ -201,7 +205,7 @@ fn launch(frame: &mut Frame, area: Rect, state: &AppState, popup: &LaunchPopup, 
     let rect = centered(area, 96, 19);
     frame.render_widget(Clear, rect);
     let block = popup_block(
-        "Launch — ↑/↓ template, Tab next field, Enter launch, Esc cancel",
+        "Launch — ↑/↓ template, Tab next field, ←/→ choose, Enter launch, Esc cancel",
         theme,
         theme.border(),
     );
@@ -282,28 +286,64 @@ fn launch(frame: &mut Frame, area: Rect, state: &AppState, popup: &LaunchPopup, 
             Span::raw(format!("{value}{cursor}")),
         ])
     };
+    // Fields the cloud lists choices for: ←/→ switch when focused.
+    let choice = |label: &str, value: String, f: LaunchField| {
+        let focused = popup.focus == f;
+        Line::from(vec![
+            Span::styled(format!(" {label:<16}"), focus_style(f)),
+            Span::raw(if focused {
+                format!("◀ {value} ▶")
+            } else {
+                value
+            }),
+        ])
+    };
     let mut lines = vec![
         field("name", &popup.name, LaunchField::Name),
         field("count", &popup.count, LaunchField::Count),
         Line::from(""),
         row("cloud", cloud_label),
-        row("image", described(&t.image, options.map(|o| &o.images))),
-        row("size", described(&t.size, options.map(|o| &o.sizes))),
-        row("key", t.key_name.clone().unwrap_or_else(|| "-".into())),
-        row(
-            "security groups",
-            if t.security_groups.is_empty() {
-                "-".into()
-            } else {
-                t.security_groups.join(", ")
-            },
+        choice(
+            "image",
+            described(&popup.image, options.map(|o| &o.images)),
+            LaunchField::Image,
         ),
-        row(
+        choice(
+            "size",
+            described(&popup.size, options.map(|o| &o.sizes)),
+            LaunchField::Size,
+        ),
+        choice(
+            "key",
+            popup
+                .key_name
+                .as_deref()
+                .map(|k| described(k, options.map(|o| &o.key_names)))
+                .unwrap_or_else(|| "-".into()),
+            LaunchField::Key,
+        ),
+        choice(
             "network/subnet",
-            t.network
+            popup
+                .network
                 .as_deref()
                 .map(|n| described(n, options.map(|o| &o.networks)))
                 .unwrap_or_else(|| "-".into()),
+            LaunchField::Network,
+        ),
+        choice(
+            "security groups",
+            if popup.security_groups.is_empty() {
+                "-".into()
+            } else {
+                popup
+                    .security_groups
+                    .iter()
+                    .map(|g| described(g, options.map(|o| &o.security_groups)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            LaunchField::SecurityGroup,
         ),
         row("user-data", user_data),
         row(
