@@ -4,13 +4,18 @@
 //!   `.venv` that `./scripts/test` creates.
 //! - [`cloudwatch::FakeCloudWatch`]: an in-process CloudWatch `GetMetricData`
 //!   endpoint that decodes the SDK's Smithy RPC v2 CBOR requests and checks them.
+//! - [`keystone::Keystone`]: a real Keystone (PyPI `keystone`) on loopback.
+//! - [`openstack::FakeOpenStack`]: in-process Nova, Neutron, Glance and Gnocchi
+//!   that accept Keystone's tokens and answer in the api-ref's wire format.
 //!
 //! Each test binary that says `mod support;` uses only part of this, hence the
 //! blanket `dead_code` allowance.
 #![allow(dead_code)]
 
 pub mod cloudwatch;
+pub mod keystone;
 pub mod moto;
+pub mod openstack;
 pub mod tmux;
 
 use std::io::{Read, Write};

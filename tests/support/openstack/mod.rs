@@ -1,0 +1,1 @@
+//! Fake Nova, Neutron, Glance and Gnocchi (being written).
