@@ -16,6 +16,8 @@ use crate::keymap::Keymap;
 use crate::launch;
 use crate::model::CloudKind;
 use crate::provider::aws::{self, AwsProvider};
+use crate::provider::openstack::OpenStackProvider;
+use crate::provider::openstack::clouds;
 use crate::provider::sim::{SimProvider, system_clock};
 use crate::provider::unavailable::UnavailableProvider;
 use crate::provider::{CloudError, Provider};
@@ -83,9 +85,7 @@ pub async fn build_providers(config: &Config) -> Result<Vec<(CloudStatus, Arc<dy
                     out.push((status, Arc::new(provider)));
                 }
             }
-            ProviderKind::OpenStack => bail!(
-                "cloud \"{name}\": provider \"openstack\" is not available in this version of hytop yet"
-            ),
+            ProviderKind::OpenStack => out.extend(openstack_providers(cloud)),
         }
     }
     if out.is_empty() {
@@ -95,6 +95,55 @@ pub async fn build_providers(config: &Config) -> Result<Vec<(CloudStatus, Arc<dy
         );
     }
     Ok(out)
+}
+
+/// One provider per region of an OpenStack cloud; a cloud whose
+/// configuration is broken becomes an error line naming the problem.
+fn openstack_providers(
+    cloud: &crate::config::CloudConfig,
+) -> Vec<(CloudStatus, Arc<dyn Provider>)> {
+    let name = cloud.name.get_ref();
+    let os_name = cloud.os_cloud.clone().unwrap_or_else(|| name.clone());
+    let unavailable = |error: CloudError| -> (CloudStatus, Arc<dyn Provider>) {
+        let status = CloudStatus::new(name, name, name.clone(), CloudKind::OpenStack, false);
+        let provider = UnavailableProvider::new(CloudKind::OpenStack, name.clone(), error);
+        (status, Arc::new(provider))
+    };
+    let profile = match clouds::find(&clouds::Sources::from_process(), &os_name) {
+        Ok(p) => p,
+        Err(e) => return vec![unavailable(CloudError::new("Config", e.to_string()))],
+    };
+    let regions: Vec<Option<String>> = if !cloud.regions.is_empty() {
+        cloud.regions.iter().cloned().map(Some).collect()
+    } else if !profile.regions.is_empty() {
+        profile.regions.iter().cloned().map(Some).collect()
+    } else {
+        vec![None]
+    };
+    regions
+        .into_iter()
+        .map(|region| {
+            match OpenStackProvider::new(
+                name,
+                profile.clone(),
+                region.clone(),
+                cloud.floating_pool.clone(),
+            ) {
+                Ok(provider) => {
+                    let region = region.unwrap_or_else(|| name.clone());
+                    let status = CloudStatus::new(
+                        name,
+                        &region,
+                        provider.label(),
+                        CloudKind::OpenStack,
+                        false,
+                    );
+                    (status, Arc::new(provider) as Arc<dyn Provider>)
+                }
+                Err(e) => unavailable(CloudError::new("Config", e)),
+            }
+        })
+        .collect()
 }
 
 pub struct RunOptions {

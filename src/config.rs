@@ -108,9 +108,14 @@ pub struct CloudConfig {
     /// AWS regions, or the OpenStack region; one worker each.
     #[serde(default)]
     pub regions: Vec<String>,
-    /// OpenStack: the `clouds.yaml` entry to use.
+    /// OpenStack: the `clouds.yaml` entry to use (default: the cloud's
+    /// `name`; `"envvars"` means the `OS_*` variables of an openrc file).
     #[serde(default)]
     pub os_cloud: Option<String>,
+    /// OpenStack: the external network (name or id) new floating IPs come
+    /// from (default: the only external network).
+    #[serde(default)]
+    pub floating_pool: Option<String>,
     #[serde(default)]
     pub ssh_user: Option<String>,
     #[serde(default)]
@@ -342,20 +347,29 @@ impl Config {
     }
 
     /// What hytop shows without a config file: the default AWS profile in
-    /// its region.
-    pub fn default_clouds() -> Config {
+    /// its region (when `aws` is set) and the named OpenStack clouds.
+    pub fn default_clouds(aws: bool, openstack: &[String]) -> Config {
         let mut config = Config::default();
-        config.clouds.push(CloudConfig {
-            name: Spanned::new(0..0, "aws".to_string()),
-            provider: Spanned::new(0..0, ProviderKind::Aws),
+        let cloud = |name: &str, provider: ProviderKind, os_cloud: Option<String>| CloudConfig {
+            name: Spanned::new(0..0, name.to_string()),
+            provider: Spanned::new(0..0, provider),
             simulate: None,
             profile: None,
             regions: Vec::new(),
-            os_cloud: None,
+            os_cloud,
+            floating_pool: None,
             ssh_user: None,
             identity_file: None,
             sim: SimSettings::default(),
-        });
+        };
+        if aws {
+            config.clouds.push(cloud("aws", ProviderKind::Aws, None));
+        }
+        for name in openstack {
+            config
+                .clouds
+                .push(cloud(name, ProviderKind::OpenStack, Some(name.clone())));
+        }
         config
     }
 

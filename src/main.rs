@@ -52,7 +52,18 @@ async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
             None if cli.config.is_some() => {
                 color_eyre::eyre::bail!("config file {} does not exist", path.display())
             }
-            None => Config::default_clouds(),
+            None => {
+                // Every OpenStack cloud the `openstack` CLI would find, and
+                // AWS when it is set up (or when nothing else is, so the
+                // screen says how to set it up).
+                let sources = hytop::provider::openstack::clouds::Sources::from_process();
+                let openstack: Vec<String> = hytop::provider::openstack::clouds::discover(&sources)
+                    .into_iter()
+                    .map(|(name, _)| name)
+                    .collect();
+                let aws = !hytop::provider::aws::nothing_configured() || openstack.is_empty();
+                Config::default_clouds(aws, &openstack)
+            }
         }
     };
     if let Some(secs) = cli.refresh {

@@ -36,6 +36,9 @@ pub struct CloudStatus {
     pub last_ok: Option<DateTime<Utc>>,
     pub error: Option<String>,
     pub metrics_error: Option<String>,
+    /// Why this cloud has no metrics at all (no metrics service), shown
+    /// quietly in the detail pane rather than as an error.
+    pub metrics_note: Option<String>,
     /// When the next refresh is due; `None` means now.
     pub next_refresh: Option<DateTime<Utc>>,
     /// Something changed during the refresh under way: go again right after it.
@@ -62,6 +65,7 @@ impl CloudStatus {
             last_ok: None,
             error: None,
             metrics_error: None,
+            metrics_note: None,
             next_refresh: None,
             again: false,
             addresses: Vec::new(),

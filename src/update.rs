@@ -169,6 +169,10 @@ fn on_response(
                     state.metrics.insert(InstanceKey { cloud, id }, m);
                 }
             }
+            Err(e) if e.code.as_deref() == Some(crate::provider::openstack::NO_METRICS_SERVICE) => {
+                state.clouds[cloud].metrics_error = None;
+                state.clouds[cloud].metrics_note = Some(e.message);
+            }
             Err(e) => state.clouds[cloud].metrics_error = Some(e.to_string()),
         },
         Response::RefreshDone => {

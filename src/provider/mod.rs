@@ -1,6 +1,7 @@
 //! The provider trait that hides each cloud from the rest of hytop.
 
 pub mod aws;
+pub mod openstack;
 pub mod sim;
 pub mod unavailable;
 

@@ -45,6 +45,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let window_text = window
         .map(|(s, e)| format!("last {}", format::age(e - s)))
         .unwrap_or_default();
+    // Why a sparkline is empty, when it is.
+    let missing = if !inst.state.is_live() {
+        "not running"
+    } else if let Some(note) = &state.clouds[key.cloud].metrics_note {
+        note.as_str()
+    } else {
+        "no data yet"
+    };
     let cpu = metrics.map(|m| &m.cpu);
     let net = metrics.map(|m| &m.net_in);
     spark(
@@ -57,7 +65,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         &window_text,
         theme.spark_cpu(),
         theme,
-        inst,
+        missing,
     );
     spark(
         frame,
@@ -69,7 +77,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         &window_text,
         theme.spark_net(),
         theme,
-        inst,
+        missing,
     );
 }
 
@@ -135,7 +143,7 @@ fn spark(
     window: &str,
     style: ratatui::style::Style,
     theme: &Theme,
-    inst: &Instance,
+    missing: &str,
 ) {
     let points = series.map(|s| s.points.as_slice()).unwrap_or_default();
     let peak = points.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
@@ -148,8 +156,7 @@ fn spark(
                 show(peak)
             )
         }
-        None if !inst.state.is_live() => format!(" {name}: not running "),
-        None => format!(" {name}: no data yet "),
+        None => format!(" {name}: {missing} "),
     };
     let block = Block::default()
         .borders(Borders::TOP)
