@@ -895,7 +895,7 @@ impl Provider for AwsProvider {
         };
         Ok(ConsoleOutput {
             instance_id: instance_id.to_string(),
-            text: tail(&text, lines),
+            text: super::tail_lines(&text, lines),
             fetched_at: Utc::now(),
         })
     }
@@ -964,12 +964,6 @@ impl Provider for AwsProvider {
 }
 
 /// The last `lines` lines of `text`.
-fn tail(text: &str, lines: u32) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    let from = all.len().saturating_sub(lines as usize);
-    all[from..].join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1004,8 +998,8 @@ mod tests {
 
     #[test]
     fn tail_keeps_the_last_lines() {
-        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
-        assert_eq!(tail("a", 5), "a");
-        assert_eq!(tail("", 5), "");
+        assert_eq!(crate::provider::tail_lines("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(crate::provider::tail_lines("a", 5), "a");
+        assert_eq!(crate::provider::tail_lines("", 5), "");
     }
 }

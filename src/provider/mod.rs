@@ -52,6 +52,13 @@ impl std::error::Error for CloudError {}
 
 pub type CloudResult<T> = Result<T, CloudError>;
 
+/// The last `lines` lines of a console log.
+pub fn tail_lines(text: &str, lines: u32) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    let from = all.len().saturating_sub(lines as usize);
+    all[from..].join("\n")
+}
+
 /// Which metrics to fetch and over which window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsQuery {

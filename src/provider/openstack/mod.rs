@@ -646,10 +646,13 @@ impl Provider for OpenStackProvider {
 
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let mv = self.microversion().await?;
-        let text = nova::console_output(&self.session, mv, instance_id, lines).await?;
+        // Nova keeps the last `length` pieces of the log split at newlines;
+        // a log ending in a newline makes the last piece empty, so ask for
+        // one more and trim to what was wanted.
+        let text = nova::console_output(&self.session, mv, instance_id, lines + 1).await?;
         Ok(ConsoleOutput {
             instance_id: instance_id.to_string(),
-            text,
+            text: super::tail_lines(&text, lines),
             fetched_at: Utc::now(),
         })
     }
