@@ -44,14 +44,19 @@ fn token_check(ks: &Keystone) -> TokenCheck {
 }
 
 fn unique(prefix: &str) -> String {
-    format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    format!(
+        "{prefix}-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 impl Lab {
     /// Fakes for a fresh project, registered in a region of their own;
     /// `metric` false leaves Gnocchi out of the catalog.
     async fn start(tune: impl FnOnce(&mut FakeOptions), metric: bool) -> Lab {
-        let ks = tokio::task::spawn_blocking(keystone).await.expect("keystone");
+        let ks = tokio::task::spawn_blocking(keystone)
+            .await
+            .expect("keystone");
         let mut options = FakeOptions::with(token_check(ks));
         tune(&mut options);
         let fake = FakeOpenStack::start(options).await;
@@ -149,7 +154,10 @@ async fn password_auth_lists_every_page_of_the_project() {
     let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
     want.sort_unstable();
     assert_eq!(got, want);
-    let first = listed.iter().find(|i| i.name == "lab-vm-001").expect("named");
+    let first = listed
+        .iter()
+        .find(|i| i.name == "lab-vm-001")
+        .expect("named");
     assert_eq!(first.state, InstanceState::Running);
     assert_eq!(first.region, lab.region);
     assert!(first.private_ip.is_some(), "{first:?}");
@@ -268,9 +276,16 @@ async fn launch_goes_build_to_active_and_delete_removes_it() {
         states.push(me.state);
     }
     assert_eq!(states[0], InstanceState::Pending, "{states:?}");
-    assert_eq!(*states.last().unwrap(), InstanceState::Running, "{states:?}");
+    assert_eq!(
+        *states.last().unwrap(),
+        InstanceState::Running,
+        "{states:?}"
+    );
 
-    provider.terminate(std::slice::from_ref(id)).await.expect("delete");
+    provider
+        .terminate(std::slice::from_ref(id))
+        .await
+        .expect("delete");
     let listed = provider.list_instances().await.expect("listing");
     let me = listed.iter().find(|i| &i.id == id).expect("still deleting");
     assert_eq!(me.state, InstanceState::Stopping);
@@ -278,7 +293,10 @@ async fn launch_goes_build_to_active_and_delete_removes_it() {
     assert!(listed.iter().all(|i| &i.id != id), "gone after deleting");
 
     // Deleting it again is Nova's own 404.
-    let err = provider.terminate(std::slice::from_ref(id)).await.unwrap_err();
+    let err = provider
+        .terminate(std::slice::from_ref(id))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("404 itemNotFound"), "{err}");
 }
 
@@ -333,7 +351,10 @@ async fn floating_ips_are_reused_before_allocated_until_the_pool_runs_out() {
     assert_eq!(addresses[0].pool.as_deref(), Some("i4labnet"));
 
     // An associated address cannot be released.
-    let err = provider.release_address(&addresses[0].id).await.unwrap_err();
+    let err = provider
+        .release_address(&addresses[0].id)
+        .await
+        .unwrap_err();
     assert_eq!(err.code.as_deref(), Some("InUse"));
 
     let detached = provider.detach_public_ip(&ids[0]).await.expect("detach");
@@ -345,7 +366,10 @@ async fn floating_ips_are_reused_before_allocated_until_the_pool_runs_out() {
     assert!(reused.reused);
     assert_eq!(reused.ip, first.ip);
 
-    let second = provider.attach_public_ip(&ids[0]).await.expect("attach a again");
+    let second = provider
+        .attach_public_ip(&ids[0])
+        .await
+        .expect("attach a again");
     assert!(!second.reused);
     assert_ne!(second.ip, first.ip);
 
@@ -353,7 +377,10 @@ async fn floating_ips_are_reused_before_allocated_until_the_pool_runs_out() {
     let err = provider.attach_public_ip(&ids[2]).await.unwrap_err();
     let text = err.to_string();
     assert!(text.starts_with("409") || text.starts_with("400"), "{text}");
-    assert!(text.to_lowercase().contains("ip address"), "Neutron's own words: {text}");
+    assert!(
+        text.to_lowercase().contains("ip address"),
+        "Neutron's own words: {text}"
+    );
 
     // Detach and release: the address is gone from the project.
     provider.detach_public_ip(&ids[1]).await.expect("detach b");
@@ -411,7 +438,10 @@ async fn gnocchi_cpu_and_network_for_all_servers_in_few_requests() {
     let metrics = provider.metrics(&query).await.expect("metrics");
     assert_eq!(metrics.len(), 30);
     for (i, id) in ids.iter().enumerate() {
-        let (_, m) = metrics.iter().find(|(mid, _)| mid == id).expect("each server");
+        let (_, m) = metrics
+            .iter()
+            .find(|(mid, _)| mid == id)
+            .expect("each server");
         assert_eq!(m.cpu.period_secs, 60, "an hour at 60 s granularity");
         let cpu = m.cpu.latest().expect("cpu points");
         assert!(
@@ -491,4 +521,93 @@ async fn launch_options_list_what_the_project_can_use() {
     assert!(options.networks.iter().any(|c| c.label == "private"));
     assert!(options.networks.iter().all(|c| c.label != "i4labnet"));
     assert!(options.security_groups.iter().any(|c| c.id == "default"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_revoked_mid_session_is_replaced_and_the_request_succeeds() {
+    let lab = Lab::start(|_| {}, true).await;
+    lab.fake.seed(&lab.user.project_id, 2);
+    let provider = lab.password_provider();
+    provider.list_instances().await.expect("listing");
+    let used = lab
+        .fake
+        .requests()
+        .into_iter()
+        .find_map(|r| r.token)
+        .expect("the provider's token");
+    tokio::task::spawn_blocking({
+        let used = used.clone();
+        move || keystone().revoke(&used)
+    })
+    .await
+    .unwrap();
+    lab.fake.reset_requests();
+
+    // Keystone now refuses the token: the fake answers 401, the provider
+    // authenticates again and repeats the request.
+    assert_eq!(provider.list_instances().await.expect("listing").len(), 2);
+    let seen: Vec<(u16, Option<String>)> = lab
+        .fake
+        .requests()
+        .into_iter()
+        .map(|r| (r.status, r.token))
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0], (401, Some(used.clone())));
+    assert_eq!(seen[1].0, 200);
+    assert_ne!(seen[1].1.as_deref(), Some(used.as_str()), "a new token");
+    assert_eq!(count_of(&provider.request_counts(), "identity"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_is_renewed_before_it_expires() {
+    // A Keystone of its own whose tokens live 8 s.
+    let ks = tokio::task::spawn_blocking(|| Keystone::start_with_token_lifetime(8))
+        .await
+        .unwrap();
+    let ks = std::sync::Arc::new(ks);
+    let fake = FakeOpenStack::start(FakeOptions::with(token_check(&ks))).await;
+    let endpoints = fake.endpoints();
+    let user = tokio::task::spawn_blocking({
+        let ks = ks.clone();
+        move || {
+            let pairs: Vec<(&str, &str)> =
+                endpoints.iter().map(|(k, u)| (*k, u.as_str())).collect();
+            ks.register_region("short", &pairs);
+            ks.new_user("short")
+        }
+    })
+    .await
+    .unwrap();
+    fake.seed(&user.project_id, 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clouds.yaml"),
+        format!(
+            "clouds:\n  short:\n    auth:\n      auth_url: {}\n      username: {}\n      password: {}\n      project_id: {}\n      user_domain_name: Default\n    region_name: short\n",
+            ks.auth_url(),
+            user.user_name,
+            user.password,
+            user.project_id
+        ),
+    )
+    .unwrap();
+    let sources = Sources {
+        env: BTreeMap::new(),
+        cwd: Some(dir.path().to_path_buf()),
+        home: None,
+    };
+    let profile = clouds::find(&sources, "short").unwrap();
+    let provider = OpenStackProvider::new("short", profile, Some("short".into()), None).unwrap();
+    provider.list_instances().await.expect("listing");
+    // Past the renewal point (a quarter of the lifetime before expiry),
+    // before the expiry itself: the provider renews instead of being refused.
+    tokio::time::sleep(std::time::Duration::from_millis(6500)).await;
+    provider.list_instances().await.expect("listing");
+    assert_eq!(count_of(&provider.request_counts(), "identity"), 2);
+    assert!(
+        fake.requests().iter().all(|r| r.status != 401),
+        "{:#?}",
+        fake.requests()
+    );
 }

@@ -157,6 +157,8 @@ pub struct RecordedRequest {
     /// Raw query string (without `?`), empty if none.
     pub query: String,
     pub status: u16,
+    /// The `X-Auth-Token` it carried, so a test can revoke it in Keystone.
+    pub token: Option<String>,
 }
 
 /// Who a valid token belongs to.
@@ -421,6 +423,10 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let raw_query = uri.query().unwrap_or("").to_string();
+    let token = headers
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let Some(service) = classify(&path) else {
         return text_response(
             404,
@@ -456,6 +462,7 @@ async fn handle(
             path,
             query: raw_query,
             status: response.status().as_u16(),
+            token,
         });
     response
 }
