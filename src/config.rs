@@ -309,7 +309,13 @@ impl Config {
                     ),
                 ));
             };
-            if let Some(region) = &template.region {
+            // An OpenStack cloud without `regions` takes them from
+            // clouds.yaml, which is read when the cloud starts.
+            let regions_known =
+                *cloud.provider.get_ref() != ProviderKind::OpenStack || !cloud.regions.is_empty();
+            if let Some(region) = &template.region
+                && regions_known
+            {
                 let regions = cloud.worker_regions();
                 if !regions.contains(region.get_ref()) {
                     return Err(located(

@@ -719,14 +719,17 @@ impl AppState {
 
     /// The cloud endpoint a template launches into.
     pub fn template_cloud(&self, template: &Template) -> Option<CloudId> {
-        let cloud = self.config.cloud(template.cloud.get_ref())?;
-        let region = match &template.region {
-            Some(r) => r.get_ref().clone(),
-            None => cloud.worker_regions().into_iter().next()?,
-        };
-        self.clouds
-            .iter()
-            .position(|c| c.config_name == *template.cloud.get_ref() && c.region == region)
+        let name = template.cloud.get_ref();
+        self.config.cloud(name)?;
+        // Without a region, the cloud's first endpoint: OpenStack regions
+        // may come from clouds.yaml, known only once the cloud is built.
+        self.clouds.iter().position(|c| {
+            c.config_name == *name
+                && template
+                    .region
+                    .as_ref()
+                    .is_none_or(|r| c.region == *r.get_ref())
+        })
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
