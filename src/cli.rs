@@ -8,7 +8,9 @@ use clap::Parser;
 ///
 /// Keys are listed by `?` inside hytop and in keymap.toml. Config and keymap
 /// live in $XDG_CONFIG_HOME/hytop (usually ~/.config/hytop); logs go to
-/// $XDG_DATA_HOME/hytop/hytop.log.
+/// $XDG_DATA_HOME/hytop/hytop.log. Without a config file hytop shows your
+/// AWS default profile and every OpenStack cloud the openstack CLI would
+/// find (OS_CLOUD, clouds.yaml + secure.yaml, or a sourced openrc).
 #[derive(Debug, Parser)]
 #[command(name = "hytop", version, about, long_about)]
 pub struct Cli {
