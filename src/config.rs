@@ -25,6 +25,8 @@ pub struct Config {
     /// Seconds between console polls while the console view is open.
     pub console_poll_secs: u64,
     pub ssh: SshConfig,
+    /// Age, idle and price rules of cost safety.
+    pub cost: crate::cost::CostConfig,
     #[serde(rename = "cloud")]
     pub clouds: Vec<CloudConfig>,
     #[serde(rename = "template")]
@@ -39,6 +41,7 @@ impl Default for Config {
             console_lines: 500,
             console_poll_secs: 2,
             ssh: SshConfig::default(),
+            cost: crate::cost::CostConfig::default(),
             clouds: Vec::new(),
             templates: Vec::new(),
         }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod command;
 pub mod config;
+pub mod cost;
 pub mod format;
 pub mod keymap;
 pub mod launch;

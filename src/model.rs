@@ -134,6 +134,10 @@ pub struct Instance {
     pub raw_state: String,
     /// Instance type or flavor name.
     pub size: String,
+    /// vCPUs and memory of the flavor, where the cloud says (OpenStack);
+    /// what an OpenStack server holds when its flavor has no price.
+    pub vcpus: Option<u32>,
+    pub memory_mb: Option<u64>,
     pub image: String,
     pub key_name: Option<String>,
     pub public_ip: Option<String>,

@@ -24,6 +24,8 @@ pub fn instance(id: &str, name: &str) -> Instance {
         state: InstanceState::Running,
         raw_state: "running".into(),
         size: "t2.nano".into(),
+        vcpus: None,
+        memory_mb: None,
         image: "ami-0abc".into(),
         key_name: Some("lab-key".into()),
         public_ip: None,
@@ -70,6 +72,8 @@ pub fn server(id: &str, name: &str, status: &str) -> Instance {
     i.state = InstanceState::from_nova(status, None);
     i.raw_state = status.into();
     i.size = "m1.tiny".into();
+    i.vcpus = Some(1);
+    i.memory_mb = Some(512);
     i.image = "6a1e3c4f-0d0e-4b8e-9a51-2f1f0c9e7d11".into();
     i
 }

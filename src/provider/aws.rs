@@ -443,6 +443,8 @@ fn to_instance(
             .instance_type()
             .map(|t| t.as_str().to_string())
             .unwrap_or_default(),
+        vcpus: None,
+        memory_mb: None,
         image: i.image_id().unwrap_or_default().to_string(),
         key_name: i.key_name().map(str::to_string),
         public_ip: i.public_ip_address().map(str::to_string),

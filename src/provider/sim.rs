@@ -99,6 +99,20 @@ pub const OPENSTACK_FLAVORS: &[(&str, &str)] = &[
     ("i4.tiny", "i4.tiny (1 vCPU, 1 GB)"),
     ("m1.small", "m1.small (1 vCPU, 2 GB)"),
 ];
+/// vCPUs and memory (MB) of a simulated OpenStack flavor; AWS instance
+/// types are priced instead.
+fn flavor_resources(kind: CloudKind, flavor: &str) -> Option<(u32, u64)> {
+    if kind != CloudKind::OpenStack {
+        return None;
+    }
+    match flavor {
+        "m1.tiny" => Some((1, 512)),
+        "i4.tiny" => Some((1, 1024)),
+        "m1.small" => Some((1, 2048)),
+        _ => None,
+    }
+}
+
 /// Neutron networks instances can be launched into.
 pub const OPENSTACK_NETWORKS: &[(&str, &str)] =
     &[("3f9a1c7e-5d2b-4e8a-b6c0-9d1f2e3a4b57", "lab-internal")];
@@ -192,6 +206,8 @@ impl SimProvider {
             state,
             raw_state,
             size: inst.size.clone(),
+            vcpus: flavor_resources(self.kind, &inst.size).map(|r| r.0),
+            memory_mb: flavor_resources(self.kind, &inst.size).map(|r| r.1),
             image: inst.image.clone(),
             key_name: inst.key_name.clone(),
             public_ip: world.address_of(&inst.id).map(|a| a.ip.clone()),

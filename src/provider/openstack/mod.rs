@@ -329,6 +329,8 @@ pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
         state: InstanceState::from_nova(&s.status, s.task_state.as_deref()),
         raw_state: s.status.clone(),
         size,
+        vcpus: flavor.and_then(|f| f.vcpus),
+        memory_mb: flavor.and_then(|f| f.ram),
         image: s.image_id().unwrap_or("(volume)").to_string(),
         key_name: s.key_name.clone().filter(|k| !k.is_empty()),
         public_ip,
