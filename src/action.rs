@@ -57,6 +57,11 @@ pub enum Request {
         lines: u32,
     },
     LaunchOptions,
+    /// Add or overwrite tags of one instance (e.g. a later `hytop:expires`).
+    SetTags {
+        instance_id: String,
+        tags: std::collections::BTreeMap<String, String>,
+    },
 }
 
 /// A worker's answer to one [`Request`]; a refresh yields several.
@@ -88,4 +93,9 @@ pub enum Response {
     },
     Console(CloudResult<ConsoleOutput>),
     LaunchOptions(CloudResult<LaunchOptions>),
+    TagsSet {
+        instance_id: String,
+        tags: std::collections::BTreeMap<String, String>,
+        result: CloudResult<()>,
+    },
 }

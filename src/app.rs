@@ -163,6 +163,7 @@ pub async fn run(config: Config, keymap: Keymap, options: RunOptions) -> Result<
     }
     let mut state = AppState::new(config, keymap, statuses, options.readonly, Utc::now());
     state.demo = options.demo;
+    state.owner = launch::owner();
     let theme = Theme::from_env();
 
     let mut tui = Tui::enter()?;

@@ -79,6 +79,8 @@ commands! {
     Terminate => "terminate", "Terminate the marked instances (or the selected one)";
     PublicIp => "public_ip", "Attach or detach a public IP (Elastic / floating IP)";
     Addresses => "addresses", "List every public IP, release unassociated ones";
+    Forgotten => "forgotten", "Show only flagged instances (too old, expired, idle); again shows all";
+    ExtendExpiry => "extend", "Extend the expiry (hytop:expires) of the marked or selected instances";
     Console => "console", "Tail the console log of the selected instance";
     Ssh => "ssh", "ssh into the selected instance";
     Refresh => "refresh", "Refresh every cloud now";
@@ -98,7 +100,7 @@ impl Command {
     pub fn mutates_cloud(self) -> bool {
         matches!(
             self,
-            Command::Launch | Command::Terminate | Command::PublicIp
+            Command::Launch | Command::Terminate | Command::PublicIp | Command::ExtendExpiry
         )
     }
 }

@@ -1010,7 +1010,7 @@ mod tests {
         let mut sorted = commands.clone();
         sorted.sort();
         assert_eq!(commands, sorted);
-        assert_eq!(table.len(), 30);
+        assert_eq!(table.len(), 32);
         assert_eq!(keymap.bindings(Context::Console).len(), 21);
     }
 
@@ -1176,7 +1176,7 @@ mod tests {
             user_err("[table]\nz = \"frobnicate\"\n"),
             "~/.config/hytop/keymap.toml:2: [table] key \"z\": unknown action \"frobnicate\" \
              (actions: quit, help, down, up, page_down, page_up, top, bottom, filter, command, \
-             clear, describe, launch, terminate, public_ip, addresses, console, ssh, refresh, \
+             clear, describe, launch, terminate, public_ip, addresses, forgotten, extend, console, ssh, refresh, \
              mark, mark_all, sort_next, sort_reverse, follow, search, search_next, search_prev, \
              close, \
              or \"none\" to unbind)"

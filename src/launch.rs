@@ -16,6 +16,24 @@ pub struct LaunchDraft {
     pub region: String,
     pub name: String,
     pub count: u32,
+    /// `hytop:owner`: who launched it (user@host).
+    pub owner: String,
+    /// `hytop:expires`, when the config gives launches a time to live.
+    pub expires: Option<String>,
+}
+
+/// `user@host` of whoever runs hytop, for the `hytop:owner` tag.
+pub fn owner() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("{user}@{host}")
 }
 
 /// Expands a leading `~/` to the home directory.
@@ -57,6 +75,10 @@ pub fn prepare(draft: &LaunchDraft) -> Result<LaunchSpec, String> {
     let mut tags = t.tags.clone();
     tags.insert("Name".into(), name.to_string());
     tags.insert(TEMPLATE_TAG.into(), t.name.clone());
+    tags.insert(crate::cost::OWNER_TAG.into(), draft.owner.clone());
+    if let Some(expires) = &draft.expires {
+        tags.insert(crate::cost::EXPIRES_TAG.into(), expires.clone());
+    }
     Ok(LaunchSpec {
         region: draft.region.clone(),
         name: name.to_string(),
@@ -105,6 +127,8 @@ tags = { course = "cc" }
             region: "eu-west-1".into(),
             name: " web-1 ".into(),
             count: 2,
+            owner: "alice@lab-pc".into(),
+            expires: Some("2026-11-21T20:00:00Z".into()),
         }
     }
 
@@ -122,7 +146,22 @@ tags = { course = "cc" }
         assert_eq!(spec.tags.get("Name").map(String::as_str), Some("web-1"));
         assert_eq!(spec.tags.get(TEMPLATE_TAG).map(String::as_str), Some("web"));
         assert_eq!(spec.tags.get("course").map(String::as_str), Some("cc"));
+        assert_eq!(
+            spec.tags.get("hytop:owner").map(String::as_str),
+            Some("alice@lab-pc")
+        );
+        assert_eq!(
+            spec.tags.get("hytop:expires").map(String::as_str),
+            Some("2026-11-21T20:00:00Z")
+        );
         assert_eq!(spec.security_groups, vec!["sg-1"]);
+    }
+
+    #[test]
+    fn owner_is_user_at_host() {
+        let owner = owner();
+        let (user, host) = owner.split_once('@').expect("user@host");
+        assert!(!user.is_empty() && !host.is_empty(), "{owner}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::action::{CloudId, RequestId};
 use crate::config::{Config, Template};
+use crate::cost::Flag;
 use crate::format::sanitize;
 use crate::keymap::Keymap;
 use crate::model::{
@@ -85,10 +86,12 @@ pub enum SortColumn {
     PublicIp,
     PrivateIp,
     Age,
+    /// Estimated cost so far.
+    Cost,
 }
 
 impl SortColumn {
-    pub const ALL: [SortColumn; 9] = [
+    pub const ALL: [SortColumn; 10] = [
         SortColumn::Cloud,
         SortColumn::Region,
         SortColumn::Name,
@@ -98,6 +101,7 @@ impl SortColumn {
         SortColumn::PublicIp,
         SortColumn::PrivateIp,
         SortColumn::Age,
+        SortColumn::Cost,
     ];
 
     pub fn title(self) -> &'static str {
@@ -111,6 +115,7 @@ impl SortColumn {
             SortColumn::PublicIp => "PUBLIC IP",
             SortColumn::PrivateIp => "PRIVATE IP",
             SortColumn::Age => "AGE",
+            SortColumn::Cost => "COST",
         }
     }
 
@@ -127,6 +132,7 @@ impl SortColumn {
             "publicip" | "public" | "ip" => SortColumn::PublicIp,
             "privateip" | "private" => SortColumn::PrivateIp,
             "age" | "launched" => SortColumn::Age,
+            "cost" | "spent" => SortColumn::Cost,
             _ => return None,
         })
     }
@@ -142,6 +148,8 @@ pub enum PromptKind {
     Filter,
     Command,
     Search,
+    /// Hours to add to the expiry of the targets.
+    ExtendHours,
 }
 
 /// A one-line text input in the footer.
@@ -336,6 +344,27 @@ pub enum Overlay {
         confirm: bool,
     },
     Message(MessagePopup),
+    /// `q` while instances launched in this session, or flagged ones, still
+    /// run: terminate them, keep them and quit, or stay.
+    QuitReminder(QuitReminder),
+}
+
+/// One instance the quit reminder lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reminded {
+    pub target: Target,
+    pub age: Option<chrono::Duration>,
+    /// Estimated cost so far, formatted.
+    pub spent: String,
+    /// Why it is listed: "launched now", or the flags' short names.
+    pub why: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuitReminder {
+    pub instances: Vec<Reminded>,
+    /// `t` was pressed: the popup asks for `y` before terminating.
+    pub confirm: bool,
 }
 
 /// The console log view of one instance.
@@ -451,6 +480,21 @@ pub struct StatusLine {
     pub until: DateTime<Utc>,
 }
 
+/// What the header says about money and forgotten things.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CostSummary {
+    /// Estimated $/h of live priced instances and AWS public addresses.
+    pub dollars_per_hour: f64,
+    /// vCPUs held by live OpenStack servers whose flavor has no price.
+    pub held_vcpus: u32,
+    /// Live instances hytop has no price for.
+    pub unpriced: usize,
+    pub flagged_instances: usize,
+    pub flagged_addresses: usize,
+    /// When this was computed.
+    pub at: Option<DateTime<Utc>>,
+}
+
 /// The whole app model.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -465,6 +509,16 @@ pub struct AppState {
     pub instances: Vec<Vec<Instance>>,
     /// Lower-cased text of every filterable column, parallel to `instances`.
     haystacks: Vec<Vec<String>>,
+    /// Why each instance looks forgotten (empty: it does not), parallel to
+    /// `instances`; see [`AppState::recompute_costs`].
+    pub flags: Vec<Vec<Vec<Flag>>>,
+    /// Estimated dollars spent so far, parallel to `instances` (`-1`: no
+    /// price), for sorting by cost.
+    pub spent: Vec<Vec<f64>>,
+    /// Totals for the header, from the same pass.
+    pub costs: CostSummary,
+    /// Show only flagged instances (`F`, `:forgotten`).
+    pub forgotten_only: bool,
     pub metrics: HashMap<InstanceKey, InstanceMetrics>,
     /// The shown rows (filtered and sorted), as (cloud, index into `instances`).
     pub view: Vec<(CloudId, usize)>,
@@ -488,11 +542,16 @@ pub struct AppState {
     pub status: Option<StatusLine>,
     /// Instances launched by this hytop session.
     pub launched: BTreeSet<InstanceKey>,
+    /// `user@host`, the `hytop:owner` tag of launches.
+    pub owner: String,
     /// Select this instance as soon as a listing shows it.
     pub select_when_listed: Option<InstanceKey>,
     pub next_request: RequestId,
     pub width: u16,
     pub height: u16,
+    /// Terminations sent from the quit reminder: hytop exits once every
+    /// one is confirmed.
+    pub quit_after: BTreeSet<RequestId>,
     /// Something changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
@@ -516,6 +575,10 @@ impl AppState {
             clouds,
             instances: vec![Vec::new(); n],
             haystacks: vec![Vec::new(); n],
+            flags: vec![Vec::new(); n],
+            spent: vec![Vec::new(); n],
+            costs: CostSummary::default(),
+            forgotten_only: false,
             metrics: HashMap::new(),
             view: Vec::new(),
             selected: None,
@@ -532,6 +595,8 @@ impl AppState {
             console: None,
             status: None,
             launched: BTreeSet::new(),
+            owner: "unknown@localhost".into(),
+            quit_after: BTreeSet::new(),
             select_when_listed: None,
             next_request: 1,
             width: 120,
@@ -607,16 +672,84 @@ impl AppState {
             self.selection_chosen = true;
             self.select_when_listed = None;
         }
+        self.recompute_costs();
         self.rebuild_view();
     }
 
     /// Recomputes the shown rows after data, filter or sort changed, keeping
     /// the selection on the same instance id.
+    /// Flags, $/h and the flagged counts, from the instances, metrics and
+    /// addresses now known. Cheap enough for every listing; the clock alone
+    /// changes them slowly, so ticks recompute at most every 30 s.
+    pub fn recompute_costs(&mut self) {
+        let prices = crate::cost::Prices::embedded();
+        let rules = &self.config.cost;
+        let mut summary = CostSummary {
+            at: Some(self.now),
+            ..CostSummary::default()
+        };
+        for (cloud, list) in self.instances.iter().enumerate() {
+            let mut per_cloud = Vec::with_capacity(list.len());
+            let mut spent = Vec::with_capacity(list.len());
+            for inst in list {
+                spent.push(match crate::cost::spent(inst, self.now, prices, rules) {
+                    crate::cost::Spent::Dollars(d) => d,
+                    _ => -1.0,
+                });
+                let key = InstanceKey {
+                    cloud,
+                    id: inst.id.clone(),
+                };
+                let flags =
+                    crate::cost::instance_flags(inst, self.metrics.get(&key), self.now, rules);
+                if !flags.is_empty() {
+                    summary.flagged_instances += 1;
+                }
+                match crate::cost::rate(inst, prices, rules) {
+                    crate::cost::Rate::Dollars(d) => summary.dollars_per_hour += d,
+                    crate::cost::Rate::Held { vcpus, .. } => summary.held_vcpus += vcpus,
+                    crate::cost::Rate::Unknown => {
+                        if inst.state.is_live() {
+                            summary.unpriced += 1;
+                        }
+                    }
+                }
+                per_cloud.push(flags);
+            }
+            self.flags[cloud] = per_cloud;
+            self.spent[cloud] = spent;
+        }
+        for cloud in &self.clouds {
+            for address in &cloud.addresses {
+                if cloud.kind == CloudKind::Aws {
+                    summary.dollars_per_hour += prices.address_hourly();
+                }
+                if !crate::cost::address_flags(address).is_empty() {
+                    summary.flagged_addresses += 1;
+                }
+            }
+        }
+        self.costs = summary;
+        self.dirty = true;
+    }
+
+    /// The flags of a row of `instances`.
+    pub fn flags_of(&self, cloud: CloudId, idx: usize) -> &[Flag] {
+        self.flags
+            .get(cloud)
+            .and_then(|f| f.get(idx))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
     pub fn rebuild_view(&mut self) {
         let needle = self.filter.to_lowercase();
         self.view.clear();
         for (cloud, hay) in self.haystacks.iter().enumerate() {
             for (idx, h) in hay.iter().enumerate() {
+                if self.forgotten_only && self.flags_of(cloud, idx).is_empty() {
+                    continue;
+                }
                 if needle.is_empty() || h.contains(&needle) {
                     self.view.push((cloud, idx));
                 }
@@ -624,9 +757,18 @@ impl AppState {
         }
         let (instances, clouds, sort, desc) =
             (&self.instances, &self.clouds, self.sort, self.sort_desc);
+        let spent = &self.spent;
+        let spent_of = |c: CloudId, i: usize| spent.get(c).and_then(|s| s.get(i)).copied();
         self.view.sort_by(|a, b| {
             let (ia, ib) = (&instances[a.0][a.1], &instances[b.0][b.1]);
-            let primary = compare(sort, clouds, a.0, ia, b.0, ib);
+            let primary = if sort == SortColumn::Cost {
+                // Most expensive first; no estimate last.
+                spent_of(b.0, b.1)
+                    .unwrap_or(-1.0)
+                    .total_cmp(&spent_of(a.0, a.1).unwrap_or(-1.0))
+            } else {
+                compare(sort, clouds, a.0, ia, b.0, ib)
+            };
             let primary = if desc { primary.reverse() } else { primary };
             primary
                 .then_with(|| clouds[a.0].label.cmp(&clouds[b.0].label))
@@ -691,6 +833,50 @@ impl AppState {
                 })
             })
             .collect()
+    }
+
+    /// What the quit reminder lists: live instances launched in this session
+    /// or flagged, oldest first.
+    pub fn quit_reminder(&self) -> Vec<Reminded> {
+        let prices = crate::cost::Prices::embedded();
+        let mut out = Vec::new();
+        for (cloud, list) in self.instances.iter().enumerate() {
+            for (idx, inst) in list.iter().enumerate() {
+                if !inst.state.is_live() {
+                    continue;
+                }
+                let key = InstanceKey {
+                    cloud,
+                    id: inst.id.clone(),
+                };
+                let mut why: Vec<&str> = Vec::new();
+                if self.launched.contains(&key) {
+                    why.push("launched now");
+                }
+                why.extend(self.flags_of(cloud, idx).iter().map(Flag::short));
+                if why.is_empty() {
+                    continue;
+                }
+                out.push(Reminded {
+                    target: Target {
+                        name: inst.name.clone(),
+                        cloud_label: self.clouds[cloud].label.clone(),
+                        state: inst.state,
+                        key,
+                    },
+                    age: inst.age(self.now),
+                    spent: crate::cost::format_spent(crate::cost::spent(
+                        inst,
+                        self.now,
+                        prices,
+                        &self.config.cost,
+                    )),
+                    why: why.join(", "),
+                });
+            }
+        }
+        out.sort_by_key(|r| std::cmp::Reverse(r.age));
+        out
     }
 
     /// Every public address of every cloud, in cloud order.
@@ -796,6 +982,8 @@ fn compare(
         }
         // Oldest first reads as "largest age first" only when reversed; newest first is natural.
         SortColumn::Age => b.launched_at.cmp(&a.launched_at),
+        // Compared by the caller, which holds the computed costs.
+        SortColumn::Cost => std::cmp::Ordering::Equal,
     }
 }
 

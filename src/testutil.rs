@@ -179,6 +179,7 @@ pub fn fleet_state() -> AppState {
     );
     state.selected = Some(key);
     state.selection_chosen = true;
+    state.recompute_costs();
     state.rebuild_view();
     state
 }

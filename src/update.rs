@@ -12,7 +12,7 @@ use crate::model::InstanceState;
 use crate::ssh::SshPlan;
 use crate::state::{
     AppState, ConsoleView, InstanceKey, IpPopup, LaunchField, LaunchPopup, MessagePopup, Overlay,
-    Prompt, PromptKind, SortColumn, Target,
+    Prompt, PromptKind, QuitReminder, SortColumn, Target,
 };
 
 /// Work for the runtime; `update` itself never does I/O.
@@ -27,7 +27,7 @@ pub enum Effect {
     Launch {
         cloud: CloudId,
         id: RequestId,
-        draft: LaunchDraft,
+        draft: Box<LaunchDraft>,
     },
     Ssh(SshPlan),
     Quit,
@@ -76,6 +76,17 @@ fn on_tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
         }
     }
     poll_console(state, fx);
+    // Ages, costs and expiries move with the clock alone.
+    if state
+        .costs
+        .at
+        .is_none_or(|t| now - t >= chrono::Duration::seconds(30))
+    {
+        state.recompute_costs();
+        if state.forgotten_only {
+            state.rebuild_view();
+        }
+    }
     if state.status.as_ref().is_some_and(|s| now >= s.until) {
         state.status = None;
         state.dirty = true;
@@ -159,7 +170,10 @@ fn on_response(
             }
         }
         Response::Addresses(result) => match result {
-            Ok(addresses) => state.clouds[cloud].addresses = addresses,
+            Ok(addresses) => {
+                state.clouds[cloud].addresses = addresses;
+                state.recompute_costs();
+            }
             Err(e) => state.clouds[cloud].error = Some(format!("addresses: {e}")),
         },
         Response::Metrics(result) => match result {
@@ -167,6 +181,11 @@ fn on_response(
                 state.clouds[cloud].metrics_error = None;
                 for (id, m) in list {
                     state.metrics.insert(InstanceKey { cloud, id }, m);
+                }
+                // Idle flags depend on the new CPU points.
+                state.recompute_costs();
+                if state.forgotten_only {
+                    state.rebuild_view();
                 }
             }
             Err(e) if e.code.as_deref() == Some(crate::provider::openstack::NO_METRICS_SERVICE) => {
@@ -219,13 +238,21 @@ fn on_response(
             Ok(()) => {
                 state.info(format!("terminating on {label}: {}", ids.join(", ")));
                 refresh_soon(state, cloud, fx);
+                if state.quit_after.remove(&request) && state.quit_after.is_empty() {
+                    state.quit = true;
+                    fx.push(Effect::Quit);
+                }
             }
-            Err(e) => message(
-                state,
-                "Terminate failed",
-                vec![format!("{label}: {}: {e}", ids.join(", "))],
-                true,
-            ),
+            Err(e) => {
+                // Something still runs: stay, so the user sees it.
+                state.quit_after.clear();
+                message(
+                    state,
+                    "Terminate failed",
+                    vec![format!("{label}: {}: {e}", ids.join(", "))],
+                    true,
+                )
+            }
         },
         Response::IpAttached {
             instance_id,
@@ -297,6 +324,23 @@ fn on_response(
                 Err(e) => view.error = Some(e.to_string()),
             }
         }
+        Response::TagsSet {
+            instance_id,
+            tags,
+            result,
+        } => match result {
+            Ok(()) => {
+                let shown: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                state.info(format!("{instance_id}: {}", shown.join(", ")));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => message(
+                state,
+                "Setting tags failed",
+                vec![format!("{label}: {instance_id}: {e}")],
+                true,
+            ),
+        },
         Response::LaunchOptions(result) => {
             if let Some(Overlay::Launch(popup)) = state.overlay.as_mut()
                 && popup.options_request == Some(request)
@@ -388,8 +432,16 @@ fn run_table(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
     let page = state.page_height.max(1);
     match cmd {
         Command::Quit => {
-            state.quit = true;
-            fx.push(Effect::Quit);
+            let instances = state.quit_reminder();
+            if instances.is_empty() {
+                state.quit = true;
+                fx.push(Effect::Quit);
+            } else {
+                state.overlay = Some(Overlay::QuitReminder(QuitReminder {
+                    instances,
+                    confirm: false,
+                }));
+            }
         }
         Command::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Command::MoveDown => state.select_row(state.cursor.saturating_add(1)),
@@ -436,6 +488,23 @@ fn run_table(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::PublicIp => open_ip(state),
+        Command::ExtendExpiry => {
+            if state.targets().iter().any(|t| t.state.is_live()) {
+                state.prompt = Some(Prompt {
+                    kind: PromptKind::ExtendHours,
+                    text: String::new(),
+                });
+            } else {
+                state.error("nothing to extend: select or mark a live instance");
+            }
+        }
+        Command::Forgotten => {
+            state.forgotten_only = !state.forgotten_only;
+            state.rebuild_view();
+            if state.forgotten_only {
+                state.info("showing flagged instances only (F or :forgotten again shows all)");
+            }
+        }
         Command::Addresses => {
             state.overlay = Some(Overlay::Addresses {
                 selected: 0,
@@ -656,6 +725,7 @@ fn on_prompt_key(state: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
             match kind {
                 PromptKind::Filter => {}
                 PromptKind::Command => run_command_line(state, &text, fx),
+                PromptKind::ExtendHours => extend_expiry(state, &text, fx),
                 PromptKind::Search => {
                     if let Some(view) = state.console.as_mut() {
                         view.search = (!text.is_empty()).then_some(text);
@@ -681,13 +751,58 @@ fn on_prompt_key(state: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
     }
 }
 
+/// Sets `hytop:expires` of every live target to `hours` past the later of
+/// now and its current expiry.
+fn extend_expiry(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
+    let hours = match text.trim().trim_end_matches('h').parse::<f64>() {
+        Ok(h) if h > 0.0 && h <= 24.0 * 365.0 => h,
+        _ => {
+            state.error(format!(
+                "extend by how many hours? \"{text}\" is not a number of hours"
+            ));
+            return;
+        }
+    };
+    let now = state.now;
+    let mut sent = 0;
+    for target in state.targets() {
+        if !target.state.is_live() {
+            continue;
+        }
+        let Some(inst) = state.instance(&target.key) else {
+            continue;
+        };
+        let value = crate::cost::extended_expiry(inst, now, hours);
+        let tags =
+            std::collections::BTreeMap::from([(crate::cost::EXPIRES_TAG.to_string(), value)]);
+        let id = state.request_id();
+        fx.push(Effect::Send {
+            cloud: target.key.cloud,
+            id,
+            request: Request::SetTags {
+                instance_id: target.key.id.clone(),
+                tags,
+            },
+        });
+        sent += 1;
+    }
+    state.info(format!(
+        "extending the expiry of {sent} instance(s) by {hours} h…"
+    ));
+}
+
 /// `:` commands: any command name, plus `sort`, `filter` and `q`.
 fn run_command_line(state: &mut AppState, line: &str, fx: &mut Vec<Effect>) {
     let mut words = line.split_whitespace();
     let Some(verb) = words.next() else { return };
     let rest: Vec<&str> = words.collect();
     match verb {
-        "q" | "q!" | "quit" => run(state, Command::Quit, fx),
+        "q" | "quit" => run(state, Command::Quit, fx),
+        // Quits without the reminder of running instances.
+        "q!" | "quit!" => {
+            state.quit = true;
+            fx.push(Effect::Quit);
+        }
         "sort" => {
             let Some(column) = rest.first().and_then(|c| SortColumn::parse(c)) else {
                 state.error("usage: :sort <cloud|region|name|id|state|type|public-ip|private-ip|age> [asc|desc]");
@@ -731,6 +846,39 @@ fn on_overlay_key(state: &mut AppState, key: KeyEvent, fx: &mut Vec<Effect>) {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char(' ')
             ) {
                 state.overlay = None;
+            }
+        }
+        Overlay::QuitReminder(reminder) => {
+            if reminder.confirm {
+                match key.code {
+                    KeyCode::Char('y') | KeyCode::Char('Y') => {
+                        let targets: Vec<Target> = reminder
+                            .instances
+                            .iter()
+                            .map(|r| r.target.clone())
+                            .collect();
+                        state.overlay = None;
+                        let before = state.next_request;
+                        terminate(state, targets, fx);
+                        state.quit_after = (before..state.next_request).collect();
+                        state.info("terminating; hytop quits when the clouds confirm");
+                    }
+                    KeyCode::Char('n') | KeyCode::Esc => reminder.confirm = false,
+                    _ => {}
+                }
+            } else {
+                match key.code {
+                    KeyCode::Char('t') | KeyCode::Char('T') if !state.readonly => {
+                        reminder.confirm = true
+                    }
+                    KeyCode::Char('q') | KeyCode::Char('k') => {
+                        state.overlay = None;
+                        state.quit = true;
+                        fx.push(Effect::Quit);
+                    }
+                    KeyCode::Esc | KeyCode::Char('s') => state.overlay = None,
+                    _ => {}
+                }
             }
         }
         Overlay::Terminate(targets) => match key.code {
@@ -962,12 +1110,16 @@ fn confirm_launch(state: &mut AppState, fx: &mut Vec<Effect>) {
     fx.push(Effect::Launch {
         cloud,
         id,
-        draft: LaunchDraft {
+        draft: Box::new(LaunchDraft {
             template,
             region,
             name,
             count,
-        },
+            owner: state.owner.clone(),
+            expires: (state.config.cost.default_ttl_hours > 0.0).then(|| {
+                crate::cost::expires_value(state.now, state.config.cost.default_ttl_hours)
+            }),
+        }),
     });
 }
 

@@ -148,6 +148,18 @@ async fn handle(shared: &Shared, id: RequestId, request: Request) {
             let result = provider.launch_options().await;
             shared.answer(id, Response::LaunchOptions(result));
         }
+        Request::SetTags { instance_id, tags } => {
+            tracing::info!(cloud = %provider.label(), %instance_id, ?tags, "set tags");
+            let result = provider.set_tags(&instance_id, &tags).await;
+            shared.answer(
+                id,
+                Response::TagsSet {
+                    instance_id,
+                    tags,
+                    result,
+                },
+            );
+        }
     }
 }
 

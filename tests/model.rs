@@ -633,8 +633,9 @@ fn sort_next_walks_every_column_and_wraps() {
         run(&mut state, Command::SortNext);
         seen.push(state.sort);
     }
-    assert_eq!(&seen[..9], SortColumn::ALL);
-    assert_eq!(seen[9], SortColumn::Cloud);
+    let n = SortColumn::ALL.len();
+    assert_eq!(&seen[..n], SortColumn::ALL);
+    assert_eq!(seen[n], SortColumn::Cloud);
 }
 
 #[test]
@@ -739,7 +740,10 @@ fn ctrl_c_quits_even_from_a_prompt_and_q_quits_the_table() {
     assert_eq!(ctrl(&mut state, 'c'), vec![Effect::Quit]);
     assert!(state.quit);
 
+    // forgotten-db runs for three days: `q` reminds first, `q` again quits.
     let mut state = fleet_state();
+    assert!(key(&mut state, 'q').is_empty());
+    assert!(matches!(state.overlay, Some(Overlay::QuitReminder(_))));
     assert_eq!(key(&mut state, 'q'), vec![Effect::Quit]);
     assert!(state.quit);
 }
@@ -1751,4 +1755,227 @@ fn launch_form_switches_choices_among_what_the_cloud_lists() {
         draft.template.security_groups,
         state.config.templates[0].security_groups
     );
+}
+
+// ------------------------------------------------------------ cost safety
+
+fn reminder_names(state: &AppState) -> Vec<String> {
+    match &state.overlay {
+        Some(Overlay::QuitReminder(r)) => {
+            r.instances.iter().map(|i| i.target.name.clone()).collect()
+        }
+        other => panic!("no quit reminder: {other:?}"),
+    }
+}
+
+#[test]
+fn old_instances_are_flagged_and_the_forgotten_filter_shows_only_them() {
+    let mut state = fleet_state();
+    let db = state.instances[0].iter().position(|i| i.id == DB).unwrap();
+    let flags = state.flags_of(0, db);
+    assert!(
+        flags.iter().any(|f| f.short() == "old"),
+        "forgotten-db is 3 days old: {flags:?}"
+    );
+    let web = state.instances[0]
+        .iter()
+        .position(|i| i.id == WEB1)
+        .unwrap();
+    assert!(state.flags_of(0, web).is_empty(), "web-1 is 2 hours old");
+    assert!(state.costs.flagged_instances >= 1);
+    assert!(state.costs.dollars_per_hour > 0.0);
+
+    shift(&mut state, 'F');
+    assert!(state.forgotten_only);
+    let shown: Vec<String> = (0..state.view.len())
+        .filter_map(|r| state.row(r).map(|(_, i)| i.name.clone()))
+        .collect();
+    assert!(shown.contains(&"forgotten-db".to_string()), "{shown:?}");
+    assert!(!shown.contains(&"web-1".to_string()), "{shown:?}");
+    // `:forgotten` toggles the same filter.
+    key(&mut state, ':');
+    type_text(&mut state, "forgotten");
+    code(&mut state, KeyCode::Enter);
+    assert!(!state.forgotten_only);
+    assert_eq!(state.view.len(), INITIAL_ORDER.len());
+}
+
+#[test]
+fn a_past_expiry_tag_flags_and_a_future_one_protects() {
+    let mut state = fleet_state();
+    let mut list = state.instances[0].clone();
+    let db = list.iter().position(|i| i.id == DB).unwrap();
+    list[db].tags.insert(
+        "hytop:expires".into(),
+        (fixed_now() + Duration::hours(2)).to_rfc3339(),
+    );
+    let web = list.iter().position(|i| i.id == WEB1).unwrap();
+    list[web]
+        .tags
+        .insert("cloud-nuke-after".into(), "2020-01-01T00:00:00Z".into());
+    state.set_instances(0, list);
+    let db = state.instances[0].iter().position(|i| i.id == DB).unwrap();
+    let web = state.instances[0]
+        .iter()
+        .position(|i| i.id == WEB1)
+        .unwrap();
+    assert!(
+        state.flags_of(0, db).iter().all(|f| f.short() != "old"),
+        "{:?}",
+        state.flags_of(0, db)
+    );
+    assert!(
+        state
+            .flags_of(0, web)
+            .iter()
+            .any(|f| f.short() == "expired")
+    );
+}
+
+#[test]
+fn quit_reminder_lists_session_launches_and_flagged_and_can_terminate_then_quit() {
+    let mut state = fleet_state();
+    state.launched.insert(InstanceKey {
+        cloud: 0,
+        id: WEB1.to_string(),
+    });
+    key(&mut state, 'q');
+    let names = reminder_names(&state);
+    assert!(names.contains(&"web-1".to_string()), "{names:?}");
+    assert!(names.contains(&"forgotten-db".to_string()), "{names:?}");
+    assert!(
+        !names.contains(&"old-batch".to_string()),
+        "terminated is not listed"
+    );
+
+    // Esc stays.
+    code(&mut state, KeyCode::Esc);
+    assert!(state.overlay.is_none());
+    assert!(!state.quit);
+
+    // t, then y: terminate requests go out; hytop quits once all are confirmed.
+    key(&mut state, 'q');
+    assert!(key(&mut state, 't').is_empty());
+    let fx = key(&mut state, 'y');
+    let sent: Vec<(CloudId, RequestId)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                cloud,
+                id,
+                request: Request::Terminate(_),
+            } => Some((*cloud, *id)),
+            _ => None,
+        })
+        .collect();
+    assert!(!sent.is_empty());
+    assert!(!state.quit);
+    let mut quit = false;
+    for (cloud, id) in sent {
+        let fx = respond(
+            &mut state,
+            cloud,
+            id,
+            Response::Terminated {
+                ids: vec![],
+                result: Ok(()),
+            },
+        );
+        quit = fx.contains(&Effect::Quit);
+    }
+    assert!(quit, "the last confirmation quits");
+    assert!(state.quit);
+}
+
+#[test]
+fn a_failed_termination_from_the_reminder_stays() {
+    let mut state = fleet_state();
+    key(&mut state, 'q');
+    key(&mut state, 't');
+    let fx = key(&mut state, 'y');
+    let (cloud, id) = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Send { cloud, id, .. } => Some((*cloud, *id)),
+            _ => None,
+        })
+        .expect("a terminate");
+    let fx = respond(
+        &mut state,
+        cloud,
+        id,
+        Response::Terminated {
+            ids: vec![DB.into()],
+            result: Err(CloudError::new("UnauthorizedOperation", "no")),
+        },
+    );
+    assert!(!fx.contains(&Effect::Quit));
+    assert!(!state.quit);
+    assert!(matches!(state.overlay, Some(Overlay::Message(_))));
+}
+
+#[test]
+fn extend_sets_a_later_expiry_on_each_target() {
+    let mut state = fleet_state();
+    // Select web-1 and extend it by 4 h.
+    key(&mut state, '/');
+    type_text(&mut state, "web-1");
+    code(&mut state, KeyCode::Enter);
+    shift(&mut state, 'E');
+    assert!(matches!(
+        state.prompt.as_ref().map(|p| p.kind),
+        Some(PromptKind::ExtendHours)
+    ));
+    type_text(&mut state, "4");
+    let fx = code(&mut state, KeyCode::Enter);
+    let tags = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Send {
+                request: Request::SetTags { instance_id, tags },
+                ..
+            } if instance_id == WEB1 => Some(tags.clone()),
+            _ => None,
+        })
+        .expect("a SetTags for web-1");
+    let want = (fixed_now() + Duration::hours(4))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    assert_eq!(tags.get("hytop:expires"), Some(&want));
+
+    // Nonsense hours are refused.
+    shift(&mut state, 'E');
+    type_text(&mut state, "soon");
+    assert!(code(&mut state, KeyCode::Enter).is_empty());
+    assert!(
+        state
+            .status
+            .as_ref()
+            .is_some_and(|s| s.level == Level::Error)
+    );
+}
+
+#[test]
+fn launches_carry_owner_and_expiry_tags() {
+    let mut state = fleet_state();
+    key(&mut state, 'c');
+    let fx = code(&mut state, KeyCode::Enter);
+    let draft = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::Launch { draft, .. } => Some(draft.clone()),
+            _ => None,
+        })
+        .expect("a launch");
+    let spec = hytop::launch::prepare(&draft).expect("spec");
+    assert!(
+        spec.tags
+            .get("hytop:owner")
+            .is_some_and(|o| o.contains('@'))
+    );
+    let ttl = state.config.cost.default_ttl_hours;
+    let want = (fixed_now() + Duration::seconds((ttl * 3600.0) as i64))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    assert_eq!(spec.tags.get("hytop:expires"), Some(&want));
 }

@@ -149,3 +149,23 @@ fn addresses_popup() {
     update(&mut state, Action::Run(Command::Addresses));
     insta::assert_snapshot!(screen(&mut state));
 }
+
+#[test]
+fn flagged_rows_with_the_forgotten_filter() {
+    let mut state = fleet_state();
+    // Select the flagged row, so the detail pane gives its reasons.
+    update(&mut state, Action::Run(Command::Forgotten));
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn quit_reminder_lists_running_instances() {
+    let mut state = fleet_state();
+    state.launched.insert(InstanceKey {
+        cloud: 0,
+        id: "i-0a1b2c3d4e5f60718".into(),
+    });
+    update(&mut state, Action::Run(Command::Quit));
+    assert!(matches!(state.overlay, Some(Overlay::QuitReminder(_))));
+    insta::assert_snapshot!(screen(&mut state));
+}

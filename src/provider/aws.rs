@@ -858,6 +858,26 @@ impl Provider for AwsProvider {
         Ok(())
     }
 
+    async fn set_tags(
+        &self,
+        instance_id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> CloudResult<()> {
+        let c = self.clients().await?;
+        let tags: Vec<aws_sdk_ec2::types::Tag> = tags
+            .iter()
+            .map(|(k, v)| aws_sdk_ec2::types::Tag::builder().key(k).value(v).build())
+            .collect();
+        c.ec2
+            .create_tags()
+            .resources(instance_id)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .map_err(cloud_error)?;
+        Ok(())
+    }
+
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let c = self.clients().await?;
         // The newest output needs a Nitro instance; older types refuse

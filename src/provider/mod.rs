@@ -5,6 +5,7 @@ pub mod openstack;
 pub mod sim;
 pub mod unavailable;
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use async_trait::async_trait;
@@ -121,4 +122,9 @@ pub trait Provider: Send + Sync {
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput>;
 
     async fn launch_options(&self) -> CloudResult<LaunchOptions>;
+
+    /// Adds or overwrites tags (AWS tags, Nova metadata) of one instance,
+    /// keeping the others.
+    async fn set_tags(&self, instance_id: &str, tags: &BTreeMap<String, String>)
+    -> CloudResult<()>;
 }

@@ -798,6 +798,20 @@ impl Provider for SimProvider {
         Ok(())
     }
 
+    async fn set_tags(
+        &self,
+        instance_id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> CloudResult<()> {
+        let (mut world, _now) = self.begin().await?;
+        self.find(&world, instance_id)?;
+        if let Some(inst) = world.instances.iter_mut().find(|i| i.id == instance_id) {
+            inst.tags
+                .extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        Ok(())
+    }
+
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let (world, now) = self.begin().await?;
         let inst = self.find(&world, instance_id)?;

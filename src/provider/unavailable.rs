@@ -77,4 +77,12 @@ impl Provider for UnavailableProvider {
     async fn launch_options(&self) -> CloudResult<LaunchOptions> {
         self.fail()
     }
+
+    async fn set_tags(
+        &self,
+        _: &str,
+        _: &std::collections::BTreeMap<String, String>,
+    ) -> CloudResult<()> {
+        self.fail()
+    }
 }

@@ -101,6 +101,35 @@ fn field_lines<'a>(
         ),
         None => "-".into(),
     };
+    let prices = crate::cost::Prices::embedded();
+    let rules = &state.config.cost;
+    let cost = format!(
+        "{} so far · {} (estimate)",
+        crate::cost::format_spent(crate::cost::spent(inst, state.now, prices, rules)),
+        crate::cost::format_rate(crate::cost::rate(inst, prices, rules))
+    );
+    let flags = crate::cost::instance_flags(
+        inst,
+        state.metrics.get(&crate::state::InstanceKey {
+            cloud,
+            id: inst.id.clone(),
+        }),
+        state.now,
+        rules,
+    );
+    // A flagged instance's reasons matter more than its image.
+    let image_or_flags = if flags.is_empty() {
+        Line::from(vec![label("image"), Span::raw(inst.image.as_str())])
+    } else {
+        let reasons: Vec<String> = flags
+            .iter()
+            .map(|f| format!("{}: {}", f.short(), f.reason_at(state.now, rules)))
+            .collect();
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "! flagged"), theme.flagged()),
+            Span::styled(reasons.join("; "), theme.flagged()),
+        ])
+    };
     vec![
         Line::from(vec![label("id"), Span::raw(inst.id.as_str())]),
         Line::from(vec![
@@ -114,12 +143,15 @@ fn field_lines<'a>(
                 theme.state(inst.state),
             ),
         ]),
-        Line::from(vec![label("type"), Span::raw(inst.size.as_str())]),
-        Line::from(vec![label("image"), Span::raw(inst.image.as_str())]),
         Line::from(vec![
-            label("key"),
-            Span::raw(inst.key_name.as_deref().unwrap_or("-")),
+            label("type"),
+            Span::raw(format!(
+                "{}  key {}",
+                inst.size,
+                inst.key_name.as_deref().unwrap_or("-")
+            )),
         ]),
+        image_or_flags,
         Line::from(vec![
             label("addresses"),
             Span::raw(format!(
@@ -129,6 +161,7 @@ fn field_lines<'a>(
             )),
         ]),
         Line::from(vec![label("launched"), Span::raw(launched)]),
+        Line::from(vec![label("cost"), Span::raw(cost)]),
     ]
 }
 

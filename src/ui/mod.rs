@@ -66,6 +66,24 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if state.readonly {
         first.push(Span::styled("[READ-ONLY] ", theme.error()));
     }
+    // Money and forgotten things first: they must not be cut off.
+    let c = &state.costs;
+    let mut burn = format!("≈ ${:.2}/h", c.dollars_per_hour);
+    if c.held_vcpus > 0 {
+        burn.push_str(&format!(" + {} vCPU", c.held_vcpus));
+    }
+    first.push(Span::styled(format!("{burn}  "), theme.title()));
+    let flagged = c.flagged_instances + c.flagged_addresses;
+    if flagged > 0 {
+        first.push(Span::styled(
+            format!("! {flagged} flagged  "),
+            theme.flagged(),
+        ));
+    }
+    if state.forgotten_only {
+        first.push(Span::styled("[forgotten only]  ", theme.flagged()));
+    }
+
     for (s, n) in state.state_counts() {
         if n > 0 {
             first.push(Span::styled(
@@ -75,6 +93,7 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
     }
     first.push(Span::raw(format!("total {}", state.total_instances())));
+
     if !state.marks.is_empty() {
         first.push(Span::styled(
             format!("  marked {}", state.marks.len()),
@@ -135,6 +154,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             PromptKind::Filter => "/",
             PromptKind::Command => ":",
             PromptKind::Search => "search /",
+            PromptKind::ExtendHours => "extend expiry by hours: ",
         };
         let line = Line::from(vec![
             Span::styled(label, theme.key()),

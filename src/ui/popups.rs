@@ -12,7 +12,8 @@ use crate::command::Context;
 use crate::format;
 use crate::model::{Choice, USER_DATA_LIMIT};
 use crate::state::{
-    AppState, InstanceKey, IpPopup, LaunchField, LaunchPopup, MessagePopup, Overlay, Target,
+    AppState, InstanceKey, IpPopup, LaunchField, LaunchPopup, MessagePopup, Overlay, QuitReminder,
+    Target,
 };
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -29,6 +30,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             addresses(frame, area, state, *selected, *confirm, theme)
         }
         Overlay::Message(msg) => message(frame, area, msg, theme),
+        Overlay::QuitReminder(reminder) => quit_reminder(frame, area, state, reminder, theme),
     }
 }
 
@@ -405,6 +407,72 @@ fn terminate(frame: &mut Frame, area: Rect, targets: &[Target], theme: &Theme) {
     ]));
     frame.render_widget(
         Paragraph::new(lines).block(popup_block("Terminate", theme, theme.error())),
+        rect,
+    );
+}
+
+fn quit_reminder(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    reminder: &QuitReminder,
+    theme: &Theme,
+) {
+    let shown = reminder.instances.len().min(12);
+    let rect = centered(area, 100, (shown + 8) as u16);
+    frame.render_widget(Clear, rect);
+    let n = reminder.instances.len();
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("{n} instance(s) still running — they keep costing money after hytop quits:"),
+            theme.flagged(),
+        )),
+        Line::from(""),
+    ];
+    for r in reminder.instances.iter().take(shown) {
+        let age = r.age.map(format::age).unwrap_or_else(|| "-".into());
+        lines.push(Line::from(vec![
+            Span::raw(format!("  {:<22} ", truncate(&r.target.name, 22))),
+            Span::styled(
+                format!("{:<22} ", truncate(&r.target.cloud_label, 22)),
+                theme.dim(),
+            ),
+            Span::raw(format!("{age:>6} {:>8}  ", r.spent)),
+            Span::styled(truncate(&r.why, 28), theme.flagged()),
+        ]));
+    }
+    if n > shown {
+        lines.push(Line::from(format!("  … and {} more", n - shown)));
+    }
+    lines.push(Line::from(Span::styled(
+        "  age, cost so far (estimate), why listed",
+        theme.dim(),
+    )));
+    lines.push(Line::from(""));
+    lines.push(if reminder.confirm {
+        Line::from(vec![
+            Span::styled(format!("Terminate these {n}? "), theme.error()),
+            Span::styled("y", theme.key()),
+            Span::raw(" terminate and quit    "),
+            Span::styled("n / Esc", theme.key()),
+            Span::raw(" back"),
+        ])
+    } else {
+        let mut keys = Vec::new();
+        if !state.readonly {
+            keys.push(Span::styled("t", theme.key()));
+            keys.push(Span::raw(" terminate them    "));
+        }
+        keys.extend([
+            Span::styled("q", theme.key()),
+            Span::raw(" keep them and quit    "),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" stay in hytop"),
+        ]);
+        Line::from(keys)
+    });
+    frame.render_widget(
+        Paragraph::new(lines).block(popup_block("Quit?", theme, theme.flagged())),
         rect,
     );
 }

@@ -23,11 +23,13 @@ struct Columns {
 
 impl Columns {
     /// Fits the columns into `width` (the table's outer width): ids are cut
-    /// first, then private IP, type, region and public IP are dropped in
-    /// that order; the name takes what is left and never less than NAME_MIN.
+    /// first, then private IP, type, region, public IP and at last the id are
+    /// dropped in that order; age and cost always stay (they are what makes
+    /// a forgotten instance visible); the name takes what is left and never
+    /// less than NAME_MIN.
     fn plan(width: u16, longest_id: usize) -> Columns {
-        // Borders (2), selection symbol (1), mark column (1) and its gap (1).
-        let inner = width.saturating_sub(5);
+        // Borders (2), selection symbol (1), mark + flag column (2) and its gap (1).
+        let inner = width.saturating_sub(6);
         let full_id = longest_id.clamp(2, 36) as u16;
         let mut shown: Vec<(SortColumn, u16)> = vec![
             (SortColumn::Cloud, 5),
@@ -39,6 +41,7 @@ impl Columns {
             (SortColumn::PublicIp, 15),
             (SortColumn::PrivateIp, 15),
             (SortColumn::Age, 6),
+            (SortColumn::Cost, 10),
         ];
         let need = |cols: &[(SortColumn, u16)]| -> u16 {
             cols.iter().map(|(_, w)| *w).sum::<u16>() + cols.len().saturating_sub(1) as u16
@@ -49,6 +52,7 @@ impl Columns {
             SortColumn::Size,
             SortColumn::Region,
             SortColumn::PublicIp,
+            SortColumn::Id,
         ]
         .into_iter();
         while need(&shown) > inner {
@@ -72,7 +76,7 @@ impl Columns {
     }
 
     fn constraints(&self) -> Vec<Constraint> {
-        std::iter::once(Constraint::Length(1))
+        std::iter::once(Constraint::Length(2))
             .chain(self.shown.iter().map(|(c, w)| {
                 if *c == SortColumn::Name {
                     Constraint::Min(*w)
@@ -113,7 +117,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
     let rows: Vec<Row> = (state.offset..end)
         .filter_map(|r| {
             let (key, inst) = state.row(r)?;
-            Some(row(state, &key, inst, theme, &columns))
+            let (cloud, idx) = state.view.get(r).copied()?;
+            let flagged = !state.flags_of(cloud, idx).is_empty();
+            Some(row(state, &key, inst, flagged, theme, &columns))
         })
         .collect();
 
@@ -190,12 +196,17 @@ fn row<'a>(
     state: &AppState,
     key: &InstanceKey,
     inst: &'a Instance,
+    flagged: bool,
     theme: &Theme,
     columns: &Columns,
 ) -> Row<'a> {
     let marked = state.marks.contains(key);
     let mut cells = Vec::with_capacity(columns.shown.len() + 1);
-    cells.push(Cell::from(if marked { "*" } else { " " }).style(theme.marked()));
+    // The "!" marks a forgotten-looking row without relying on colour.
+    cells.push(Cell::from(Line::from(vec![
+        Span::styled(if marked { "*" } else { " " }, theme.marked()),
+        Span::styled(if flagged { "!" } else { " " }, theme.flagged()),
+    ])));
     for (column, _) in &columns.shown {
         cells.push(match column {
             SortColumn::Cloud => Cell::from(inst.kind.short()),
@@ -216,12 +227,20 @@ fn row<'a>(
                     .map(format::age)
                     .unwrap_or_else(|| "-".into()),
             ),
+            SortColumn::Cost => Cell::from(crate::cost::format_spent(crate::cost::spent(
+                inst,
+                state.now,
+                crate::cost::Prices::embedded(),
+                &state.config.cost,
+            ))),
         });
     }
     let style = if inst.state == InstanceState::Terminated {
         theme.dim()
     } else if marked {
         theme.marked()
+    } else if flagged {
+        theme.flagged()
     } else {
         Style::new()
     };
@@ -237,7 +256,7 @@ mod tests {
     }
 
     fn total(c: &Columns) -> u16 {
-        c.shown.iter().map(|(_, w)| *w).sum::<u16>() + c.shown.len() as u16 - 1 + 5
+        c.shown.iter().map(|(_, w)| *w).sum::<u16>() + c.shown.len() as u16 - 1 + 6
     }
 
     #[test]
@@ -261,22 +280,31 @@ mod tests {
 
     #[test]
     fn columns_go_in_order_as_space_runs_out() {
-        let c = Columns::plan(120, 36);
+        let c = Columns::plan(130, 36);
         assert_eq!(c.width_of(SortColumn::Id), 19);
         assert!(names(&c).contains(&SortColumn::PrivateIp));
+        let c = Columns::plan(120, 36);
+        assert_eq!(c.width_of(SortColumn::Id), 13);
+        assert!(names(&c).contains(&SortColumn::PublicIp));
         let c = Columns::plan(80, 36);
         assert!(!names(&c).contains(&SortColumn::PrivateIp));
-        assert!(names(&c).contains(&SortColumn::State));
-        assert!(names(&c).contains(&SortColumn::Age));
+        for kept in [
+            SortColumn::Id,
+            SortColumn::State,
+            SortColumn::Age,
+            SortColumn::Cost,
+        ] {
+            assert!(names(&c).contains(&kept), "{kept:?} at 80 columns");
+        }
         let c = Columns::plan(60, 36);
         assert_eq!(
             names(&c),
             vec![
                 SortColumn::Cloud,
                 SortColumn::Name,
-                SortColumn::Id,
                 SortColumn::State,
-                SortColumn::Age
+                SortColumn::Age,
+                SortColumn::Cost
             ]
         );
     }

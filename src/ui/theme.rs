@@ -67,6 +67,11 @@ impl Theme {
         self.fg(Color::LightCyan).add_modifier(Modifier::BOLD)
     }
 
+    /// A row that looks forgotten: loud, but still readable when selected.
+    pub fn flagged(&self) -> Style {
+        self.fg(Color::LightRed).add_modifier(Modifier::BOLD)
+    }
+
     pub fn error(&self) -> Style {
         self.fg(Color::Red).add_modifier(Modifier::BOLD)
     }

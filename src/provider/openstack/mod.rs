@@ -646,6 +646,15 @@ impl Provider for OpenStackProvider {
         neutron::delete_floating_ip(&self.session, address_id).await
     }
 
+    async fn set_tags(
+        &self,
+        instance_id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> CloudResult<()> {
+        let mv = self.microversion().await?;
+        nova::update_metadata(&self.session, mv, instance_id, tags).await
+    }
+
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let mv = self.microversion().await?;
         // Nova keeps the last `length` pieces of the log split at newlines;

@@ -343,6 +343,26 @@ pub async fn delete_server(session: &Session, mv: Microversion, id: &str) -> Clo
     session.send(&call).await.map(|_| ())
 }
 
+/// Adds or overwrites metadata items, keeping the others
+/// (`POST /servers/{id}/metadata`; `PUT` would replace them all).
+pub async fn update_metadata(
+    session: &Session,
+    mv: Microversion,
+    id: &str,
+    items: &BTreeMap<String, String>,
+) -> CloudResult<()> {
+    let call = versioned(
+        Call::new(
+            Service::Compute,
+            Method::POST,
+            format!("/servers/{id}/metadata"),
+        )
+        .json(json!({ "metadata": items })),
+        mv,
+    );
+    session.send(&call).await.map(|_| ())
+}
+
 #[derive(Debug, Deserialize)]
 struct ConsoleOutput {
     output: String,

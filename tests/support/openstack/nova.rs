@@ -217,6 +217,8 @@ fn route(shared: &Shared, ctx: &Ctx, req: &Req, mv: Mv) -> Response {
         (&Method::GET, ["servers", id]) => show_server(shared, ctx, req, mv, id),
         (&Method::DELETE, ["servers", id]) => delete_server(shared, ctx, id),
         (&Method::POST, ["servers", id, "action"]) => server_action(shared, ctx, req, id),
+        (&Method::GET, ["servers", id, "metadata"]) => server_metadata(shared, ctx, id),
+        (&Method::POST, ["servers", id, "metadata"]) => update_metadata(shared, ctx, req, id),
         (&Method::GET, ["flavors"]) => list_flavors(shared, req, mv, false),
         (&Method::GET, ["flavors", "detail"]) => list_flavors(shared, req, mv, true),
         (&Method::GET, ["flavors", id]) => show_flavor(shared, req, mv, id),
@@ -625,6 +627,43 @@ fn delete_server(shared: &Shared, ctx: &Ctx, id: &str) -> Response {
         world.start_delete(i);
     }
     super::empty_response(204)
+}
+
+fn server_metadata(shared: &Shared, ctx: &Ctx, id: &str) -> Response {
+    let world = shared.world();
+    let Some(i) = find_visible(&world, ctx, id) else {
+        return not_found(id);
+    };
+    json_response(200, &json!({ "metadata": world.servers[i].metadata }))
+}
+
+/// `POST /servers/{id}/metadata`: adds or overwrites the given items and
+/// answers with all of them; string values of at most 255 characters.
+fn update_metadata(shared: &Shared, ctx: &Ctx, req: &Req, id: &str) -> Response {
+    let body = match req.json_body() {
+        Ok(b) => b,
+        Err(e) => return fault(400, &format!("Malformed request body: {e}")),
+    };
+    let Some(items) = body.get("metadata").and_then(Value::as_object) else {
+        return fault(400, "Invalid input for field/attribute metadata.");
+    };
+    if let Some((key, _)) = items
+        .iter()
+        .find(|(k, v)| k.is_empty() || k.len() > 255 || v.as_str().is_none_or(|v| v.len() > 255))
+    {
+        return fault(
+            400,
+            &format!("Invalid input for field/attribute metadata. Value: {key}"),
+        );
+    }
+    let mut world = shared.world();
+    let Some(i) = find_visible(&world, ctx, id) else {
+        return not_found(id);
+    };
+    for (k, v) in items {
+        world.servers[i].metadata.insert(k.clone(), v.clone());
+    }
+    json_response(200, &json!({ "metadata": world.servers[i].metadata }))
 }
 
 fn is_uuid(s: &str) -> bool {
