@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Args, Parser, Subcommand};
 
 /// hytop: AWS EC2 and OpenStack instances in one live terminal dashboard.
 ///
@@ -11,15 +11,18 @@ use clap::Parser;
 /// $XDG_DATA_HOME/hytop/hytop.log. Without a config file hytop shows your
 /// AWS default profile and every OpenStack cloud the openstack CLI would
 /// find (OS_CLOUD, clouds.yaml + secure.yaml, or a sourced openrc).
+///
+/// Without a command hytop opens the dashboard; `hytop list` and `hytop
+/// check` print once and exit, for scripts, cron and your shell's profile.
 #[derive(Debug, Parser)]
 #[command(name = "hytop", version, about, long_about)]
 pub struct Cli {
     /// Run on the built-in simulated hybrid cloud (no account, no network).
-    #[arg(long, conflicts_with = "config")]
+    #[arg(long, global = true, conflicts_with = "config")]
     pub demo: bool,
 
     /// Use this config file instead of ~/.config/hytop/config.toml.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
 
     /// Use this keymap instead of ~/.config/hytop/keymap.toml.
@@ -33,4 +36,61 @@ pub struct Cli {
     /// Seconds between two refreshes of each cloud (overrides the config).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh: Option<u64>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The non-interactive commands: they ask every cloud once, print, and exit.
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Print every instance of every cloud once, as a table or JSON.
+    ///
+    /// Flags shown are the age and expiry rules only (no metrics are
+    /// fetched, so `idle` is never shown here; `hytop check` judges it).
+    /// Exit status: 0, or 2 if a cloud could not be asked (the others are
+    /// still printed; the cloud's error goes to stderr).
+    List(ListArgs),
+    /// Print the instances and public addresses that look forgotten.
+    ///
+    /// One line per flagged instance (too old, past its expiry tag, idle)
+    /// and per allocated but unassociated address; nothing at all when
+    /// nothing is flagged. Exit status: 0 nothing flagged, 1 something
+    /// flagged, 2 a cloud could not be asked (what could be judged is still
+    /// printed). Made for ~/.profile and cron:
+    /// `hytop check || echo "hytop: instances still running"`.
+    Check(CheckArgs),
+}
+
+/// Which clouds to ask, and for how long.
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct Scope {
+    /// Only this `[[cloud]]` of the config (by its `name`); repeatable.
+    #[arg(long = "cloud", value_name = "NAME")]
+    pub clouds: Vec<String>,
+
+    /// Give up on a cloud that has not answered after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct ListArgs {
+    /// Print one JSON array of instances instead of the table.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub scope: Scope,
 }

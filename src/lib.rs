@@ -13,6 +13,7 @@ pub mod launch;
 pub mod logging;
 pub mod model;
 pub mod provider;
+pub mod report;
 pub mod ssh;
 pub mod state;
 pub mod tui;

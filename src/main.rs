@@ -1,15 +1,20 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 
 use hytop::app::{self, RunOptions};
-use hytop::cli::Cli;
+use hytop::cli::{Cli, Command};
 use hytop::config::{Config, Dirs};
 use hytop::keymap::Keymap;
+use hytop::report;
 
 fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
+    if let Some(command) = &cli.command {
+        return Ok(run_command(&cli, command));
+    }
     hytop::tui::install_hooks()?;
     let dirs = Dirs::discover()?;
 
@@ -42,7 +47,73 @@ fn main() -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `hytop list` / `hytop check`: no terminal is taken and no keymap read;
+/// every problem before the clouds are asked is exit status 2 with
+/// `hytop: ...` on stderr (status 1 means "flagged" to `check`).
+fn run_command(cli: &Cli, command: &Command) -> ExitCode {
+    // Plain error reports; the dashboard's panic hook would write terminal
+    // escapes to stdout.
+    let _ = color_eyre::install();
+    match try_run_command(cli, command) {
+        Ok(outcome) => {
+            // A closed pipe (`hytop list | head -1`) is not an error worth a word.
+            let _ = std::io::stdout()
+                .lock()
+                .write_all(outcome.stdout.as_bytes());
+            let mut stderr = std::io::stderr().lock();
+            for line in &outcome.stderr {
+                let _ = writeln!(stderr, "{line}");
+            }
+            ExitCode::from(outcome.code)
+        }
+        Err(e) => {
+            eprintln!("hytop: {e:#}");
+            ExitCode::from(report::EXIT_TROUBLE)
+        }
+    }
+}
+
+fn try_run_command(cli: &Cli, command: &Command) -> Result<report::Outcome> {
+    let dirs = Dirs::discover()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("cannot start the async runtime")?;
+    let mut config = runtime.block_on(load_config(cli, &dirs))?;
+    let scope = match command {
+        Command::List(args) => &args.scope,
+        Command::Check(args) => &args.scope,
+    };
+    report::select_clouds(&mut config, &scope.clouds).map_err(color_eyre::eyre::Report::msg)?;
+    let _log = hytop::logging::init(&dirs.data_dir)?;
+    tracing::info!(demo = cli.demo, ?command, "hytop command starting");
+    let outcome = runtime.block_on(report::run(&config, command));
+    tracing::info!(
+        code = outcome.as_ref().ok().map(|o| o.code),
+        "hytop command done"
+    );
+    // Timed-out requests may still be in flight; nothing of theirs matters now.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    outcome
+}
+
 async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
+    let config = load_config(cli, dirs).await?;
+    let keymap_path = cli.keymap.clone().unwrap_or_else(|| dirs.keymap_file());
+    if cli.keymap.is_some() && !keymap_path.exists() {
+        color_eyre::eyre::bail!("keymap file {} does not exist", keymap_path.display());
+    }
+    let keymap = Keymap::load(Some(&keymap_path))?;
+    if !cli.demo {
+        // Fail before taking the screen if no cloud can be shown.
+        app::build_providers(&config).await?;
+    }
+    Ok((config, keymap))
+}
+
+/// The config of `--demo`, `--config PATH`, ~/.config/hytop/config.toml, or,
+/// without any, the clouds found on this machine.
+async fn load_config(cli: &Cli, dirs: &Dirs) -> Result<Config> {
     let mut config = if cli.demo {
         Config::demo()?
     } else {
@@ -69,14 +140,5 @@ async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
     if let Some(secs) = cli.refresh {
         config.refresh_secs = secs;
     }
-    let keymap_path = cli.keymap.clone().unwrap_or_else(|| dirs.keymap_file());
-    if cli.keymap.is_some() && !keymap_path.exists() {
-        color_eyre::eyre::bail!("keymap file {} does not exist", keymap_path.display());
-    }
-    let keymap = Keymap::load(Some(&keymap_path))?;
-    if !cli.demo {
-        // Fail before taking the screen if no cloud can be shown.
-        app::build_providers(&config).await?;
-    }
-    Ok((config, keymap))
+    Ok(config)
 }

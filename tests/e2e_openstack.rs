@@ -248,7 +248,9 @@ fn launches_attaches_shows_console_and_deletes_on_openstack() {
 #[test]
 fn a_failing_nova_is_a_status_line() {
     let b = Backends::start(|_| {});
-    b.fake.seed(&b.user.project_id, 1);
+    let seeded = b.fake.seed(&b.user.project_id, 1);
+    // Busy, so it is not flagged idle (that would make `q` remind first).
+    b.fake.set_cpu_percent(&seeded[0], 50.0);
     let label = b.label();
     let t = start_hytop("os-fail", &b);
     t.wait_until("the server listed", |s| {

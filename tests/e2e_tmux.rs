@@ -164,7 +164,7 @@ fn launch_then_terminate() {
     let lines = popup(&screen, "Terminate").expect("the confirmation popup");
     let line = lines.iter().find(|l| l.contains(&name));
     assert!(
-        line.is_some_and(|l| l.contains(&row.id) && l.contains(AWS_LABEL)),
+        line.is_some_and(|l| l.contains(row.id.trim_end_matches('…')) && l.contains(AWS_LABEL)),
         "the confirmation names the instance, its id and cloud: {line:?}\n{screen}"
     );
     t.type_text("y");
@@ -462,7 +462,60 @@ fn help_and_filter() {
 /// visible cursor, cooked tty modes, bracketed paste off.
 #[test]
 fn quit_restores_the_terminal() {
-    exit_restores_the_terminal("quit", |t| t.type_text("q"));
+    exit_restores_the_terminal("quit", |t| {
+        t.type_text("q");
+        // Instances the simulator launched days ago make `q` remind first;
+        // `q` again keeps them and quits.
+        let screen = t.wait_until("the quit reminder or the exit", |s| {
+            s.contains("Quit?") || s.contains("paste now:")
+        });
+        if screen.contains("Quit?") {
+            t.type_text("q");
+        }
+    });
+}
+
+/// `q` with instances launched in this session still running lists them
+/// (name, cloud, age, cost); Esc stays; `t` then `y` terminates the listed
+/// instances and hytop exits once the clouds confirm.
+#[test]
+fn quit_reminds_of_running_instances_and_can_terminate_them() {
+    let t = start_hytop("quit-reminder", 0.0, &[]);
+    wait_listed(&t);
+    let name = unique_name("left");
+    launch_on_aws(&t, Some(&name));
+    t.wait_until(&format!("{name} running"), |s| {
+        row_named(s, &name).is_some_and(|r| r.state == "running")
+    });
+
+    t.type_text("q");
+    let text = wait_popup(&t, "Quit?");
+    let line = text
+        .lines()
+        .find(|l| l.contains(&name))
+        .unwrap_or_else(|| panic!("the reminder lists {name}: {text}"));
+    assert!(
+        line.contains(AWS_LABEL) && line.contains("launched now") && line.contains('$'),
+        "name, cloud, age, cost and why: {line}"
+    );
+    assert!(
+        text.contains("t terminate them") && text.contains("q keep them and quit"),
+        "{text}"
+    );
+
+    // Esc stays in hytop.
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_gone("Quit?");
+    assert!(row_named(&screen, &name).is_some(), "{screen}");
+
+    // t asks, y terminates and quits once the clouds confirm.
+    t.type_text("q");
+    wait_popup(&t, "Quit?");
+    t.type_text("t");
+    let text = t.wait_until("the confirmation", |s| s.contains("Terminate these"));
+    assert!(text.contains("y terminate and quit"), "{text}");
+    t.type_text("y");
+    assert_eq!(t.wait_exit(), 0, "hytop's exit status");
 }
 
 /// A `kill` (SIGTERM) ends hytop like `q`: the terminal is restored too.
@@ -789,7 +842,8 @@ fn ssh_suspends_the_screen_and_resumes() {
         .into_iter()
         .find(|r| r.cloud == "AWS" && r.state == "running" && r.public_ip.starts_with("203."))
         .unwrap_or_else(|| t.fail("a running AWS instance with a public IP", &screen));
-    select_by_filter(&t, &target.id, &target.id);
+    // The table cuts long ids with "…"; the part shown is unique enough.
+    select_by_filter(&t, target.id.trim_end_matches('…'), &target.id);
 
     t.type_text("s");
     t.wait_for("fake ssh, type a line:");

@@ -23,8 +23,8 @@ struct Columns {
 
 impl Columns {
     /// Fits the columns into `width` (the table's outer width): ids are cut
-    /// first, then private IP, type, region, public IP and at last the id are
-    /// dropped in that order; age and cost always stay (they are what makes
+    /// to 19 (a whole EC2 id), the private IP goes, ids are cut to 13, then
+    /// type, region, public IP and at last the id are dropped in that order; age and cost always stay (they are what makes
     /// a forgotten instance visible); the name takes what is left and never
     /// less than NAME_MIN.
     fn plan(width: u16, longest_id: usize) -> Columns {
@@ -46,30 +46,34 @@ impl Columns {
         let need = |cols: &[(SortColumn, u16)]| -> u16 {
             cols.iter().map(|(_, w)| *w).sum::<u16>() + cols.len().saturating_sub(1) as u16
         };
-        let mut cut_id = [19u16, 13].into_iter();
-        let mut drop = [
-            SortColumn::PrivateIp,
-            SortColumn::Size,
-            SortColumn::Region,
-            SortColumn::PublicIp,
-            SortColumn::Id,
-        ]
-        .into_iter();
-        while need(&shown) > inner {
-            let id_width = shown
-                .iter()
-                .find(|(c, _)| *c == SortColumn::Id)
-                .map(|(_, w)| *w)
-                .unwrap_or(0);
-            if let Some(w) = cut_id.by_ref().find(|w| *w < id_width) {
-                if let Some(slot) = shown.iter_mut().find(|(c, _)| *c == SortColumn::Id) {
-                    slot.1 = w;
-                }
-                continue;
+        // Whole EC2 ids (19) matter more than private IPs; UUIDs are cut.
+        enum Step {
+            CutId(u16),
+            Drop(SortColumn),
+        }
+        let steps = [
+            Step::CutId(19),
+            Step::Drop(SortColumn::PrivateIp),
+            Step::CutId(13),
+            Step::Drop(SortColumn::Size),
+            Step::Drop(SortColumn::Region),
+            Step::Drop(SortColumn::PublicIp),
+            Step::Drop(SortColumn::Id),
+        ];
+        for step in steps {
+            if need(&shown) <= inner {
+                break;
             }
-            match drop.next() {
-                Some(column) => shown.retain(|(c, _)| *c != column),
-                None => break,
+            match step {
+                Step::CutId(w) => {
+                    if let Some(slot) = shown
+                        .iter_mut()
+                        .find(|(c, width)| *c == SortColumn::Id && *width > w)
+                    {
+                        slot.1 = w;
+                    }
+                }
+                Step::Drop(column) => shown.retain(|(c, _)| *c != column),
             }
         }
         Columns { shown }
@@ -284,7 +288,8 @@ mod tests {
         assert_eq!(c.width_of(SortColumn::Id), 19);
         assert!(names(&c).contains(&SortColumn::PrivateIp));
         let c = Columns::plan(120, 36);
-        assert_eq!(c.width_of(SortColumn::Id), 13);
+        assert_eq!(c.width_of(SortColumn::Id), 19);
+        assert!(!names(&c).contains(&SortColumn::PrivateIp));
         assert!(names(&c).contains(&SortColumn::PublicIp));
         let c = Columns::plan(80, 36);
         assert!(!names(&c).contains(&SortColumn::PrivateIp));

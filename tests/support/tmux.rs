@@ -465,30 +465,53 @@ pub struct Row {
     pub id: String,
     pub state: String,
     pub public_ip: String,
+    /// Drawn with the "!" of a forgotten-looking instance.
+    pub flagged: bool,
+    /// The COST column (an estimate, e.g. "$0.01", "2.0 vCPU·h", "-").
+    pub cost: String,
 }
 
-/// The words of each line of the instance table, with whether it is the
-/// selected one. Meaningless while a popup covers the table.
-pub fn table_lines(screen: &str) -> Vec<(bool, Vec<&str>)> {
+/// The words of each line of the instance table (from the cloud column
+/// on), with whether it is the selected one and whether it is flagged.
+fn table_words(screen: &str) -> Vec<(bool, bool, Vec<&str>)> {
     screen
         .lines()
         .filter_map(|line| {
             let inner = line.strip_prefix('│')?;
             let selected = inner.starts_with('▶');
             let inner = inner.trim_start_matches('▶').trim_end_matches('│');
-            let words: Vec<&str> = inner.split_whitespace().skip_while(|t| *t == "*").collect();
-            matches!(words.first(), Some(&("AWS" | "OS"))).then_some((selected, words))
+            // The mark ("*") and flag ("!") column comes before the cloud.
+            let mut words = inner.split_whitespace().peekable();
+            let mut flagged = false;
+            while let Some(w) = words.peek() {
+                if !w.chars().all(|c| c == '*' || c == '!') {
+                    break;
+                }
+                flagged |= w.contains('!');
+                words.next();
+            }
+            let words: Vec<&str> = words.collect();
+            matches!(words.first(), Some(&("AWS" | "OS"))).then_some((selected, flagged, words))
         })
+        .collect()
+}
+
+/// The words of each line of the instance table, with whether it is the
+/// selected one. Meaningless while a popup covers the table.
+pub fn table_lines(screen: &str) -> Vec<(bool, Vec<&str>)> {
+    table_words(screen)
+        .into_iter()
+        .map(|(selected, _, words)| (selected, words))
         .collect()
 }
 
 /// The instance table's rows, as laid out at 120 columns.
 pub fn rows(screen: &str) -> Vec<Row> {
-    table_lines(screen)
+    table_words(screen)
         .into_iter()
-        .filter_map(|(selected, t)| {
-            // cloud region name id symbol state type public-ip private-ip age
-            if t.len() < 9 {
+        .filter_map(|(selected, flagged, t)| {
+            // cloud region name id symbol state type public-ip age cost
+            if t.len() < 10 {
                 return None;
             }
             Some(Row {
@@ -498,6 +521,8 @@ pub fn rows(screen: &str) -> Vec<Row> {
                 id: t[3].to_string(),
                 state: t[5].to_string(),
                 public_ip: t[7].to_string(),
+                flagged,
+                cost: t[9..].join(" "),
             })
         })
         .collect()
