@@ -340,7 +340,7 @@ const TABLE_HEADER: [&str; 10] = [
     "TYPE",
     "PUBLIC-IP",
     "AGE",
-    "COST",
+    "EST.COST",
     "FLAGS",
 ];
 

@@ -115,7 +115,8 @@ impl SortColumn {
             SortColumn::PublicIp => "PUBLIC IP",
             SortColumn::PrivateIp => "PRIVATE IP",
             SortColumn::Age => "AGE",
-            SortColumn::Cost => "COST",
+            // Every figure is an estimate, and says so.
+            SortColumn::Cost => "EST. COST",
         }
     }
 

@@ -182,6 +182,25 @@ async fn launch_sends_user_data_and_tags() {
         assert_eq!(i.image, ami);
         assert!(i.detailed_monitoring, "monitoring requested at launch");
     }
+
+    // A later expiry (the extend key) overwrites one tag and keeps the rest.
+    let later = std::collections::BTreeMap::from([(
+        "hytop:expires".to_string(),
+        "2030-01-01T00:00:00Z".to_string(),
+    )]);
+    p.set_tags(&ids[0], &later).await.expect("create tags");
+    let listed = p.list_instances().await.expect("list");
+    let i = listed.iter().find(|i| i.id == ids[0]).expect("listed");
+    assert_eq!(
+        i.tags.get("hytop:expires").map(String::as_str),
+        Some("2030-01-01T00:00:00Z")
+    );
+    assert_eq!(i.name, "web-1", "the Name tag stays");
+    let err = p
+        .set_tags("i-0000000000000dead", &later)
+        .await
+        .expect_err("unknown instance");
+    assert!(err.to_string().contains("InvalidInstanceID"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

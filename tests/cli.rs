@@ -284,7 +284,7 @@ fn sim_list_prints_an_aligned_table() {
             "TYPE",
             "PUBLIC-IP",
             "AGE",
-            "COST",
+            "EST.COST",
             "FLAGS"
         ]
     );

@@ -254,7 +254,15 @@ async fn launch_goes_build_to_active_and_delete_removes_it() {
     assert_eq!(ids.len(), 1);
     let id = &ids[0];
 
+    // The extend key's later expiry goes into the metadata, keeping the rest.
+    let later = BTreeMap::from([(
+        "hytop:expires".to_string(),
+        "2030-01-01T00:00:00Z".to_string(),
+    )]);
+    provider.set_tags(id, &later).await.expect("metadata");
+
     let server = lab.fake.server(id).expect("created");
+    assert_eq!(server["metadata"]["hytop:expires"], "2030-01-01T00:00:00Z");
     assert_eq!(server["name"], "web-1");
     assert_eq!(server["key_name"], "lab-key");
     assert_eq!(server["metadata"]["hytop:template"], "os small");
