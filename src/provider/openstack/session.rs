@@ -187,6 +187,14 @@ fn http_client(profile: &CloudProfile) -> Result<reqwest::Client, String> {
             .map_err(|e| format!("cannot read cacert {}: {e}", path.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| format!("cacert {} holds no usable certificate: {e}", path.display()))?;
+        // A file without any PEM block parses as an empty bundle: say so
+        // rather than silently trusting nothing extra.
+        if certs.is_empty() {
+            return Err(format!(
+                "cacert {} holds no usable certificate (expected PEM \"BEGIN CERTIFICATE\" blocks)",
+                path.display()
+            ));
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }
@@ -564,6 +572,73 @@ fn strip_tags(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A throwaway self-signed CA (no key kept anywhere), for parsing only.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBhzCCAS2gAwIBAgIUPdlVxu+wLZa6LHd5RDxyPSgdfu4wCgYIKoZIzj0EAwIw\nGDEWMBQGA1UEAwwNaHl0b3AtdGVzdC1jYTAgFw0yNjExMjExNTMwMzRaGA8yMTI2\nMTAyODE1MzAzNFowGDEWMBQGA1UEAwwNaHl0b3AtdGVzdC1jYTBZMBMGByqGSM49\nAgEGCCqGSM49AwEHA0IABINdA1MZcembP/RsMEAlWvixobtW6XV+UmeGNa6GDRpb\n/QLupXeOpDPCEEtpY2zFcUncylgvjTIiQA1ku51McO+jUzBRMB0GA1UdDgQWBBSl\nczEdQ2HN/3nJPrwO1fMdYdDKPTAfBgNVHSMEGDAWgBSlczEdQ2HN/3nJPrwO1fMd\nYdDKPTAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIHASbxgbTzia\nKFVyN6bDaMWzMzHvB3plB5rkhRIDY56EAiEAsJErr/VRzUJ5DgFP5hWukffqmDER\nTUrnR/HPMinnoVk=\n-----END CERTIFICATE-----\n";
+
+    fn profile() -> CloudProfile {
+        CloudProfile {
+            name: "lab".into(),
+            source: "clouds.yaml".into(),
+            auth_url: "https://keystone.example.edu:5000/v3".into(),
+            auth: Auth::Password {
+                user: Named::Id("u".into()),
+                password: Secret::new("pw"),
+                project: Named::Id("p".into()),
+            },
+            regions: Vec::new(),
+            interface: "public".into(),
+            cacert: None,
+            verify: true,
+        }
+    }
+
+    #[test]
+    fn ca_bundles_are_read_and_bad_ones_named() {
+        let mut p = profile();
+        p.cacert = Some("/nonexistent/campus-ca.pem".into());
+        let err = Session::new(p, None).err().expect("refused");
+        assert!(
+            err.contains("cannot read cacert /nonexistent/campus-ca.pem"),
+            "{err}"
+        );
+
+        let dir = tempfile::tempdir().expect("tmp");
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not a certificate").expect("write");
+        let mut p = profile();
+        p.cacert = Some(junk);
+        let err = Session::new(p, None).err().expect("refused");
+        assert!(err.contains("holds no usable certificate"), "{err}");
+
+        // A real (self-signed, test-only) CA certificate is taken.
+        let good = dir.path().join("campus-ca.pem");
+        std::fs::write(&good, TEST_CA).expect("write");
+        let mut p = profile();
+        p.cacert = Some(good);
+        assert!(Session::new(p, None).is_ok());
+
+        // verify: false builds a client that skips certificate checks.
+        let mut p = profile();
+        p.verify = false;
+        assert!(Session::new(p, None).is_ok());
+    }
+
+    #[test]
+    fn an_unreadable_body_is_a_bad_response() {
+        let reply = Reply {
+            status: StatusCode::OK,
+            body: b"<html>proxy error</html>".to_vec(),
+        };
+        let err = reply
+            .json::<serde_json::Value>(Service::Compute)
+            .unwrap_err();
+        assert_eq!(err.code.as_deref(), Some("BadResponse"));
+        assert!(
+            err.message.starts_with("compute answered with a body"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn error_bodies_of_every_service_give_their_message() {
