@@ -119,7 +119,7 @@ fn main() {
             .unwrap_or(0);
         assert_eq!(n, AWS_INSTANCES, "the aws CLI lists every instance");
         let mut os = Command::new(venv.join("bin").join("openstack"));
-        os.args(["server", "list", "-f", "json", "--limit", "-1"]);
+        os.args(["server", "list", "-f", "json"]);
         env(&mut os);
         let out = run(os);
         let list: serde_json::Value = serde_json::from_slice(&out).expect("openstack output");
