@@ -108,7 +108,12 @@ fn start_refresh(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
         cloud,
         id,
         request: Request::Refresh {
-            metrics_window_mins: state.config.metrics_window_mins,
+            // The idle rule judges CPU over its own window: ask for at
+            // least that much.
+            metrics_window_mins: state
+                .config
+                .metrics_window_mins
+                .max(state.config.cost.idle_after_mins),
         },
     });
 }

@@ -341,8 +341,13 @@ fn tick_starts_one_refresh_per_idle_cloud() {
     for (_, _, request) in sends(&fx) {
         assert_eq!(
             request,
+            // The demo's 30 min sparkline window is widened to the idle
+            // rule's hour.
             Request::Refresh {
-                metrics_window_mins: state.config.metrics_window_mins
+                metrics_window_mins: state
+                    .config
+                    .metrics_window_mins
+                    .max(state.config.cost.idle_after_mins)
             }
         );
     }
