@@ -103,11 +103,19 @@ fn field_lines<'a>(
     };
     let prices = crate::cost::Prices::embedded();
     let rules = &state.config.cost;
-    let cost = format!(
-        "{} so far · {} (estimate)",
-        crate::cost::format_spent(crate::cost::spent(inst, state.now, prices, rules)),
-        crate::cost::format_rate(crate::cost::rate(inst, prices, rules))
-    );
+    let spent = crate::cost::spent(inst, state.now, prices, rules);
+    let rate = crate::cost::format_rate(crate::cost::rate(inst, prices, rules));
+    let cost = match spent {
+        // An unpriced flavor: what it has held, in both units.
+        crate::cost::Spent::Held {
+            vcpu_hours,
+            gb_hours,
+        } => format!("{vcpu_hours:.1} vCPU·h {gb_hours:.1} GB·h ({rate})"),
+        other => format!(
+            "{} so far · {rate} (estimate)",
+            crate::cost::format_spent(other)
+        ),
+    };
     let flags = crate::cost::instance_flags(
         inst,
         state.metrics.get(&crate::state::InstanceKey {
