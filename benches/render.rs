@@ -1,5 +1,5 @@
 //! Frame time of the main screen with 10,000 instances, and the cost of
-//! re-filtering and re-sorting them. Run: `cargo bench --bench render`.
+//! re-filtering, re-sorting and re-judging them (flags, $/h, cost so far). Run: `cargo bench --bench render`.
 
 use std::hint::black_box;
 
@@ -44,5 +44,12 @@ fn view(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frame, view);
+fn costs(c: &mut Criterion) {
+    let mut state = big_state(10_000);
+    c.bench_function("recompute costs and flags, 10k instances", |b| {
+        b.iter(|| black_box(&mut state).recompute_costs())
+    });
+}
+
+criterion_group!(benches, frame, view, costs);
 criterion_main!(benches);
