@@ -30,31 +30,7 @@ async fn measure() {
     let moto = MotoServer::start();
     let fake = FakeCloudWatch::start(Behaviour::default()).await;
     let config = support::aws_sdk_config(&moto.url).await;
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let ami = ec2
-        .describe_images()
-        .owners("amazon")
-        .send()
-        .await
-        .expect("images")
-        .images()
-        .iter()
-        .find_map(|i| i.image_id().map(str::to_string))
-        .expect("an AMI");
-    // One instance per reservation, so moto pages like EC2 (by instance).
-    for chunk in (0..INSTANCES).collect::<Vec<_>>().chunks(50) {
-        let runs = chunk.iter().map(|_| {
-            ec2.run_instances()
-                .image_id(&ami)
-                .instance_type(aws_sdk_ec2::types::InstanceType::T2Nano)
-                .min_count(1)
-                .max_count(1)
-                .send()
-        });
-        for r in futures::future::join_all(runs).await {
-            r.expect("run instance");
-        }
-    }
+    support::moto::run_instances(&moto.url, INSTANCES).await;
 
     let cw_config = support::aws_sdk_config(&fake.url).await;
     let provider = AwsProvider::with_configs(

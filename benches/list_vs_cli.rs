@@ -30,15 +30,8 @@ fn main() {
         .expect("runtime");
     let moto = MotoServer::start();
     let ks = Keystone::shared();
-    let admin = ks.admin().clone();
     let fake = runtime.block_on(FakeOpenStack::start(FakeOptions::with(
-        TokenCheck::Keystone {
-            auth_url: ks.auth_url(),
-            admin_user: admin.user_name,
-            admin_password: admin.password,
-            admin_project: admin.project_name,
-            domain: admin.domain_name,
-        },
+        TokenCheck::keystone(ks),
     )));
     let endpoints = fake.endpoints();
     let pairs: Vec<(&str, &str)> = endpoints.iter().map(|(k, u)| (*k, u.as_str())).collect();
@@ -47,7 +40,7 @@ fn main() {
     ks.register_region("bench", &[("identity", &ks.auth_url())]);
     let user = ks.new_user("bench");
     fake.seed(&user.project_id, OS_SERVERS);
-    runtime.block_on(run_instances(&moto.url));
+    runtime.block_on(support::moto::run_instances(&moto.url, AWS_INSTANCES));
 
     let dir = tempfile::tempdir().expect("tempdir");
     let home = dir.path().join("home");
@@ -172,33 +165,4 @@ fn run(mut cmd: Command) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
-}
-
-async fn run_instances(url: &str) {
-    let config = support::aws_sdk_config(url).await;
-    let ec2 = aws_sdk_ec2::Client::new(&config);
-    let ami = ec2
-        .describe_images()
-        .owners("amazon")
-        .send()
-        .await
-        .expect("images")
-        .images()
-        .iter()
-        .find_map(|i| i.image_id().map(str::to_string))
-        .expect("an AMI");
-    // One instance per reservation, like instances launched one at a time.
-    for chunk in (0..AWS_INSTANCES).collect::<Vec<_>>().chunks(50) {
-        let runs = chunk.iter().map(|_| {
-            ec2.run_instances()
-                .image_id(&ami)
-                .instance_type(aws_sdk_ec2::types::InstanceType::T2Nano)
-                .min_count(1)
-                .max_count(1)
-                .send()
-        });
-        for r in futures::future::join_all(runs).await {
-            r.expect("run instance");
-        }
-    }
 }

@@ -44,15 +44,7 @@ async fn measure() {
     let ks = tokio::task::spawn_blocking(Keystone::shared)
         .await
         .expect("keystone");
-    let admin = ks.admin().clone();
-    let fake = FakeOpenStack::start(FakeOptions::with(TokenCheck::Keystone {
-        auth_url: ks.auth_url(),
-        admin_user: admin.user_name,
-        admin_password: admin.password,
-        admin_project: admin.project_name,
-        domain: admin.domain_name,
-    }))
-    .await;
+    let fake = FakeOpenStack::start(FakeOptions::with(TokenCheck::keystone(ks))).await;
     let endpoints = fake.endpoints();
     let user = tokio::task::spawn_blocking(move || {
         let pairs: Vec<(&str, &str)> = endpoints.iter().map(|(k, u)| (*k, u.as_str())).collect();

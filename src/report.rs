@@ -670,7 +670,7 @@ mod tests {
     }
 
     #[test]
-    fn json_has_the_stable_field_names() {
+    fn json_values_are_normalised() {
         let mut i = aged("i-1", "db", 30);
         i.tags
             .insert(EXPIRES_TAG.into(), "2026-11-21T11:00:00Z".into());
@@ -683,34 +683,9 @@ mod tests {
         let text = render_json(&rows).expect("json");
         let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
         let object = value[0].as_object().expect("an object");
-        let fields: Vec<&str> = object.keys().map(String::as_str).collect();
-        let mut expected = vec![
-            "cloud",
-            "endpoint",
-            "provider",
-            "region",
-            "id",
-            "name",
-            "state",
-            "cloud_state",
-            "size",
-            "image",
-            "key_name",
-            "public_ip",
-            "private_ip",
-            "launched_at",
-            "age_seconds",
-            "vcpus",
-            "memory_mb",
-            "tags",
-            "hourly_cost_usd",
-            "cost_so_far_usd",
-            "flags",
-        ];
-        expected.sort_unstable();
-        let mut fields = fields;
-        fields.sort_unstable();
-        assert_eq!(fields, expected);
+        // The full list of field names is the contract tests/cli.rs checks
+        // through the binary; here, their values.
+        assert_eq!(object.len(), 21, "{object:?}");
         assert_eq!(value[0]["state"], "running");
         assert_eq!(value[0]["public_ip"], serde_json::Value::Null);
         assert_eq!(value[0]["flags"][0]["rule"], "expired");

@@ -679,14 +679,7 @@ impl OpenStack {
             .build()
             .expect("tokio runtime");
         let ks = Keystone::shared();
-        let admin = ks.admin();
-        let options = FakeOptions::with(TokenCheck::Keystone {
-            auth_url: ks.auth_url(),
-            admin_user: admin.user_name.clone(),
-            admin_password: admin.password.clone(),
-            admin_project: admin.project_name.clone(),
-            domain: admin.domain_name.clone(),
-        });
+        let options = FakeOptions::with(TokenCheck::keystone(ks));
         let fake = rt.block_on(FakeOpenStack::start(options));
         let region = format!("cli-{}", uuid::Uuid::new_v4().simple());
         let endpoints = fake.endpoints();

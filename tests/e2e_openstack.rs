@@ -38,14 +38,7 @@ impl Backends {
             .build()
             .expect("tokio runtime");
         let ks = Keystone::shared();
-        let admin = ks.admin();
-        let mut options = FakeOptions::with(TokenCheck::Keystone {
-            auth_url: ks.auth_url(),
-            admin_user: admin.user_name.clone(),
-            admin_password: admin.password.clone(),
-            admin_project: admin.project_name.clone(),
-            domain: admin.domain_name.clone(),
-        });
+        let mut options = FakeOptions::with(TokenCheck::keystone(ks));
         tune(&mut options);
         let fake = rt.block_on(FakeOpenStack::start(options));
         let region = unique_name("e2e");

@@ -32,17 +32,6 @@ fn keystone() -> &'static Keystone {
     Keystone::shared()
 }
 
-fn token_check(ks: &Keystone) -> TokenCheck {
-    let admin = ks.admin();
-    TokenCheck::Keystone {
-        auth_url: ks.auth_url(),
-        admin_user: admin.user_name.clone(),
-        admin_password: admin.password.clone(),
-        admin_project: admin.project_name.clone(),
-        domain: admin.domain_name.clone(),
-    }
-}
-
 fn unique(prefix: &str) -> String {
     format!(
         "{prefix}-{}",
@@ -57,7 +46,7 @@ impl Lab {
         let ks = tokio::task::spawn_blocking(keystone)
             .await
             .expect("keystone");
-        let mut options = FakeOptions::with(token_check(ks));
+        let mut options = FakeOptions::with(TokenCheck::keystone(ks));
         tune(&mut options);
         let fake = FakeOpenStack::start(options).await;
         let region = unique("r");
@@ -574,7 +563,7 @@ async fn a_token_is_renewed_before_it_expires() {
         .await
         .unwrap();
     let ks = std::sync::Arc::new(ks);
-    let fake = FakeOpenStack::start(FakeOptions::with(token_check(&ks))).await;
+    let fake = FakeOpenStack::start(FakeOptions::with(TokenCheck::keystone(&ks))).await;
     let endpoints = fake.endpoints();
     let user = tokio::task::spawn_blocking({
         let ks = ks.clone();

@@ -188,3 +188,33 @@ fn free_port() -> u16 {
         .expect("bind a free loopback port")
         .port()
 }
+
+/// Runs `n` t2.nano instances in the moto server at `url`, one per
+/// reservation (so moto pages like EC2, by instance), 50 requests at a time.
+pub async fn run_instances(url: &str, n: usize) {
+    let config = super::aws_sdk_config(url).await;
+    let ec2 = aws_sdk_ec2::Client::new(&config);
+    let ami = ec2
+        .describe_images()
+        .owners("amazon")
+        .send()
+        .await
+        .expect("images")
+        .images()
+        .iter()
+        .find_map(|i| i.image_id().map(str::to_string))
+        .expect("an AMI");
+    for chunk in (0..n).collect::<Vec<_>>().chunks(50) {
+        let runs = chunk.iter().map(|_| {
+            ec2.run_instances()
+                .image_id(&ami)
+                .instance_type(aws_sdk_ec2::types::InstanceType::T2Nano)
+                .min_count(1)
+                .max_count(1)
+                .send()
+        });
+        for r in futures::future::join_all(runs).await {
+            r.expect("run instance");
+        }
+    }
+}

@@ -74,6 +74,20 @@ pub enum TokenCheck {
     AnyToken { project_id: String },
 }
 
+impl TokenCheck {
+    /// Validation against `keystone`, as its bootstrap admin.
+    pub fn keystone(keystone: &super::keystone::Keystone) -> TokenCheck {
+        let admin = keystone.admin();
+        TokenCheck::Keystone {
+            auth_url: keystone.auth_url(),
+            admin_user: admin.user_name.clone(),
+            admin_password: admin.password.clone(),
+            admin_project: admin.project_name.clone(),
+            domain: admin.domain_name.clone(),
+        }
+    }
+}
+
 /// The user id [`TokenCheck::AnyToken`] tokens belong to.
 pub const ANY_TOKEN_USER_ID: &str = "5d2f0e4c7a6b4c1d9e8f7a6b5c4d3e2f";
 
