@@ -608,3 +608,50 @@ async fn a_token_is_renewed_before_it_expires() {
         fake.requests()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keystone_behind_an_internal_ca_needs_cacert_or_verify_false() {
+    let lab = Lab::start(|_| {}, true).await;
+    lab.fake.seed(&lab.user.project_id, 1);
+    let proxy = support::tls::TlsProxy::start(keystone().addr());
+    let write = |extra: &str| {
+        let yaml = format!(
+            "clouds:\n  lab:\n    auth:\n      auth_url: {}/v3\n{}    region_name: {}\n{extra}",
+            proxy.url(),
+            lab.password_auth(),
+            lab.region
+        );
+        std::fs::write(lab.dir.path().join("clouds.yaml"), yaml).expect("clouds.yaml");
+    };
+
+    // The campus CA is not a public root: refused, and the line says why.
+    write("");
+    let err = lab.provider().list_instances().await.unwrap_err();
+    assert_eq!(err.code.as_deref(), Some("Unreachable"), "{err}");
+    assert!(err.message.to_lowercase().contains("certificate"), "{err}");
+
+    // With the CA bundle, over real TLS.
+    write(&format!(
+        "    cacert: {}\n",
+        support::tls::campus_ca().display()
+    ));
+    assert_eq!(
+        lab.provider()
+            .list_instances()
+            .await
+            .expect("listing")
+            .len(),
+        1
+    );
+
+    // Or without checks at all.
+    write("    verify: false\n");
+    assert_eq!(
+        lab.provider()
+            .list_instances()
+            .await
+            .expect("listing")
+            .len(),
+        1
+    );
+}

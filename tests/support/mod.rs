@@ -7,6 +7,7 @@
 //! - [`keystone::Keystone`]: a real Keystone (PyPI `keystone`) on loopback.
 //! - [`openstack::FakeOpenStack`]: in-process Nova, Neutron, Glance and Gnocchi
 //!   that accept Keystone's tokens and answer in the api-ref's wire format.
+//! - [`tls::TlsProxy`]: HTTPS in front of a test server, signed by a test CA.
 //!
 //! Each test binary that says `mod support;` uses only part of this, hence the
 //! blanket `dead_code` allowance.
@@ -16,6 +17,7 @@ pub mod cloudwatch;
 pub mod keystone;
 pub mod moto;
 pub mod openstack;
+pub mod tls;
 pub mod tmux;
 
 use std::io::{Read, Write};
