@@ -2,6 +2,7 @@
 //! operation and the time to the first full table, against moto's server
 //! and the CloudWatch fake. Run: `./scripts/test --no-run && cargo bench --bench aws_refresh`
 //! (needs the .venv that scripts/test creates).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -9,9 +10,9 @@ mod support;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use hytop::model::InstanceState;
-use hytop::provider::aws::AwsProvider;
-use hytop::provider::{MetricsQuery, Provider};
+use hytop::cloud::aws::AwsProvider;
+use hytop::cloud::{MetricsQuery, Provider};
+use hytop::domain::model::InstanceState;
 use support::cloudwatch::{Behaviour, FakeCloudWatch};
 use support::moto::MotoServer;
 

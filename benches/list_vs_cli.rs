@@ -7,6 +7,7 @@
 //! Run: `./scripts/test --no-run && cargo bench --bench list_vs_cli`
 //! (the .venv that scripts/test creates has moto, keystone, the openstack
 //! CLI and the aws CLI).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -4,6 +4,7 @@
 //! every token with that Keystone, as keystonemiddleware would).
 //! Run: `./scripts/test --no-run && cargo bench --bench openstack_refresh`
 //! (needs the .venv that scripts/test creates).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -12,10 +13,10 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use hytop::model::InstanceState;
-use hytop::provider::openstack::OpenStackProvider;
-use hytop::provider::openstack::clouds::{self, Sources};
-use hytop::provider::{MetricsQuery, Provider};
+use hytop::cloud::openstack::OpenStackProvider;
+use hytop::cloud::openstack::clouds::{self, Sources};
+use hytop::cloud::{MetricsQuery, Provider};
+use hytop::domain::model::InstanceState;
 use support::keystone::Keystone;
 use support::openstack::{FakeOpenStack, FakeOptions, TokenCheck};
 

@@ -1,12 +1,13 @@
 //! Frame time of the main screen with 10,000 instances, and the cost of
 //! re-filtering, re-sorting and re-judging them (flags, $/h, cost so far). Run: `cargo bench --bench render`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hytop::state::SortColumn;
+use hytop::dashboard::model::SortColumn;
+use hytop::dashboard::view::{self, Theme};
 use hytop::testutil::big_state;
-use hytop::ui::{self, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -18,7 +19,7 @@ fn frame(c: &mut Criterion) {
     c.bench_function("draw main screen, 10k instances, 160x50", |b| {
         b.iter(|| {
             terminal
-                .draw(|f| ui::draw(f, black_box(&mut state), &theme))
+                .draw(|f| view::draw(f, black_box(&mut state), &theme))
                 .expect("draw");
         })
     });

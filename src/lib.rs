@@ -1,25 +1,19 @@
 //! hytop: a terminal dashboard for hybrid-cloud operations (AWS EC2 and
 //! OpenStack in one live instance table).
+//!
+//! The modules are the architecture: `config` and `domain` know nothing of
+//! clouds or screens, `cloud` talks to the clouds, `report` is the headless
+//! `list`/`check` and `dashboard` the interactive screen. Neither `cloud` nor
+//! `domain` imports `report` or `dashboard`, and `report` never imports
+//! `dashboard`.
 
-pub mod action;
-pub mod app;
 pub mod cli;
-pub mod command;
+pub mod cloud;
 pub mod config;
-pub mod cost;
-pub mod format;
-pub mod keymap;
-pub mod launch;
+pub mod dashboard;
+pub mod domain;
 pub mod logging;
-pub mod model;
-pub mod provider;
 pub mod report;
-pub mod ssh;
-pub mod state;
-pub mod tui;
-pub mod ui;
-pub mod update;
-pub mod worker;
 
 #[doc(hidden)]
 pub mod testutil;

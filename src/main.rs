@@ -4,10 +4,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use color_eyre::eyre::{Result, WrapErr};
 
-use hytop::app::{self, RunOptions};
 use hytop::cli::{Cli, Command};
+use hytop::cloud::endpoints::{self, Built};
 use hytop::config::{Config, Dirs};
-use hytop::keymap::Keymap;
+use hytop::dashboard::event_loop::{self, RunOptions};
+use hytop::dashboard::keymap::Keymap;
 use hytop::report;
 
 fn main() -> Result<ExitCode> {
@@ -15,7 +16,7 @@ fn main() -> Result<ExitCode> {
     if let Some(command) = &cli.command {
         return Ok(run_command(&cli, command));
     }
-    hytop::tui::install_hooks()?;
+    hytop::dashboard::terminal::install_hooks()?;
     let dirs = Dirs::discover()?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -24,7 +25,7 @@ fn main() -> Result<ExitCode> {
         .wrap_err("cannot start the async runtime")?;
 
     // Bad configuration is reported plainly, before the screen is taken.
-    let (config, keymap) = match runtime.block_on(load(&cli, &dirs)) {
+    let (config, keymap, endpoints) = match runtime.block_on(load(&cli, &dirs)) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("hytop: {e:#}");
@@ -34,12 +35,12 @@ fn main() -> Result<ExitCode> {
     let _log = hytop::logging::init(&dirs.data_dir)?;
     tracing::info!(demo = cli.demo, readonly = cli.readonly, "hytop starting");
 
-    runtime.block_on(app::run(
+    runtime.block_on(event_loop::run(
         config,
         keymap,
+        endpoints,
         RunOptions {
             readonly: cli.readonly,
-            demo: cli.demo,
         },
     ))?;
     // Workers may be mid-request; they hold nothing that needs a clean close.
@@ -87,7 +88,10 @@ fn try_run_command(cli: &Cli, command: &Command) -> Result<report::Outcome> {
     report::select_clouds(&mut config, &scope.clouds).map_err(color_eyre::eyre::Report::msg)?;
     let _log = hytop::logging::init(&dirs.data_dir)?;
     tracing::info!(demo = cli.demo, ?command, "hytop command starting");
-    let outcome = runtime.block_on(report::run(&config, command));
+    let outcome = runtime.block_on(async {
+        let endpoints = endpoints::build(&config).await?;
+        report::run(&config, endpoints, command).await
+    });
     tracing::info!(
         code = outcome.as_ref().ok().map(|o| o.code),
         "hytop command done"
@@ -97,18 +101,17 @@ fn try_run_command(cli: &Cli, command: &Command) -> Result<report::Outcome> {
     outcome
 }
 
-async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap)> {
+/// The config, the keymap and every endpoint, each built once; fails before
+/// the screen is taken if no cloud can be shown.
+async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap, Vec<Built>)> {
     let config = load_config(cli, dirs).await?;
     let keymap_path = cli.keymap.clone().unwrap_or_else(|| dirs.keymap_file());
     if cli.keymap.is_some() && !keymap_path.exists() {
         color_eyre::eyre::bail!("keymap file {} does not exist", keymap_path.display());
     }
     let keymap = Keymap::load(Some(&keymap_path))?;
-    if !cli.demo {
-        // Fail before taking the screen if no cloud can be shown.
-        app::build_providers(&config).await?;
-    }
-    Ok((config, keymap))
+    let endpoints = endpoints::build(&config).await?;
+    Ok((config, keymap, endpoints))
 }
 
 /// The config of `--demo`, `--config PATH`, ~/.config/hytop/config.toml, or,
@@ -127,12 +130,12 @@ async fn load_config(cli: &Cli, dirs: &Dirs) -> Result<Config> {
                 // Every OpenStack cloud the `openstack` CLI would find, and
                 // AWS when it is set up (or when nothing else is, so the
                 // screen says how to set it up).
-                let sources = hytop::provider::openstack::clouds::Sources::from_process();
-                let openstack: Vec<String> = hytop::provider::openstack::clouds::discover(&sources)
+                let sources = hytop::cloud::openstack::clouds::Sources::from_process();
+                let openstack: Vec<String> = hytop::cloud::openstack::clouds::discover(&sources)
                     .into_iter()
                     .map(|(name, _)| name)
                     .collect();
-                let aws = !hytop::provider::aws::nothing_configured() || openstack.is_empty();
+                let aws = !hytop::cloud::aws::nothing_configured() || openstack.is_empty();
                 Config::default_clouds(aws, &openstack)
             }
         }

@@ -1,10 +1,12 @@
+// Fixtures for tests and benches only: a broken embedded fixture is a failed test.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 //! Builders for tests and benches (not part of the app's behaviour).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::model::{CloudKind, Instance, InstanceState};
+use crate::domain::model::{CloudKind, Instance, InstanceState};
 
 /// A fixed "now" so ages in snapshots never change.
 pub fn fixed_now() -> DateTime<Utc> {
@@ -37,29 +39,39 @@ pub fn instance(id: &str, name: &str) -> Instance {
     }
 }
 
+use crate::cloud::endpoints::Endpoint;
 use crate::config::Config;
-use crate::keymap::Keymap;
-use crate::model::{InstanceMetrics, PublicAddress, Series};
-use crate::state::{AppState, CloudStatus, InstanceKey};
+use crate::dashboard::keymap::Keymap;
+use crate::dashboard::model::{AppState, CloudStatus, InstanceKey};
+use crate::domain::model::{InstanceMetrics, PublicAddress, Series};
+
+/// A simulated endpoint's status.
+pub fn status(cloud: &str, region: &str, label: &str, kind: CloudKind) -> CloudStatus {
+    CloudStatus::new(Endpoint {
+        cloud: cloud.into(),
+        label: label.into(),
+        kind,
+        region: region.into(),
+        simulated: true,
+    })
+}
 
 /// Three cloud endpoints like the demo's: two AWS regions and one OpenStack cloud.
 pub fn clouds() -> Vec<CloudStatus> {
     vec![
-        CloudStatus::new(
+        status(
             "demo-aws",
             "eu-west-1",
-            "demo-aws/eu-west-1".into(),
+            "demo-aws/eu-west-1",
             CloudKind::Aws,
-            true,
         ),
-        CloudStatus::new(
+        status(
             "demo-aws",
             "us-east-1",
-            "demo-aws/us-east-1".into(),
+            "demo-aws/us-east-1",
             CloudKind::Aws,
-            true,
         ),
-        CloudStatus::new("lab", "lab", "lab".into(), CloudKind::OpenStack, true),
+        status("lab", "lab", "lab", CloudKind::OpenStack),
     ]
 }
 
@@ -101,7 +113,6 @@ pub fn fleet_state() -> AppState {
     let mut state = AppState::new(config, keymap, clouds(), false, fixed_now());
     state.width = 120;
     state.height = 36;
-    state.demo = true;
 
     let mut web = instance("i-0a1b2c3d4e5f60718", "web-1");
     web.public_ip = Some("203.0.113.10".into());

@@ -1,5 +1,6 @@
 //! The AWS provider against a real EC2 emulator (moto's server) and a
 //! CloudWatch fake that decodes the SDK's real CBOR requests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 
@@ -9,15 +10,15 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_ec2::config::Credentials;
 use base64::Engine;
 use chrono::{Duration, Utc};
-use hytop::model::{InstanceState, LaunchSpec};
-use hytop::provider::aws::{AwsProvider, PAGE_SIZE};
-use hytop::provider::{MetricsQuery, Provider};
+use hytop::cloud::aws::{AwsProvider, PAGE_SIZE};
+use hytop::cloud::{MetricsQuery, Provider};
+use hytop::domain::model::{InstanceState, LaunchSpec};
 use support::cloudwatch::{Behaviour, FakeCloudWatch, expected_timestamps, expected_value};
 use support::moto::MotoServer;
 
 async fn sdk_config(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
-        .http_client(hytop::provider::aws::http_client())
+        .http_client(hytop::cloud::aws::http_client())
         .region(Region::new(region.to_string()))
         .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
         .endpoint_url(endpoint)

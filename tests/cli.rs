@@ -7,6 +7,7 @@
 //!
 //! The moto and OpenStack tests need the `.venv` that `./scripts/test`
 //! creates (or `HYTOP_TEST_VENV`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 

@@ -1,8 +1,9 @@
 //! The docs move with the code: README and --help describe what exists.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use clap::CommandFactory;
-use hytop::command::{Command, Context};
-use hytop::keymap::Keymap;
+use hytop::dashboard::command::{Command, Context};
+use hytop::dashboard::keymap::Keymap;
 
 const README: &str = include_str!("../README.md");
 

@@ -9,6 +9,7 @@
 //! environment reaches it.
 //!
 //! Needs tmux and moto's server (`./scripts/test` creates .venv with it).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 

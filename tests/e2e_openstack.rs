@@ -7,6 +7,7 @@
 //! `secure.yaml` beside it. It runs under `env -i` with `HOME` in the sandbox.
 //!
 //! Needs tmux and the `.venv` that `./scripts/test` creates (keystone).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 

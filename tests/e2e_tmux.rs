@@ -8,6 +8,7 @@
 //!
 //! tmux must be installed (CI installs it); without it these tests fail with
 //! a message saying so instead of passing silently.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 

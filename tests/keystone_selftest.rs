@@ -1,5 +1,6 @@
 //! Checks the Keystone test harness (tests/support/keystone.rs) against the
 //! real Keystone it starts: the behaviour the OpenStack tests rely on.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 

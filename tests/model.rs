@@ -1,16 +1,19 @@
 //! The model driven through `update` only: no terminal, no workers. Every
 //! test starts from `fleet_state()` (three simulated clouds, ten instances)
 //! and feeds it keys, commands, ticks and cloud answers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use hytop::action::{Action, CloudId, Request, RequestId, Response};
-use hytop::command::Command;
-use hytop::model::{ConsoleOutput, Instance, LaunchOptions};
-use hytop::provider::{AttachedAddress, CloudError};
-use hytop::state::{AppState, InstanceKey, LaunchField, Level, Overlay, PromptKind, SortColumn};
+use hytop::cloud::{AttachedAddress, CloudError};
+use hytop::dashboard::action::{Action, CloudId, Request, RequestId, Response};
+use hytop::dashboard::command::Command;
+use hytop::dashboard::model::{
+    AppState, InstanceKey, LaunchField, Level, Overlay, PromptKind, SortColumn,
+};
+use hytop::dashboard::update::{Effect, update};
+use hytop::domain::model::{ConsoleOutput, Instance, LaunchOptions};
 use hytop::testutil::{fixed_now, fleet_state, instance};
-use hytop::update::{Effect, update};
 
 // The fixture's instances (see `hytop::testutil::fleet_state`).
 // Cloud 0, demo-aws/eu-west-1:
@@ -1096,7 +1099,7 @@ fn public_ip_with_marks_uses_the_selected_instance() {
 
 // ---------------------------------------------------------------- launch
 
-fn launch_popup(state: &AppState) -> hytop::state::LaunchPopup {
+fn launch_popup(state: &AppState) -> hytop::dashboard::model::LaunchPopup {
     match &state.overlay {
         Some(Overlay::Launch(p)) => p.as_ref().clone(),
         other => panic!("expected the launch popup, got {other:?}"),
@@ -1148,7 +1151,12 @@ fn launch_popup_edits_validates_and_confirms() {
     let fx = code(&mut state, KeyCode::Enter);
     assert!(state.overlay.is_none());
     assert_eq!(fx.len(), 1, "{fx:?}");
-    let Effect::Launch { cloud, draft, .. } = &fx[0] else {
+    let Effect::Send {
+        cloud,
+        request: Request::Launch(draft),
+        ..
+    } = &fx[0]
+    else {
         panic!("expected a launch, got {fx:?}");
     };
     assert_eq!(*cloud, 0);
@@ -1209,7 +1217,12 @@ fn launch_template_switch_asks_its_cloud_for_options() {
     assert_eq!(launch_popup(&state).template, 2);
     assert_eq!(sends(&fx)[0].0, 2);
     let fx = code(&mut state, KeyCode::Enter);
-    let Effect::Launch { cloud, draft, .. } = &fx[0] else {
+    let Effect::Send {
+        cloud,
+        request: Request::Launch(draft),
+        ..
+    } = &fx[0]
+    else {
         panic!("expected a launch, got {fx:?}");
     };
     assert_eq!((*cloud, draft.region.as_str()), (2, "lab"));
@@ -1229,7 +1242,7 @@ fn launch_popup_esc_closes_without_sending() {
 fn launch_refused_shows_an_error_popup() {
     let mut state = fleet_state();
     let msg = "user-data file /tmp/ud.sh is 20000 bytes; the limit is 16384 bytes (16 KB). Nothing was launched.";
-    let fx = update(&mut state, Action::LaunchRefused(msg.into()));
+    let fx = respond(&mut state, 0, 7, Response::LaunchRefused(msg.into()));
     assert!(fx.is_empty());
     let (title, is_error, text) = message_text(&state);
     assert!(is_error);
@@ -1283,7 +1296,7 @@ fn launched_instances_are_recorded_and_selected_once_listed() {
 
     let mut list = old;
     let mut a = instance(new1, "web-3-1");
-    a.state = hytop::model::InstanceState::Pending;
+    a.state = hytop::domain::model::InstanceState::Pending;
     list.push(a);
     list.push(instance(new2, "web-3-2"));
     listing(&mut state, 0, started[0].1 + 10, list);
@@ -1507,8 +1520,10 @@ fn console_search_next_wraps_after_a_match_in_the_last_screen() {
 #[test]
 fn ssh_in_the_demo_shows_the_command() {
     let mut state = fleet_state();
-    assert!(state.demo, "the fixture is the --demo fleet");
-    assert!(state.clouds.iter().all(|c| c.simulated));
+    assert!(
+        state.clouds.iter().all(|c| c.simulated),
+        "the fixture is the --demo fleet"
+    );
     let fx = key(&mut state, 's');
     assert!(fx.is_empty(), "no ssh is run for a simulated cloud: {fx:?}");
     let (_, is_error, text) = message_text(&state);
@@ -1532,7 +1547,9 @@ fn ssh_in_the_demo_shows_the_command() {
 #[test]
 fn ssh_outside_the_demo_is_an_effect() {
     let mut state = fleet_state();
-    state.demo = false;
+    for cloud in &mut state.clouds {
+        cloud.simulated = false;
+    }
     let fx = key(&mut state, 's');
     assert_eq!(fx.len(), 1, "{fx:?}");
     let Effect::Ssh(plan) = &fx[0] else {
@@ -1690,7 +1707,7 @@ fn addresses_release_is_refused_in_readonly() {
 
 #[test]
 fn launch_form_switches_choices_among_what_the_cloud_lists() {
-    use hytop::model::Choice;
+    use hytop::domain::model::Choice;
     let mut state = fleet_state();
     let fx = key(&mut state, 'c');
     let Some(Effect::Send { id, .. }) = fx.first() else {
@@ -1749,7 +1766,11 @@ fn launch_form_switches_choices_among_what_the_cloud_lists() {
     assert!(launch_popup(&state).error.is_some());
 
     let fx = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
-    let Some(Effect::Launch { draft, .. }) = fx.first() else {
+    let Some(Effect::Send {
+        request: Request::Launch(draft),
+        ..
+    }) = fx.first()
+    else {
         panic!("no launch: {fx:?}")
     };
     assert_eq!(draft.template.image, "ami-0other");
@@ -1968,11 +1989,14 @@ fn launches_carry_owner_and_expiry_tags() {
     let draft = fx
         .iter()
         .find_map(|e| match e {
-            Effect::Launch { draft, .. } => Some(draft.clone()),
+            Effect::Send {
+                request: Request::Launch(draft),
+                ..
+            } => Some(draft.clone()),
             _ => None,
         })
         .expect("a launch");
-    let spec = hytop::launch::prepare(&draft).expect("spec");
+    let spec = hytop::cloud::launch::prepare(&draft).expect("spec");
     assert!(
         spec.tags
             .get("hytop:owner")

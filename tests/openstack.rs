@@ -8,16 +8,17 @@
 //! the one Keystone never see each other's servers or endpoints.
 //!
 //! Needs the `.venv` that `./scripts/test` creates (keystone from PyPI).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 mod support;
 
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use hytop::model::{InstanceState, LaunchSpec};
-use hytop::provider::openstack::OpenStackProvider;
-use hytop::provider::openstack::clouds::{self, Sources};
-use hytop::provider::{MetricsQuery, Provider};
+use hytop::cloud::openstack::OpenStackProvider;
+use hytop::cloud::openstack::clouds::{self, Sources};
+use hytop::cloud::{MetricsQuery, Provider};
+use hytop::domain::model::{InstanceState, LaunchSpec};
 use support::keystone::{Keystone, KeystoneUser};
 use support::openstack::{FakeOpenStack, FakeOptions, Service, TokenCheck};
 
@@ -481,7 +482,7 @@ async fn no_metric_service_in_the_catalog_is_a_quiet_note() {
         .unwrap_err();
     assert_eq!(
         err.code.as_deref(),
-        Some(hytop::provider::openstack::NO_METRICS_SERVICE)
+        Some(hytop::cloud::openstack::NO_METRICS_SERVICE)
     );
     assert_eq!(err.message, "no metrics service");
     assert_eq!(lab.fake.count(Service::Metric), 0);

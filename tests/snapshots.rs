@@ -1,11 +1,12 @@
 //! Screen snapshots of the main views, rendered with ratatui's TestBackend.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-use hytop::action::Action;
-use hytop::command::Command;
-use hytop::state::{AppState, ConsoleView, InstanceKey, LaunchPopup, Overlay};
+use hytop::dashboard::action::Action;
+use hytop::dashboard::command::Command;
+use hytop::dashboard::model::{AppState, ConsoleView, InstanceKey, LaunchPopup, Overlay};
+use hytop::dashboard::update::update;
+use hytop::dashboard::view::{self, Theme};
 use hytop::testutil::{fixed_now, fleet_state};
-use hytop::ui::{self, Theme};
-use hytop::update::update;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -14,7 +15,9 @@ const COLOR: Theme = Theme { color: true };
 
 fn render(state: &mut AppState, width: u16, height: u16, theme: Theme) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    terminal.draw(|f| ui::draw(f, state, &theme)).expect("draw");
+    terminal
+        .draw(|f| view::draw(f, state, &theme))
+        .expect("draw");
     terminal.backend().buffer().clone()
 }
 

@@ -1,15 +1,18 @@
 //! Cloud workers driving the real simulator. Every receive is bounded by a
 //! generous timeout: it only guards against a hang, it never measures speed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hytop::action::{Action, CloudId, Request, RequestId, Response};
-use hytop::model::{CloudKind, InstanceState, LaunchSpec};
-use hytop::provider::Provider;
-use hytop::provider::sim::{AWS_IMAGES, SIM_KEY_NAME, SimProvider, SimSettings, system_clock};
-use hytop::worker::{WorkerHandle, spawn};
+use hytop::cloud::Provider;
+use hytop::cloud::launch::LaunchDraft;
+use hytop::cloud::sim::{AWS_IMAGES, SIM_KEY_NAME, SimProvider, SimSettings, system_clock};
+use hytop::cloud::worker::{WorkerHandle, spawn};
+use hytop::config::Template;
+use hytop::dashboard::action::{Action, CloudId, Request, RequestId, Response};
+use hytop::domain::model::{CloudKind, InstanceState, USER_DATA_LIMIT};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
 
@@ -243,20 +246,21 @@ async fn metrics_are_not_asked_again_before_the_interval() {
     assert_eq!(kinds(&second), ["instances", "addresses", "done"]);
 }
 
-fn launch_spec(count: u32) -> LaunchSpec {
-    LaunchSpec {
+fn launch_draft(count: u32, user_data: Option<&std::path::Path>) -> Box<LaunchDraft> {
+    let mut template: Template = toml::from_str(&format!(
+        "name = \"probe\"\ncloud = \"sim\"\nimage = \"{}\"\nsize = \"t2.nano\"\nkey_name = \"{SIM_KEY_NAME}\"\n",
+        AWS_IMAGES[0].0
+    ))
+    .expect("a template");
+    template.user_data = user_data.map(std::path::Path::to_path_buf);
+    Box::new(LaunchDraft {
+        template,
         region: "eu-west-1".into(),
         name: "probe".into(),
         count,
-        image: AWS_IMAGES[0].0.into(),
-        size: "t2.nano".into(),
-        key_name: Some(SIM_KEY_NAME.into()),
-        security_groups: Vec::new(),
-        network: None,
-        user_data: None,
-        detailed_monitoring: false,
-        tags: Default::default(),
-    }
+        owner: "tester@lab".into(),
+        expires: None,
+    })
 }
 
 /// Sends one request and returns its single answer.
@@ -287,7 +291,7 @@ async fn actions_answer_their_responses_with_the_right_ids() {
 
     // Launch.
     let Response::Launched(Ok(new_ids)) =
-        ask(&worker, &mut rx, 10, Request::Launch(launch_spec(2))).await
+        ask(&worker, &mut rx, 10, Request::Launch(launch_draft(2, None))).await
     else {
         panic!("expected Launched(Ok)");
     };
@@ -297,6 +301,25 @@ async fn actions_answer_their_responses_with_the_right_ids() {
     for id in &new_ids {
         assert!(now_listed.iter().any(|i| &i.id == id), "{id} is listed");
     }
+
+    // Too much user-data is refused by the worker, before any request.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let big = dir.path().join("user-data.sh");
+    std::fs::write(&big, vec![b'#'; USER_DATA_LIMIT + 1]).expect("user-data written");
+    let before = provider.list_instances().await.expect("listing").len();
+    let Response::LaunchRefused(msg) = ask(
+        &worker,
+        &mut rx,
+        12,
+        Request::Launch(launch_draft(1, Some(&big))),
+    )
+    .await
+    else {
+        panic!("expected LaunchRefused");
+    };
+    assert!(msg.contains("limit is 16384 bytes"), "{msg}");
+    let after = provider.list_instances().await.expect("listing").len();
+    assert_eq!(before, after, "nothing was launched");
 
     // Terminate echoes the ids it was given.
     let Response::Terminated { ids, result } =

@@ -1,0 +1,128 @@
+//! The provider trait that hides each cloud from the rest of hytop.
+
+pub mod aws;
+pub mod endpoints;
+pub mod launch;
+pub mod openstack;
+pub mod sim;
+pub mod unavailable;
+pub mod worker;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::model::{
+    CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
+};
+
+/// An error a cloud answered with, or could not be reached with. It is shown
+/// on screen, so it must never carry a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudError {
+    /// The cloud's own error code (`UnauthorizedOperation`, `409`, ...), when it gave one.
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl CloudError {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        CloudError {
+            code: Some(code.into()),
+            message: message.into(),
+        }
+    }
+
+    pub fn message(message: impl Into<String>) -> Self {
+        CloudError {
+            code: None,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.code {
+            Some(code) => write!(f, "{code}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for CloudError {}
+
+pub type CloudResult<T> = Result<T, CloudError>;
+
+/// The last `lines` lines of a console log.
+pub fn tail_lines(text: &str, lines: u32) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    let from = all.len().saturating_sub(lines as usize);
+    all[from..].join("\n")
+}
+
+/// Which metrics to fetch and over which window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsQuery {
+    pub instance_ids: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// What an attach did, so the user learns whether an address was reused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedAddress {
+    pub ip: String,
+    pub reused: bool,
+}
+
+/// One cloud account in one region (AWS), or one OpenStack cloud.
+///
+/// Implementations own their clients; they are called from a worker task,
+/// never from the UI loop, and may be slow.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    fn kind(&self) -> CloudKind;
+
+    /// Human name of this endpoint, e.g. `default/eu-west-1` or `lab`.
+    fn label(&self) -> String;
+
+    /// The shortest time after which new datapoints can exist; the worker
+    /// does not ask for metrics more often.
+    fn metrics_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(60)
+    }
+
+    async fn list_instances(&self) -> CloudResult<Vec<Instance>>;
+
+    /// Metrics for many instances at once; instances without data are absent
+    /// or have empty series.
+    async fn metrics(&self, query: &MetricsQuery) -> CloudResult<Vec<(String, InstanceMetrics)>>;
+
+    /// Launches and returns the new instance ids.
+    async fn launch(&self, spec: &LaunchSpec) -> CloudResult<Vec<String>>;
+
+    async fn terminate(&self, instance_ids: &[String]) -> CloudResult<()>;
+
+    /// Attaches a public address: reuses a free one of this cloud, else allocates.
+    async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress>;
+
+    /// Detaches the public address of the instance, keeping it allocated.
+    async fn detach_public_ip(&self, instance_id: &str) -> CloudResult<String>;
+
+    async fn list_addresses(&self) -> CloudResult<Vec<PublicAddress>>;
+
+    async fn release_address(&self, address_id: &str) -> CloudResult<()>;
+
+    /// Console output; `lines` bounds the tail where the API allows.
+    async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput>;
+
+    async fn launch_options(&self) -> CloudResult<LaunchOptions>;
+
+    /// Adds or overwrites tags (AWS tags, Nova metadata) of one instance,
+    /// keeping the others.
+    async fn set_tags(&self, instance_id: &str, tags: &BTreeMap<String, String>)
+    -> CloudResult<()>;
+}

@@ -1,0 +1,786 @@
+//! The OpenStack provider: Keystone v3, Nova, Neutron, Glance and Gnocchi
+//! over a small REST client of our own (one module per service).
+
+pub mod clouds;
+pub mod glance;
+pub mod gnocchi;
+pub mod neutron;
+pub mod nova;
+pub mod session;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use base64::Engine;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde_json::json;
+
+use self::clouds::CloudProfile;
+use self::nova::Microversion;
+use self::session::{Service, Session};
+use super::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider};
+use crate::domain::model::{
+    Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, InstanceState, LaunchOptions,
+    LaunchSpec, PublicAddress,
+};
+
+/// Error code of a cloud whose catalog has no `metric` service; the
+/// detail pane says so quietly instead of showing an error.
+pub const NO_METRICS_SERVICE: &str = "NoMetricsService";
+
+#[derive(Default)]
+struct MetricsPlans {
+    cpu: Option<gnocchi::Plan>,
+    net: Option<gnocchi::Plan>,
+}
+
+pub struct OpenStackProvider {
+    /// The `[[cloud]]` name in hytop's config.
+    name: String,
+    region: Option<String>,
+    session: Session,
+    /// External network (name or id) new floating IPs come from.
+    floating_pool: Option<String>,
+    microversion: tokio::sync::OnceCell<Microversion>,
+    plans: tokio::sync::Mutex<MetricsPlans>,
+    /// vCPUs per server from the last listing, for CPU percent.
+    vcpus: Mutex<HashMap<String, u32>>,
+    /// Network names by id, for the pool column of floating IPs.
+    network_names: tokio::sync::OnceCell<HashMap<String, String>>,
+}
+
+impl OpenStackProvider {
+    pub fn new(
+        name: &str,
+        profile: CloudProfile,
+        region: Option<String>,
+        floating_pool: Option<String>,
+    ) -> Result<OpenStackProvider, String> {
+        Ok(OpenStackProvider {
+            name: name.to_string(),
+            session: Session::new(profile, region.clone())?,
+            region,
+            floating_pool,
+            microversion: tokio::sync::OnceCell::new(),
+            plans: tokio::sync::Mutex::new(MetricsPlans::default()),
+            vcpus: Mutex::new(HashMap::new()),
+            network_names: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    /// Requests sent so far per service type (for benches and tests).
+    pub fn request_counts(&self) -> BTreeMap<&'static str, u64> {
+        self.session.request_counts()
+    }
+
+    fn region_label(&self) -> &str {
+        self.region.as_deref().unwrap_or(&self.name)
+    }
+
+    async fn microversion(&self) -> CloudResult<Microversion> {
+        self.microversion
+            .get_or_try_init(|| nova::negotiate(&self.session))
+            .await
+            .copied()
+    }
+
+    async fn project_filter(&self) -> CloudResult<Option<String>> {
+        self.session.project_id().await
+    }
+
+    async fn network_names(&self) -> CloudResult<&HashMap<String, String>> {
+        self.network_names
+            .get_or_try_init(|| async {
+                Ok(neutron::networks(&self.session)
+                    .await?
+                    .into_iter()
+                    .map(|n| (n.id, n.name))
+                    .collect())
+            })
+            .await
+    }
+
+    /// The server's first port with an address: where a floating IP goes.
+    async fn port_of(&self, server_id: &str) -> CloudResult<neutron::Port> {
+        neutron::ports_of(&self.session, server_id)
+            .await?
+            .into_iter()
+            .find(|p| !p.fixed_ips.is_empty())
+            .ok_or_else(|| {
+                CloudError::new(
+                    "NoPort",
+                    format!("server {server_id} has no network port yet (still building?)"),
+                )
+            })
+    }
+
+    /// The external network new floating IPs come from: the configured
+    /// pool, else the only external network there is.
+    async fn pool(&self) -> CloudResult<neutron::Network> {
+        let external: Vec<neutron::Network> = neutron::networks(&self.session)
+            .await?
+            .into_iter()
+            .filter(|n| n.external)
+            .collect();
+        if let Some(pool) = &self.floating_pool {
+            return external
+                .into_iter()
+                .find(|n| &n.id == pool || &n.name == pool)
+                .ok_or_else(|| {
+                    CloudError::new(
+                        "NoPool",
+                        format!(
+                            "floating IP pool \"{pool}\" is not an external network of this cloud"
+                        ),
+                    )
+                });
+        }
+        match external.len() {
+            0 => Err(CloudError::new(
+                "NoPool",
+                "this cloud has no external network to take a floating IP from",
+            )),
+            1 => external.into_iter().next().ok_or_else(|| {
+                CloudError::new("NoPool", "the external network vanished while choosing")
+            }),
+            _ => Err(CloudError::new(
+                "NoPool",
+                format!(
+                    "several external networks ({}): set floating_pool for cloud \"{}\" in hytop's config",
+                    external
+                        .iter()
+                        .map(|n| n.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    self.name
+                ),
+            )),
+        }
+    }
+
+    async fn resolve_image(&self, image: &str) -> CloudResult<String> {
+        if looks_like_uuid(image) {
+            return Ok(image.to_string());
+        }
+        let found = glance::find_by_name(&self.session, image).await?;
+        match found.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] => Err(CloudError::new(
+                "NoImage",
+                format!("no image is named \"{image}\""),
+            )),
+            _ => Err(CloudError::new(
+                "AmbiguousImage",
+                format!(
+                    "{} images are named \"{image}\": use the image id",
+                    found.len()
+                ),
+            )),
+        }
+    }
+
+    async fn resolve_flavor(&self, mv: Microversion, size: &str) -> CloudResult<String> {
+        nova::list_flavors(&self.session, mv)
+            .await?
+            .into_iter()
+            .find(|f| f.id == size || f.name == size)
+            .map(|f| f.id)
+            .ok_or_else(|| CloudError::new("NoFlavor", format!("no flavor is named \"{size}\"")))
+    }
+
+    async fn resolve_network(&self, network: &str) -> CloudResult<String> {
+        if looks_like_uuid(network) {
+            return Ok(network.to_string());
+        }
+        let found: Vec<neutron::Network> = neutron::networks(&self.session)
+            .await?
+            .into_iter()
+            .filter(|n| n.name == network)
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] => Err(CloudError::new(
+                "NoNetwork",
+                format!("no network is named \"{network}\""),
+            )),
+            _ => Err(CloudError::new(
+                "AmbiguousNetwork",
+                format!("several networks are named \"{network}\": use the network id"),
+            )),
+        }
+    }
+
+    async fn plans(
+        &self,
+        ids: &[String],
+        window_secs: i64,
+    ) -> CloudResult<(Option<gnocchi::Plan>, Option<gnocchi::Plan>)> {
+        let mut plans = self.plans.lock().await;
+        // A few servers are enough to find one that already has the metric.
+        let sample: Vec<&String> = ids.iter().take(20).collect();
+        if plans.cpu.is_none() {
+            plans.cpu = gnocchi::plan(
+                &self.session,
+                gnocchi::INSTANCE,
+                json!({ "in": { "id": sample } }),
+                gnocchi::CPU_METRIC,
+                window_secs,
+            )
+            .await?;
+        }
+        if plans.net.is_none() {
+            plans.net = gnocchi::plan(
+                &self.session,
+                gnocchi::INTERFACE,
+                json!({ "in": { "instance_id": sample } }),
+                gnocchi::NET_IN_METRIC,
+                window_secs,
+            )
+            .await?;
+        }
+        Ok((plans.cpu.clone(), plans.net.clone()))
+    }
+
+    async fn forget_plans(&self) {
+        *self.plans.lock().await = MetricsPlans::default();
+    }
+}
+
+fn looks_like_uuid(text: &str) -> bool {
+    let hex: String = text.chars().filter(|c| *c != '-').collect();
+    hex.len() == 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Nova writes `created` as RFC 3339 but `launched_at` without a zone
+/// (`2013-09-23T13:53:12.000000`, UTC).
+pub fn parse_nova_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+                .ok()
+                .map(|n| n.and_utc())
+        })
+}
+
+pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
+    let mut public_ip = None;
+    let mut private_ip = None;
+    let mut networks = Vec::new();
+    for (net, addrs) in &s.addresses {
+        let mut shown = Vec::new();
+        for a in addrs {
+            let floating = a.kind.as_deref() == Some("floating");
+            if floating {
+                public_ip.get_or_insert_with(|| a.addr.clone());
+                shown.push(format!("{} (floating)", a.addr));
+            } else {
+                // Prefer IPv4 for ssh: course networks route it.
+                if private_ip.is_none() || (a.version == Some(4) && !private_ip_is_v4(&private_ip))
+                {
+                    private_ip = Some(a.addr.clone());
+                }
+                shown.push(a.addr.clone());
+            }
+        }
+        networks.push(format!("{net}: {}", shown.join(", ")));
+    }
+    let flavor = s.flavor.as_ref();
+    let size = flavor
+        .and_then(|f| f.original_name.clone().or_else(|| f.id.clone()))
+        .unwrap_or_else(|| "?".into());
+    let mut extra = Vec::new();
+    if let Some(f) = flavor
+        && let (Some(vcpus), Some(ram)) = (f.vcpus, f.ram)
+    {
+        extra.push((
+            "flavor".to_string(),
+            format!("{size} · {vcpus} vCPU · {ram} MB"),
+        ));
+    }
+    if !networks.is_empty() {
+        extra.push(("networks".to_string(), networks.join("; ")));
+    }
+    if let Some(groups) = &s.security_groups {
+        let mut names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+        names.dedup();
+        extra.push(("security groups".to_string(), names.join(", ")));
+    }
+    if let Some(az) = &s.availability_zone {
+        extra.push(("availability zone".to_string(), az.clone()));
+    }
+    if let Some(task) = &s.task_state {
+        extra.push(("task".to_string(), task.clone()));
+    }
+    if let Some(project) = &s.tenant_id {
+        extra.push(("project".to_string(), project.clone()));
+    }
+    if let Some(fault) = &s.fault
+        && !fault.message.is_empty()
+    {
+        extra.push(("fault".to_string(), fault.message.clone()));
+    }
+    Instance {
+        kind: CloudKind::OpenStack,
+        account: account.to_string(),
+        region: region.to_string(),
+        id: s.id.clone(),
+        name: s.name.clone(),
+        state: InstanceState::from_nova(&s.status, s.task_state.as_deref()),
+        raw_state: s.status.clone(),
+        size,
+        vcpus: flavor.and_then(|f| f.vcpus),
+        memory_mb: flavor.and_then(|f| f.ram),
+        image: s.image_id().unwrap_or("(volume)").to_string(),
+        key_name: s.key_name.clone().filter(|k| !k.is_empty()),
+        public_ip,
+        private_ip,
+        launched_at: s
+            .launched_at
+            .as_deref()
+            .and_then(parse_nova_time)
+            .or_else(|| s.created.as_deref().and_then(parse_nova_time)),
+        tags: s.metadata.clone(),
+        detailed_monitoring: false,
+        extra,
+    }
+}
+
+fn private_ip_is_v4(ip: &Option<String>) -> bool {
+    ip.as_deref().is_some_and(|i| i.contains('.'))
+}
+
+#[async_trait]
+impl Provider for OpenStackProvider {
+    fn kind(&self) -> CloudKind {
+        CloudKind::OpenStack
+    }
+
+    fn label(&self) -> String {
+        match &self.region {
+            Some(r) => format!("{}/{r}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    fn metrics_interval(&self) -> std::time::Duration {
+        let secs = self
+            .plans
+            .try_lock()
+            .ok()
+            .and_then(|p| p.cpu.as_ref().map(|c| c.granularity))
+            .unwrap_or(60);
+        std::time::Duration::from_secs(u64::from(secs.max(10)))
+    }
+
+    async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
+        let mv = self.microversion().await?;
+        let servers = nova::list_servers(&self.session, mv).await?;
+        let mut vcpus = HashMap::new();
+        let out: Vec<Instance> = servers
+            .iter()
+            .map(|s| {
+                if let Some(n) = s.flavor.as_ref().and_then(|f| f.vcpus) {
+                    vcpus.insert(s.id.clone(), n);
+                }
+                to_instance(&self.name, self.region_label(), s)
+            })
+            .collect();
+        *self.vcpus.lock().unwrap_or_else(|e| e.into_inner()) = vcpus;
+        Ok(out)
+    }
+
+    async fn metrics(&self, query: &MetricsQuery) -> CloudResult<Vec<(String, InstanceMetrics)>> {
+        if self.session.endpoint(Service::Metric).await?.is_none() {
+            return Err(CloudError::new(NO_METRICS_SERVICE, "no metrics service"));
+        }
+        let ids = &query.instance_ids;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let window = (query.end - query.start).num_seconds().max(60);
+        let (cpu_plan, net_plan) = self.plans(ids, window).await?;
+        let cpu = async {
+            match &cpu_plan {
+                Some(p) => gnocchi::cpu(&self.session, p, ids, query.start, query.end).await,
+                None => Ok(HashMap::new()),
+            }
+        };
+        let net = async {
+            match &net_plan {
+                Some(p) => gnocchi::net_in(&self.session, p, ids, query.start, query.end).await,
+                None => Ok(HashMap::new()),
+            }
+        };
+        let (cpu, net) = tokio::join!(cpu, net);
+        let (mut cpu, mut net) = match (cpu, net) {
+            (Ok(c), Ok(n)) => (c, n),
+            (Err(e), _) | (_, Err(e)) => {
+                // A policy change (or a server on another policy) makes the
+                // planned granularity wrong: plan again next time.
+                if e.code.as_deref().is_some_and(|c| c.starts_with("400")) {
+                    self.forget_plans().await;
+                }
+                return Err(e);
+            }
+        };
+        let vcpus = self.vcpus.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let cpu_period = cpu_plan.as_ref().map_or(60, |p| p.granularity);
+        let net_period = net_plan.as_ref().map_or(60, |p| p.granularity);
+        Ok(ids
+            .iter()
+            .map(|id| {
+                let n = vcpus.get(id).copied().unwrap_or(1);
+                let cpu_points = cpu
+                    .remove(id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(t, ns)| (t, gnocchi::cpu_percent(ns, cpu_period, n)))
+                    .collect();
+                let metrics = InstanceMetrics {
+                    cpu: gnocchi::series(cpu_period, cpu_points),
+                    net_in: gnocchi::series(net_period, net.remove(id).unwrap_or_default()),
+                    window_start: Some(query.start),
+                    window_end: Some(query.end),
+                };
+                (id.clone(), metrics)
+            })
+            .collect())
+    }
+
+    async fn launch(&self, spec: &LaunchSpec) -> CloudResult<Vec<String>> {
+        let user_data = spec
+            .user_data
+            .as_ref()
+            .map(|d| base64::engine::general_purpose::STANDARD.encode(d));
+        if let Some(encoded) = &user_data
+            && encoded.len() > nova::USER_DATA_B64_LIMIT
+        {
+            return Err(nova::user_data_too_large(encoded.len()));
+        }
+        let mv = self.microversion().await?;
+        let image_id = self.resolve_image(&spec.image).await?;
+        let flavor_id = self.resolve_flavor(mv, &spec.size).await?;
+        let network_id = match &spec.network {
+            Some(n) => Some(self.resolve_network(n).await?),
+            None => None,
+        };
+        // Nova metadata is the tag store; it keeps at most 255 characters a value.
+        let metadata: BTreeMap<String, String> = spec
+            .tags
+            .iter()
+            .filter(|(k, _)| k.as_str() != "Name")
+            .map(|(k, v)| (k.clone(), v.chars().take(255).collect()))
+            .collect();
+        let mut ids = Vec::new();
+        for i in 0..spec.count.max(1) {
+            let name = if spec.count > 1 {
+                format!("{}-{}", spec.name, i + 1)
+            } else {
+                spec.name.clone()
+            };
+            let id = nova::create_server(
+                &self.session,
+                mv,
+                &nova::CreateServer {
+                    name: &name,
+                    image_id: &image_id,
+                    flavor_id: &flavor_id,
+                    network_id: network_id.as_deref(),
+                    key_name: spec.key_name.as_deref(),
+                    security_groups: &spec.security_groups,
+                    user_data: user_data.as_deref(),
+                    metadata: &metadata,
+                },
+            )
+            .await
+            .map_err(|e| {
+                if ids.is_empty() {
+                    e
+                } else {
+                    CloudError {
+                        message: format!("{} (after launching {})", e.message, ids.join(", ")),
+                        ..e
+                    }
+                }
+            })?;
+            ids.push(id);
+        }
+        Ok(ids)
+    }
+
+    async fn terminate(&self, instance_ids: &[String]) -> CloudResult<()> {
+        let mv = self.microversion().await?;
+        let mut failures = Vec::new();
+        for id in instance_ids {
+            if let Err(e) = nova::delete_server(&self.session, mv, id).await {
+                failures.push(format!("{id}: {e}"));
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(CloudError::message(failures.join("; ")))
+        }
+    }
+
+    async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress> {
+        let port = self.port_of(instance_id).await?;
+        let on_port = neutron::floating_ips(&self.session, &[("port_id", &port.id)]).await?;
+        if let Some(existing) = on_port.first() {
+            return Err(CloudError::new(
+                "AlreadyAssociated",
+                format!(
+                    "server {instance_id} already has floating IP {}",
+                    existing.floating_ip_address
+                ),
+            ));
+        }
+        let project = self.project_filter().await?;
+        let filters: Vec<(&str, &str)> = project
+            .as_deref()
+            .map(|p| ("project_id", p))
+            .into_iter()
+            .collect();
+        let pool_id = match &self.floating_pool {
+            Some(_) => Some(self.pool().await?.id),
+            None => None,
+        };
+        // Reuse before allocating: public addresses are scarce.
+        let free = neutron::floating_ips(&self.session, &filters)
+            .await?
+            .into_iter()
+            .find(|f| {
+                f.port_id.is_none() && pool_id.as_ref().is_none_or(|p| &f.floating_network_id == p)
+            });
+        let (fip, reused) = match free {
+            Some(f) => (f, true),
+            None => {
+                let pool = match pool_id {
+                    Some(id) => id,
+                    None => self.pool().await?.id,
+                };
+                (
+                    neutron::create_floating_ip(&self.session, &pool).await?,
+                    false,
+                )
+            }
+        };
+        let associated = neutron::set_port(&self.session, &fip.id, Some(&port.id)).await?;
+        Ok(AttachedAddress {
+            ip: associated.floating_ip_address,
+            reused,
+        })
+    }
+
+    async fn detach_public_ip(&self, instance_id: &str) -> CloudResult<String> {
+        let ports = neutron::ports_of(&self.session, instance_id).await?;
+        for port in &ports {
+            let on_port = neutron::floating_ips(&self.session, &[("port_id", &port.id)]).await?;
+            if let Some(fip) = on_port.into_iter().next() {
+                neutron::set_port(&self.session, &fip.id, None).await?;
+                return Ok(fip.floating_ip_address);
+            }
+        }
+        Err(CloudError::new(
+            "NotAssociated",
+            format!("server {instance_id} has no floating IP"),
+        ))
+    }
+
+    async fn list_addresses(&self) -> CloudResult<Vec<PublicAddress>> {
+        let project = self.project_filter().await?;
+        let filters: Vec<(&str, &str)> = project
+            .as_deref()
+            .map(|p| ("project_id", p))
+            .into_iter()
+            .collect();
+        let fips = neutron::floating_ips(&self.session, &filters).await?;
+        // Clouds without port details need one ports request to name servers.
+        let unknown: Vec<&str> = fips
+            .iter()
+            .filter(|f| f.port_details.is_none())
+            .filter_map(|f| f.port_id.as_deref())
+            .collect();
+        let devices: HashMap<String, String> = neutron::port_devices(&self.session, &unknown)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.device_id))
+            .collect();
+        let names = self.network_names().await.ok();
+        Ok(fips
+            .into_iter()
+            .map(|f| {
+                let instance_id = f.port_id.as_ref().and_then(|port| {
+                    f.port_details
+                        .as_ref()
+                        .and_then(|d| d.device_id.clone())
+                        .or_else(|| devices.get(port).cloned())
+                        .filter(|d| !d.is_empty())
+                });
+                PublicAddress {
+                    pool: Some(
+                        names
+                            .and_then(|n| n.get(&f.floating_network_id).cloned())
+                            .unwrap_or_else(|| f.floating_network_id.clone()),
+                    ),
+                    id: f.id,
+                    ip: f.floating_ip_address,
+                    instance_id,
+                }
+            })
+            .collect())
+    }
+
+    async fn release_address(&self, address_id: &str) -> CloudResult<()> {
+        let fip = neutron::floating_ip(&self.session, address_id).await?;
+        if let Some(port) = &fip.port_id {
+            return Err(CloudError::new(
+                "InUse",
+                format!(
+                    "floating IP {} is associated (port {port}): detach it first",
+                    fip.floating_ip_address
+                ),
+            ));
+        }
+        neutron::delete_floating_ip(&self.session, address_id).await
+    }
+
+    async fn set_tags(
+        &self,
+        instance_id: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> CloudResult<()> {
+        let mv = self.microversion().await?;
+        nova::update_metadata(&self.session, mv, instance_id, tags).await
+    }
+
+    async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
+        let mv = self.microversion().await?;
+        // Nova keeps the last `length` pieces of the log split at newlines;
+        // a log ending in a newline makes the last piece empty, so ask for
+        // one more and trim to what was wanted.
+        let text = nova::console_output(&self.session, mv, instance_id, lines + 1).await?;
+        Ok(ConsoleOutput {
+            instance_id: instance_id.to_string(),
+            text: super::tail_lines(&text, lines),
+            fetched_at: Utc::now(),
+        })
+    }
+
+    async fn launch_options(&self) -> CloudResult<LaunchOptions> {
+        let mv = self.microversion().await?;
+        let project = self.project_filter().await?;
+        let (images, flavors, keys, networks, groups) = tokio::join!(
+            glance::list_images(&self.session),
+            nova::list_flavors(&self.session, mv),
+            nova::list_keypairs(&self.session, mv),
+            neutron::networks(&self.session),
+            neutron::security_groups(&self.session, project.as_deref()),
+        );
+        let mut images: Vec<Choice> = images?
+            .into_iter()
+            .map(|i| {
+                let label = i.name.clone().unwrap_or_else(|| i.id.clone());
+                Choice::new(i.id, label)
+            })
+            .collect();
+        images.sort_by(|a, b| a.label.cmp(&b.label));
+        let mut flavors = flavors?;
+        flavors.sort_by_key(|f| (f.vcpus, f.ram, f.name.clone()));
+        let sizes = flavors
+            .into_iter()
+            .map(|f| {
+                let label = format!("{} ({} vCPU, {} MB)", f.name, f.vcpus, f.ram);
+                Choice::new(f.name, label)
+            })
+            .collect();
+        let key_names = keys?
+            .into_iter()
+            .map(|k| Choice::new(k.name.clone(), k.name))
+            .collect();
+        let networks = networks?
+            .into_iter()
+            .filter(|n| !n.external)
+            .map(|n| Choice::new(n.id, n.name))
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        let security_groups = groups?
+            .into_iter()
+            .filter(|g| seen.insert(g.name.clone()))
+            .map(|g| Choice::new(g.name.clone(), g.name))
+            .collect();
+        Ok(LaunchOptions {
+            images,
+            sizes,
+            networks,
+            key_names,
+            security_groups,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nova_times_with_and_without_a_zone() {
+        let a = parse_nova_time("2013-09-23T13:53:12.000000").unwrap();
+        let b = parse_nova_time("2013-09-23T13:53:12Z").unwrap();
+        assert_eq!(a, b);
+        assert!(parse_nova_time("yesterday").is_none());
+    }
+
+    #[test]
+    fn a_server_body_becomes_an_instance() {
+        let body = json!({
+            "id": "9168b536-cd40-4630-b43f-b259807c6e87",
+            "name": "new-server-test",
+            "status": "ACTIVE",
+            "OS-EXT-STS:task_state": null,
+            "flavor": {"original_name": "m1.tiny", "vcpus": 1, "ram": 512, "disk": 1,
+                       "ephemeral": 0, "swap": 0, "extra_specs": {}},
+            "image": {"id": "70a599e0-31e7-49b7-b260-868f441e862b", "links": []},
+            "key_name": null,
+            "addresses": {"private": [
+                {"addr": "192.168.1.30", "version": 4, "OS-EXT-IPS:type": "fixed",
+                 "OS-EXT-IPS-MAC:mac_addr": "00:0c:29:0d:11:74"},
+                {"addr": "172.24.4.7", "version": 4, "OS-EXT-IPS:type": "floating",
+                 "OS-EXT-IPS-MAC:mac_addr": "00:0c:29:0d:11:74"}
+            ]},
+            "created": "2017-02-14T19:24:42Z",
+            "OS-SRV-USG:launched_at": "2017-02-14T19:24:45.000000",
+            "metadata": {"My Server Name": "Apache1"},
+            "security_groups": [{"name": "default"}],
+            "OS-EXT-AZ:availability_zone": "nova",
+            "tenant_id": "6f70656e737461636b20342065766572"
+        });
+        let server: nova::Server = serde_json::from_value(body).unwrap();
+        let i = to_instance("lab", "RegionOne", &server);
+        assert_eq!(i.state, InstanceState::Running);
+        assert_eq!(i.size, "m1.tiny");
+        assert_eq!(i.public_ip.as_deref(), Some("172.24.4.7"));
+        assert_eq!(i.private_ip.as_deref(), Some("192.168.1.30"));
+        assert_eq!(i.image, "70a599e0-31e7-49b7-b260-868f441e862b");
+        assert_eq!(i.key_name, None);
+        assert_eq!(i.launched_at, parse_nova_time("2017-02-14T19:24:45Z"));
+        assert_eq!(
+            i.tags.get("My Server Name").map(String::as_str),
+            Some("Apache1")
+        );
+        assert!(
+            i.extra
+                .iter()
+                .any(|(k, v)| k == "flavor" && v.contains("1 vCPU"))
+        );
+    }
+
+    #[test]
+    fn uuids_are_told_from_names() {
+        assert!(looks_like_uuid("70a599e0-31e7-49b7-b260-868f441e862b"));
+        assert!(!looks_like_uuid("cirros-0.6.2"));
+    }
+}

@@ -1,0 +1,40 @@
+//! Everything that can happen to the app: user input, timer ticks and cloud
+//! answers are all values of [`Action`], handled by [`crate::dashboard::event_loop::update`].
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyEvent;
+
+pub use crate::cloud::worker::{Answer, CloudId, Request, RequestId, Response};
+use crate::dashboard::command::Command;
+
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Paste(String),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The clock moved: refreshes and console polls may be due.
+    Tick(DateTime<Utc>),
+    /// A user intent from a key binding or the command line.
+    Run(Command),
+    /// A cloud worker answered.
+    Response {
+        cloud: CloudId,
+        request: RequestId,
+        response: Response,
+    },
+    /// The ssh child exited (the TUI is back).
+    SshFinished(Result<i32, String>),
+}
+
+impl From<Answer> for Action {
+    fn from(answer: Answer) -> Action {
+        Action::Response {
+            cloud: answer.cloud,
+            request: answer.request,
+            response: answer.response,
+        }
+    }
+}

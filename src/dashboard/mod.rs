@@ -1,0 +1,14 @@
+//! The interactive dashboard: one terminal, one input task, one loop that
+//! turns actions into a new model and effects.
+
+pub mod action;
+pub mod command;
+pub mod effect;
+pub mod event_loop;
+pub mod input;
+pub mod keymap;
+pub mod model;
+pub mod ssh;
+pub mod terminal;
+pub mod update;
+pub mod view;

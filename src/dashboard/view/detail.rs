@@ -1,0 +1,221 @@
+//! The detail pane: the selected instance's fields and its CPU and
+//! NetworkIn sparklines.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
+
+use super::Theme;
+use crate::dashboard::model::AppState;
+use crate::domain::format;
+use crate::domain::model::{Instance, Series};
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let Some((key, inst)) = state.selected_instance() else {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border())
+            .title(" Detail ");
+        frame.render_widget(
+            Paragraph::new("nothing selected")
+                .style(theme.dim())
+                .block(block),
+            area,
+        );
+        return;
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border())
+        .title(Span::styled(format!(" {} ", inst.name), theme.title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [fields, sparks] =
+        Layout::horizontal([Constraint::Length(46), Constraint::Min(20)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(field_lines(state, key.cloud, inst, theme)),
+        fields,
+    );
+
+    let [cpu_area, net_area] =
+        Layout::vertical([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(sparks);
+    let metrics = state.metrics.get(&key);
+    let window = metrics.and_then(|m| Some((m.window_start?, m.window_end?)));
+    let window_text = window
+        .map(|(s, e)| format!("last {}", format::age(e - s)))
+        .unwrap_or_default();
+    // Why a sparkline is empty, when it is.
+    let missing = if !inst.state.is_live() {
+        "not running"
+    } else if let Some(note) = &state.clouds[key.cloud].metrics_note {
+        note.as_str()
+    } else {
+        "no data yet"
+    };
+    let cpu = metrics.map(|m| &m.cpu);
+    let net = metrics.map(|m| &m.net_in);
+    spark(
+        frame,
+        cpu_area,
+        "CPU",
+        cpu,
+        |v| format!("{v:.1} %"),
+        Some(100.0),
+        &window_text,
+        theme.spark_cpu(),
+        theme,
+        missing,
+    );
+    spark(
+        frame,
+        net_area,
+        "NetworkIn",
+        net,
+        format::bytes,
+        None,
+        &window_text,
+        theme.spark_net(),
+        theme,
+        missing,
+    );
+}
+
+fn field_lines<'a>(
+    state: &AppState,
+    cloud: usize,
+    inst: &'a Instance,
+    theme: &Theme,
+) -> Vec<Line<'a>> {
+    let label = |k: &'static str| Span::styled(format!("{k:<10}"), theme.dim());
+    let state_text = if inst.raw_state == inst.state.as_str() {
+        inst.state.to_string()
+    } else {
+        format!("{} (cloud: {})", inst.state, inst.raw_state)
+    };
+    let launched = match inst.launched_at {
+        Some(t) => format!(
+            "{} ({} ago)",
+            t.format("%Y-%m-%d %H:%M UTC"),
+            format::age(state.now - t)
+        ),
+        None => "-".into(),
+    };
+    let prices = crate::domain::cost::Prices::embedded();
+    let rules = &state.config.cost;
+    let spent = crate::domain::cost::spent(inst, state.now, prices, rules);
+    let rate = crate::domain::cost::format_rate(crate::domain::cost::rate(inst, prices, rules));
+    let cost = match spent {
+        // An unpriced flavor: what it has held, in both units.
+        crate::domain::cost::Spent::Held {
+            vcpu_hours,
+            gb_hours,
+        } => format!("{vcpu_hours:.1} vCPU·h {gb_hours:.1} GB·h ({rate})"),
+        other => format!(
+            "{} so far · {rate} (estimate)",
+            crate::domain::cost::format_spent(other)
+        ),
+    };
+    let flags = crate::domain::cost::instance_flags(
+        inst,
+        state.metrics.get(&crate::dashboard::model::InstanceKey {
+            cloud,
+            id: inst.id.clone(),
+        }),
+        state.now,
+        rules,
+    );
+    // A flagged instance's reasons matter more than its image.
+    let image_or_flags = if flags.is_empty() {
+        Line::from(vec![label("image"), Span::raw(inst.image.as_str())])
+    } else {
+        let reasons: Vec<String> = flags
+            .iter()
+            .map(|f| format!("{}: {}", f.short(), f.reason_at(state.now, rules)))
+            .collect();
+        Line::from(vec![
+            Span::styled(format!("{:<10}", "! flagged"), theme.flagged()),
+            Span::styled(reasons.join("; "), theme.flagged()),
+        ])
+    };
+    vec![
+        Line::from(vec![label("id"), Span::raw(inst.id.as_str())]),
+        Line::from(vec![
+            label("cloud"),
+            Span::raw(state.clouds[cloud].label.clone()),
+        ]),
+        Line::from(vec![
+            label("state"),
+            Span::styled(
+                format!("{} {state_text}", Theme::state_symbol(inst.state)),
+                theme.state(inst.state),
+            ),
+        ]),
+        Line::from(vec![
+            label("type"),
+            Span::raw(format!(
+                "{}  key {}",
+                inst.size,
+                inst.key_name.as_deref().unwrap_or("-")
+            )),
+        ]),
+        image_or_flags,
+        Line::from(vec![
+            label("addresses"),
+            Span::raw(format!(
+                "{} / {}",
+                inst.public_ip.as_deref().unwrap_or("no public IP"),
+                inst.private_ip.as_deref().unwrap_or("-")
+            )),
+        ]),
+        Line::from(vec![label("launched"), Span::raw(launched)]),
+        Line::from(vec![label("cost"), Span::raw(cost)]),
+    ]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spark(
+    frame: &mut Frame,
+    area: Rect,
+    name: &str,
+    series: Option<&Series>,
+    show: impl Fn(f64) -> String,
+    max: Option<f64>,
+    window: &str,
+    style: ratatui::style::Style,
+    theme: &Theme,
+    missing: &str,
+) {
+    let points = series.map(|s| s.points.as_slice()).unwrap_or_default();
+    let peak = points.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max);
+    let title = match series.and_then(Series::latest) {
+        Some(v) => {
+            let period = format::period(series.map(|s| s.period_secs).unwrap_or_default());
+            format!(
+                " {name} {}  peak {}  {window} · per {period} ",
+                show(v),
+                show(peak)
+            )
+        }
+        None => format!(" {name}: {missing} "),
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border())
+        .title(Span::styled(title, theme.dim()));
+    let inner_width = area.width as usize;
+    let shown = &points[points.len().saturating_sub(inner_width)..];
+    // Sparklines take integers: keep one decimal of precision.
+    let data: Vec<u64> = shown
+        .iter()
+        .map(|(_, v)| (v.max(0.0) * 10.0) as u64)
+        .collect();
+    let mut widget = Sparkline::default().block(block).data(&data).style(style);
+    if let Some(max) = max {
+        // A fixed scale keeps bars comparable between instances, but an idle
+        // instance would show an empty line: zoom in to at least 10 % full scale.
+        let scale = (peak * 1.25).clamp(10.0, max);
+        widget = widget.max((scale * 10.0) as u64);
+    }
+    frame.render_widget(widget, area);
+}

@@ -1,0 +1,6 @@
+//! What hytop knows about instances, independent of any cloud or screen:
+//! the model, tags, formatting and cost.
+
+pub mod cost;
+pub mod format;
+pub mod model;
