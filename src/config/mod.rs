@@ -1,11 +1,12 @@
 //! `config.toml`: refresh interval, clouds, launch templates, simulator settings.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
+
+pub mod error;
 
 use crate::cloud::sim::SimSettings;
 use crate::domain::model::CloudKind;
@@ -191,46 +192,10 @@ pub struct Template {
     pub identity_file: Option<PathBuf>,
 }
 
+pub use error::{Located, line_of, line_text};
+
 /// A config problem, located in its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub source: String,
-    pub line: Option<usize>,
-    pub message: String,
-    /// The offending line's text, for context.
-    pub snippet: Option<String>,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.source, self.message)?,
-            None => write!(f, "{}: {}", self.source, self.message)?,
-        }
-        if let Some(snippet) = &self.snippet {
-            write!(f, "\n    {line} | {snippet}", line = self.line.unwrap_or(0))?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// 1-based line of a byte offset.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
-fn line_text(text: &str, line: usize) -> Option<String> {
-    text.lines()
-        .nth(line.checked_sub(1)?)
-        .map(|l| l.trim_end().to_string())
-}
+pub type ConfigError = Located;
 
 impl Config {
     /// Parses and validates a config file's text; `source` names it in errors.
@@ -238,31 +203,34 @@ impl Config {
         let located = |span: std::ops::Range<usize>, message: String| {
             let line = line_of(text, span.start);
             ConfigError {
-                source: source.to_string(),
+                file: source.to_string(),
                 line: Some(line),
                 message,
                 snippet: line_text(text, line),
+                ..ConfigError::default()
             }
         };
         let config: Config = toml::from_str(text).map_err(|e| match e.span() {
             Some(span) => located(span, e.message().trim().to_string()),
             None => ConfigError {
-                source: source.to_string(),
+                file: source.to_string(),
                 line: None,
                 message: e.message().trim().to_string(),
                 snippet: None,
+                ..ConfigError::default()
             },
         })?;
 
         if config.refresh_secs == 0 {
             return Err(ConfigError {
-                source: source.to_string(),
+                file: source.to_string(),
                 line: text
                     .lines()
                     .position(|l| l.trim_start().starts_with("refresh_secs"))
                     .map(|i| i + 1),
                 message: "refresh_secs must be at least 1".into(),
                 snippet: None,
+                ..ConfigError::default()
             });
         }
 

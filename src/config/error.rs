@@ -1,0 +1,120 @@
+//! The one error type for a problem in a file the user wrote (config.toml,
+//! keymap.toml, clouds.yaml, secure.yaml): where it is (file, line, section,
+//! key) and what is wrong. It never quotes a value, so a secret in a
+//! credential field cannot reach the screen or a log through it.
+
+use std::fmt;
+
+/// A problem located in a user's file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Located {
+    /// The file, as the user should recognise it.
+    pub file: String,
+    /// 1-based; `None` when the parser could not tell.
+    pub line: Option<usize>,
+    /// The table or section the problem is in (`table`, `cloud "lab"`).
+    pub section: Option<String>,
+    /// The key as written in the file.
+    pub key: Option<String>,
+    pub message: String,
+    /// The offending line's text, for context (never of a secret's line).
+    pub snippet: Option<String>,
+}
+
+impl Located {
+    pub fn new(file: impl Into<String>, message: impl Into<String>) -> Located {
+        Located {
+            file: file.into(),
+            message: message.into(),
+            ..Located::default()
+        }
+    }
+
+    pub fn at_line(mut self, line: Option<usize>) -> Located {
+        self.line = line;
+        self
+    }
+
+    pub fn in_section(mut self, section: impl Into<String>) -> Located {
+        self.section = Some(section.into());
+        self
+    }
+
+    pub fn at_key(mut self, key: impl Into<String>) -> Located {
+        self.key = Some(key.into());
+        self
+    }
+
+    pub fn with_snippet(mut self, snippet: Option<String>) -> Located {
+        self.snippet = snippet;
+        self
+    }
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        f.write_str(": ")?;
+        if let Some(section) = &self.section {
+            write!(f, "[{section}] ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "key {key:?}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(snippet) = &self.snippet {
+            write!(f, "\n    {line} | {snippet}", line = self.line.unwrap_or(0))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Located {}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// The text of a 1-based line, without its line break.
+pub fn line_text(text: &str, line: usize) -> Option<String> {
+    text.lines()
+        .nth(line.checked_sub(1)?)
+        .map(|l| l.trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_file_line_section_and_key() {
+        let e = Located::new("keymap.toml", "unknown command \"dwn\"")
+            .at_line(Some(3))
+            .in_section("table")
+            .at_key("j");
+        assert_eq!(
+            e.to_string(),
+            "keymap.toml:3: [table] key \"j\": unknown command \"dwn\""
+        );
+        assert_eq!(Located::new("c.toml", "empty").to_string(), "c.toml: empty");
+    }
+
+    #[test]
+    fn lines_of_offsets() {
+        let text = "a\nbb\nccc";
+        assert_eq!(line_of(text, 0), 1);
+        assert_eq!(line_of(text, 3), 2);
+        assert_eq!(line_of(text, 100), 3);
+        assert_eq!(line_text(text, 2).as_deref(), Some("bb"));
+        assert_eq!(line_text(text, 0), None);
+    }
+}
