@@ -12,13 +12,14 @@ pub struct Located {
     pub file: String,
     /// 1-based; `None` when the parser could not tell.
     pub line: Option<usize>,
+    // Boxed strings keep the error small enough to return by value.
     /// The table or section the problem is in (`table`, `cloud "lab"`).
-    pub section: Option<String>,
+    pub section: Option<Box<str>>,
     /// The key as written in the file.
-    pub key: Option<String>,
+    pub key: Option<Box<str>>,
     pub message: String,
     /// The offending line's text, for context (never of a secret's line).
-    pub snippet: Option<String>,
+    pub snippet: Option<Box<str>>,
 }
 
 impl Located {
@@ -36,17 +37,17 @@ impl Located {
     }
 
     pub fn in_section(mut self, section: impl Into<String>) -> Located {
-        self.section = Some(section.into());
+        self.section = Some(section.into().into_boxed_str());
         self
     }
 
     pub fn at_key(mut self, key: impl Into<String>) -> Located {
-        self.key = Some(key.into());
+        self.key = Some(key.into().into_boxed_str());
         self
     }
 
     pub fn with_snippet(mut self, snippet: Option<String>) -> Located {
-        self.snippet = snippet;
+        self.snippet = snippet.map(String::into_boxed_str);
         self
     }
 }

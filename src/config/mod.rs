@@ -206,7 +206,7 @@ impl Config {
                 file: source.to_string(),
                 line: Some(line),
                 message,
-                snippet: line_text(text, line),
+                snippet: line_text(text, line).map(String::into_boxed_str),
                 ..ConfigError::default()
             }
         };
