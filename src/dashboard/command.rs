@@ -3,22 +3,75 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// Where a binding applies.
+/// Where a binding applies: every place that takes keys has its own
+/// section in `keymap.toml`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     /// The instance table (the main screen).
     Table,
     /// The console log view.
     Console,
+    /// The `?` help screen.
+    Help,
+    /// The describe view of one instance, and message popups.
+    Describe,
+    /// The one-line inputs: filter, `:` command line, console search, hours.
+    Prompt,
+    /// Every yes/no question (terminate, release, the quit reminder's terminate).
+    Confirm,
+    /// The launch form.
+    Launch,
+    /// The public IP popup.
+    PublicIp,
+    /// The list of public addresses.
+    Addresses,
+    /// The reminder of running instances shown on quit.
+    Quit,
 }
 
 impl Context {
-    pub const ALL: [Context; 2] = [Context::Table, Context::Console];
+    pub const ALL: [Context; 10] = [
+        Context::Table,
+        Context::Console,
+        Context::Help,
+        Context::Describe,
+        Context::Prompt,
+        Context::Confirm,
+        Context::Launch,
+        Context::PublicIp,
+        Context::Addresses,
+        Context::Quit,
+    ];
 
+    /// The section name in `keymap.toml`.
     pub fn name(self) -> &'static str {
         match self {
             Context::Table => "table",
             Context::Console => "console",
+            Context::Help => "help",
+            Context::Describe => "describe",
+            Context::Prompt => "prompt",
+            Context::Confirm => "confirm",
+            Context::Launch => "launch",
+            Context::PublicIp => "public_ip",
+            Context::Addresses => "addresses",
+            Context::Quit => "quit",
+        }
+    }
+
+    /// What the help screen calls this place.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Table => "Instance table",
+            Context::Console => "Console log",
+            Context::Help => "Help screen",
+            Context::Describe => "Describe view and messages",
+            Context::Prompt => "Filter, command line and other inputs",
+            Context::Confirm => "Questions (terminate, release, ...)",
+            Context::Launch => "Launch form",
+            Context::PublicIp => "Public IP popup",
+            Context::Addresses => "Public addresses",
+            Context::Quit => "Quit reminder",
         }
     }
 }
@@ -93,6 +146,18 @@ commands! {
     SearchNext => "search_next", "Console: go to the next match";
     SearchPrev => "search_prev", "Console: go to the previous match";
     Close => "close", "Close the view";
+    Confirm => "confirm", "Yes / accept / submit";
+    Cancel => "cancel", "No / cancel / leave without acting";
+    NextField => "next_field", "Go to the next field";
+    PrevField => "prev_field", "Go to the previous field";
+    ChooseNext => "choose_next", "Switch to the next choice the cloud lists";
+    ChoosePrev => "choose_prev", "Switch to the previous choice the cloud lists";
+    Attach => "attach", "Attach a public IP (reuses a free one, else allocates)";
+    Detach => "detach", "Detach the public IP (it stays allocated)";
+    Release => "release", "Release the selected address (asks first)";
+    DeleteBack => "delete_back", "Delete the character before the cursor";
+    ClearLine => "clear_line", "Clear the input";
+    KeepAndQuit => "keep_and_quit", "Keep the instances running and quit";
 }
 
 impl Command {
@@ -100,7 +165,13 @@ impl Command {
     pub fn mutates_cloud(self) -> bool {
         matches!(
             self,
-            Command::Launch | Command::Terminate | Command::PublicIp | Command::ExtendExpiry
+            Command::Launch
+                | Command::Terminate
+                | Command::PublicIp
+                | Command::ExtendExpiry
+                | Command::Attach
+                | Command::Detach
+                | Command::Release
         )
     }
 }

@@ -441,6 +441,19 @@ fn run_table(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
                 text: state.filter.clone(),
             })
         }
+        // Commands of the popups' and prompts' sections mean nothing here.
+        Command::Confirm
+        | Command::Cancel
+        | Command::NextField
+        | Command::PrevField
+        | Command::ChooseNext
+        | Command::ChoosePrev
+        | Command::Attach
+        | Command::Detach
+        | Command::Release
+        | Command::DeleteBack
+        | Command::ClearLine
+        | Command::KeepAndQuit => {}
         Command::CommandLine => {
             state.prompt = Some(Prompt {
                 kind: PromptKind::Command,

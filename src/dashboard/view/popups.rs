@@ -43,11 +43,11 @@ fn popup_block<'a>(title: &str, theme: &Theme, style: Style) -> Block<'a> {
 
 fn help(frame: &mut Frame, area: Rect, state: &AppState, scroll: u16, theme: &Theme) {
     let mut lines = Vec::new();
-    for ctx in Context::ALL {
+    for ctx in [Context::Table, Context::Console] {
         lines.push(Line::from(Span::styled(
             match ctx {
-                Context::Table => "Instance table",
                 Context::Console => "Console view",
+                _ => ctx.title(),
             },
             theme.header_row(),
         )));
