@@ -21,7 +21,7 @@ use support::TEST_REGION;
 use support::cloudwatch::{Behaviour, FakeCloudWatch, expected_timestamps, expected_value};
 use support::moto::MotoServer;
 use support::tmux::{
-    Row, Sandbox, Tmux, cloud_line, hytop_argv, launch_popup, line_with, popup, popup_text,
+    Pane, Row, Sandbox, Tmux, cloud_line, hytop_argv, launch_popup, line_with, popup, popup_text,
     row_named, rows, unique_name,
 };
 
@@ -397,4 +397,77 @@ fn no_credentials_is_reported_in_the_header() {
     );
     t.type_text("q");
     assert_eq!(t.wait_exit(), 0, "hytop's exit status");
+}
+
+/// `s` on a real cloud hands the terminal to the ssh program and takes it
+/// back when it exits. A fake ssh records its arguments and reads a line
+/// from the terminal: every key typed meanwhile reaches it, none hytop (the
+/// `q` in the line would quit hytop if its input task still read). Nothing
+/// connects anywhere: the fake only prints.
+#[test]
+fn ssh_suspends_the_screen_and_resumes() {
+    let backends = Backends::start();
+    let image = backends.some_ami();
+    let id = backends.run_instance(&image, "ssh-e2e");
+
+    let sandbox = Sandbox::new("");
+    let fake = sandbox.path("fake-ssh");
+    let args_file = sandbox.path("ssh-args");
+    let read_file = sandbox.path("ssh-read");
+    fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nprintf 'fake ssh, type a line: '\nread line\nprintf '%s\\n' \"$line\" > '{}'\n",
+            args_file.display(),
+            read_file.display()
+        ),
+    )
+    .expect("write fake ssh");
+    let mut perms = fs::metadata(&fake).expect("fake ssh").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    fs::set_permissions(&fake, perms).expect("chmod fake ssh");
+    let config = format!(
+        "{}\n[ssh]\nprogram = \"{}\"\nidentity_file = \"/keys/lab key.pem\"\n",
+        config_toml(&image),
+        fake.display()
+    );
+    fs::write(sandbox.config(), config).expect("write config.toml");
+    let env = aws_env(
+        &sandbox,
+        &[
+            ("AWS_ACCESS_KEY_ID", "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+            ("AWS_ENDPOINT_URL_EC2", backends.moto.url.clone()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", backends.fake.url.clone()),
+        ],
+    );
+    let argv = hytop_argv(&sandbox, &[]);
+    let t = Tmux::start_isolated("aws-ssh", sandbox, &env, &argv);
+
+    let screen = t.wait_until("the instance running with a public IP", |s| {
+        row_named(s, "ssh-e2e").is_some_and(|r| r.state == "running" && !r.public_ip.is_empty())
+    });
+    let target = row_named(&screen, "ssh-e2e").expect("listed");
+    assert_eq!(target.id, id, "{screen}");
+    assert!(target.selected, "the only instance is selected:\n{screen}");
+
+    t.type_text("s");
+    t.wait_for("fake ssh, type a line:");
+    t.type_text("quit-q-from-ssh");
+    t.send_keys(&["Enter"]);
+    t.wait_for("ssh session ended");
+    let screen = t.wait_until("the table back", |s| row_named(s, "ssh-e2e").is_some());
+    assert!(matches!(t.pane(), Pane::Alive), "hytop quit:\n{screen}");
+
+    let args = fs::read_to_string(&args_file).expect("fake ssh ran");
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        vec![
+            "-i",
+            "/keys/lab key.pem",
+            &format!("ec2-user@{}", target.public_ip)
+        ]
+    );
+    let read = fs::read_to_string(&read_file).expect("fake ssh read a line");
+    assert_eq!(read.trim_end(), "quit-q-from-ssh");
 }

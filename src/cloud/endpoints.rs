@@ -183,3 +183,36 @@ fn openstack_endpoints(cloud: &CloudConfig) -> Vec<Built> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example config mixes real clouds with `provider = "simulator"`
+    /// ones, without `--demo`: only the simulated endpoints say so.
+    #[tokio::test]
+    async fn simulated_endpoints_of_a_normal_config_say_so() {
+        let text = include_str!("../../assets/config.example.toml");
+        let config = Config::parse(text, "config.example.toml").expect("the example parses");
+        let built = build(&config).await.expect("endpoints");
+        let simulated = |cloud: &str| -> Vec<bool> {
+            built
+                .iter()
+                .filter(|b| b.endpoint.cloud == cloud)
+                .map(|b| b.endpoint.simulated)
+                .collect()
+        };
+        assert_eq!(simulated("sim-aws"), [true, true]);
+        assert_eq!(simulated("sim-lab"), [true]);
+        assert_eq!(simulated("aws"), [false]);
+        assert_eq!(simulated("lab"), [false]);
+        let labels: Vec<&str> = built.iter().map(|b| b.endpoint.label.as_str()).collect();
+        assert!(labels.contains(&"sim-aws/us-east-1"), "{labels:?}");
+    }
+
+    #[tokio::test]
+    async fn no_cloud_at_all_is_an_error() {
+        let config = Config::parse("", "empty.toml").expect("an empty config parses");
+        assert_eq!(build(&config).await.err(), Some(NoClouds));
+    }
+}
