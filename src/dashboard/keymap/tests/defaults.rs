@@ -119,3 +119,154 @@ fn bindings_follow_command_order() {
     assert_eq!(table.len(), 32);
     assert_eq!(keymap.bindings(Context::Console).len(), 21);
 }
+
+#[test]
+fn every_section_of_the_built_in_keymap_parses_and_binds_keys() {
+    let written::Document(sections) =
+        toml::from_str(DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("{e}"));
+    let mut names: Vec<&str> = sections
+        .keys()
+        .map(|name| name.get_ref().as_str())
+        .collect();
+    let mut expected: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
+    names.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(names, expected, "keymap.toml has one section per context");
+
+    let file = Keymap::parse(DEFAULT_KEYMAP, DEFAULT_SOURCE).unwrap_or_else(|e| panic!("{e}"));
+    let keymap = default_keymap();
+    for ctx in Context::ALL {
+        assert!(
+            file.entries
+                .iter()
+                .any(|e| e.context == ctx && e.binding.is_some()),
+            "[{}] binds no key",
+            ctx.name()
+        );
+        assert!(
+            !keymap.bindings(ctx).is_empty(),
+            "[{}] binds no key",
+            ctx.name()
+        );
+    }
+}
+
+#[test]
+fn popup_sections_bind_todays_keys() {
+    let keymap = default_keymap();
+    let section = |ctx| -> Vec<String> {
+        keymap
+            .bindings(ctx)
+            .into_iter()
+            .map(|b| format!("{}={}", b.key, b.command))
+            .collect()
+    };
+    let scrolling = [
+        "j=down",
+        "Down=down",
+        "k=up",
+        "Up=up",
+        "Space=page_down",
+        "PageDown=page_down",
+        "PageUp=page_up",
+        "g=top",
+        "Home=top",
+        "?=close",
+        "q=close",
+        "Enter=close",
+        "Esc=close",
+    ];
+    assert_eq!(section(Context::Help), scrolling);
+    assert_eq!(section(Context::Describe), scrolling);
+    assert_eq!(
+        section(Context::Prompt),
+        [
+            "Enter=confirm",
+            "Esc=cancel",
+            "Backspace=delete_back",
+            "ctrl-u=clear_line"
+        ]
+    );
+    assert_eq!(
+        section(Context::Confirm),
+        [
+            "y=confirm",
+            "Y=confirm",
+            "n=cancel",
+            "q=cancel",
+            "Esc=cancel"
+        ]
+    );
+    assert_eq!(
+        section(Context::Launch),
+        [
+            "j=down",
+            "Down=down",
+            "k=up",
+            "Up=up",
+            "Enter=confirm",
+            "q=cancel",
+            "Esc=cancel",
+            "Tab=next_field",
+            "shift-Tab=prev_field",
+            "Right=choose_next",
+            "Left=choose_prev",
+            "Backspace=delete_back",
+        ]
+    );
+    assert_eq!(
+        section(Context::PublicIp),
+        [
+            "q=close",
+            "Esc=close",
+            "Enter=confirm",
+            "a=attach",
+            "d=detach"
+        ]
+    );
+    assert_eq!(
+        section(Context::Addresses),
+        [
+            "j=down",
+            "Down=down",
+            "k=up",
+            "Up=up",
+            "q=close",
+            "Enter=close",
+            "Esc=close",
+            "R=release"
+        ]
+    );
+    assert_eq!(
+        section(Context::Quit),
+        [
+            "t=terminate",
+            "T=terminate",
+            "s=cancel",
+            "Esc=cancel",
+            "k=keep_and_quit",
+            "q=keep_and_quit"
+        ]
+    );
+}
+
+#[test]
+fn keymap_toml_header_describes_every_section() {
+    let header: Vec<&str> = DEFAULT_KEYMAP
+        .lines()
+        .take_while(|line| line.starts_with('#') || line.trim().is_empty())
+        .collect();
+    for ctx in Context::ALL {
+        let entry = format!("#   [{}]", ctx.name());
+        assert!(
+            header.iter().any(|line| line.starts_with(&entry)),
+            "keymap.toml's header does not describe [{}]",
+            ctx.name()
+        );
+    }
+    assert!(
+        header
+            .iter()
+            .any(|line| line.contains("Printable characters are typed"))
+    );
+}

@@ -177,3 +177,70 @@ fn first_error_in_file_order_wins() {
         Some("2")
     );
 }
+
+#[test]
+fn misspelt_popup_sections_are_suggested() {
+    assert_eq!(
+        user_err("[confrim]\ny = \"none\"\n"),
+        "~/.config/hytop/keymap.toml:1: unknown context [confrim] (did you mean [confirm]?)"
+    );
+    assert_eq!(
+        user_err("[public-ip]\na = \"attach\"\n"),
+        "~/.config/hytop/keymap.toml:1: unknown context [public-ip] (did you mean [public_ip]?)"
+    );
+}
+
+#[test]
+fn datetimes_are_named_like_any_other_type() {
+    assert_eq!(
+        user_err("[table]\nj = 1979-05-27\n"),
+        "~/.config/hytop/keymap.toml:2: [table] key \"j\": expected an action name or \
+         { run = \"...\", desc = \"...\" }, found datetime"
+    );
+    assert_eq!(
+        user_err("\ntable = 1979-05-27T07:32:00Z\n"),
+        "~/.config/hytop/keymap.toml:2: \"table\" must be a table of key bindings \
+         ([table]), found datetime"
+    );
+    assert_eq!(
+        user_err("[table]\nX = { run = \"terminate\", desc = 07:32:00 }\n"),
+        "~/.config/hytop/keymap.toml:2: [table] key \"X\": \"desc\" must be a string, \
+         found datetime"
+    );
+}
+
+#[test]
+fn type_errors_are_reported_in_file_order_too() {
+    // By name "a" comes first; in the file "z" does.
+    assert_eq!(
+        user_err("[table]\nz = 3\na = \"bogus\"\n"),
+        "~/.config/hytop/keymap.toml:2: [table] key \"z\": expected an action name or \
+         { run = \"...\", desc = \"...\" }, found integer"
+    );
+    assert_eq!(
+        user_err("[table]\nX = { run = 1, desc = \"Bye\", bogus = 2 }\n"),
+        "~/.config/hytop/keymap.toml:2: [table] key \"X\": \"run\" must be a string, \
+         found integer"
+    );
+    // Sections too: [zzz] before [tabel] in the file.
+    assert_eq!(
+        user_err("[zzz]\n[tabel]\n"),
+        "~/.config/hytop/keymap.toml:1: unknown context [zzz] (contexts: [table] or \
+         [console] or [help] or [describe] or [prompt] or [confirm] or [launch] or \
+         [public_ip] or [addresses] or [quit])"
+    );
+}
+
+#[test]
+fn sub_table_and_dotted_forms_are_located() {
+    assert_eq!(
+        user_err("[table]\nj = \"down\"\n\n[table.X]\ndesc = \"Bye\"\n"),
+        "~/.config/hytop/keymap.toml:4: [table] key \"X\": missing field \"run\" \
+         (the action to run)"
+    );
+    assert_eq!(
+        user_err("# dotted\ntable.j = \"down\"\ntable.k = \"upp\"\n"),
+        "~/.config/hytop/keymap.toml:3: [table] key \"k\": unknown action \"upp\" \
+         (did you mean \"up\"?)"
+    );
+}

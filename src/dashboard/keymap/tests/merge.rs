@@ -189,3 +189,57 @@ fn load_reports_an_unreadable_file_with_its_path() {
     );
     assert!(err.downcast_ref::<std::io::Error>().is_some());
 }
+
+#[test]
+fn confirm_can_take_capital_y_only() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let mut keymap = default_keymap();
+    keymap.merge(
+        user("[confirm]\ny = \"none\"\nY = \"confirm\"\n").unwrap_or_else(|e| panic!("{e}")),
+    );
+    let confirm = |k: &str| keymap.lookup(Context::Confirm, &key(k));
+    assert_eq!(confirm("y"), None);
+    assert_eq!(confirm("Y"), Some(Command::Confirm));
+    assert_eq!(confirm("n"), Some(Command::Cancel));
+    assert_eq!(confirm("Esc"), Some(Command::Cancel));
+    assert_eq!(
+        shown(keymap.keys_for(Context::Confirm, Command::Confirm)),
+        ["Y"]
+    );
+    // As the terminal reports them: `y`, and shift+y from a legacy terminal.
+    let event = |code, modifiers| Key::from_event(&KeyEvent::new(code, modifiers));
+    assert_eq!(
+        keymap.lookup(
+            Context::Confirm,
+            &event(KeyCode::Char('y'), KeyModifiers::NONE)
+        ),
+        None
+    );
+    assert_eq!(
+        keymap.lookup(
+            Context::Confirm,
+            &event(KeyCode::Char('Y'), KeyModifiers::SHIFT)
+        ),
+        Some(Command::Confirm)
+    );
+    // Only [confirm] changed: `n` still finds the next match in the console.
+    assert_eq!(
+        keymap.lookup(Context::Console, &key("n")),
+        Some(Command::SearchNext)
+    );
+}
+
+#[test]
+fn every_section_takes_user_bindings() {
+    for ctx in Context::ALL {
+        let mut keymap = default_keymap();
+        let text = format!("[{}]\nF5 = \"refresh\"\n", ctx.name());
+        keymap.merge(user(&text).unwrap_or_else(|e| panic!("[{}]: {e}", ctx.name())));
+        assert_eq!(
+            keymap.lookup(ctx, &key("F5")),
+            Some(Command::Refresh),
+            "[{}]",
+            ctx.name()
+        );
+    }
+}
