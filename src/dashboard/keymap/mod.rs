@@ -5,9 +5,12 @@
 //! keys it changes; it is validated as a whole before anything is merged, so a
 //! mistake never leaves hytop half-configured.
 //!
-//! - [`key`]: key names (`j`, `ctrl-d`, `shift-Tab`) and terminal events.
-//! - [`parse`](mod@parse): the file format, and its located errors.
-//! - `written`: the file as serde reads it, before anything is checked.
+//! - `key`: key names (`j`, `ctrl-d`, `shift-Tab`) and terminal events.
+//! - `written`: the file as serde reads it, every value with its span and
+//!   nothing checked yet.
+//! - `parse`: the file format's rules, checked in file order, each problem a
+//!   [`Located`] error (`file:line: [section] key "k": message`).
+//! - `suggest`: "did you mean" for every misspelt name.
 
 mod key;
 mod parse;

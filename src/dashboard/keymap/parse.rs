@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use toml::Spanned;
 
-use super::key::Key;
+use super::key::{Key, ParseKeyError};
 use super::suggest::suggest;
 use super::written::{BindingSpec, Document, Entries, Field, Found, Section};
 use super::{Binding, Entry, KeymapFile};
@@ -125,7 +125,7 @@ fn parse_section(
         let span = spec.span();
         let key: Key = written
             .parse()
-            .map_err(|e: super::key::ParseKeyError| err(span.clone(), e.to_string()))?;
+            .map_err(|e: ParseKeyError| err(span.clone(), e.to_string()))?;
         let line = file.line(span.clone());
         if let Some((first, first_line)) = seen.insert(key, (written.clone(), line)) {
             return Err(err(
