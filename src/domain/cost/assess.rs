@@ -408,7 +408,7 @@ mod tests {
     fn assess_flags_with_and_without_metrics() {
         let i = aged(20.0);
         let quiet = InstanceMetrics {
-            cpu: series(60, 60, 1.0, 0.5),
+            cpu: series(60, 60, 1.0, 0.0),
             ..InstanceMetrics::default()
         };
         let a = assess(&i, Some(&quiet), fixed_now(), Prices::embedded(), &rules());
