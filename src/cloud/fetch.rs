@@ -1,7 +1,7 @@
 //! What one look at a cloud asks, in order: the instances, then (if they
 //! could be listed) the public addresses, then the metrics of some running
 //! instances. The dashboard's workers ([`crate::cloud::worker`]) and
-//! `hytop list`/`check` ([`crate::report`]) both run this one sequence; each
+//! `hytop list`/`check` (src/report) both run this one sequence; each
 //! answer is handed over as soon as it is known, so a screen can show the
 //! instances before the addresses arrive.
 //!
