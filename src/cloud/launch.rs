@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::config::Template;
 use crate::domain::model::{LaunchSpec, USER_DATA_LIMIT};
 
-/// Tag that remembers which template launched an instance (for ssh defaults).
-pub const TEMPLATE_TAG: &str = "hytop:template";
+// Kept for the dashboard (ssh) until it imports the tag from domain::tags.
+pub use crate::domain::tags::TEMPLATE_TAG;
+use crate::domain::tags::{EXPIRES_TAG, OWNER_TAG};
 
 /// What the launch popup confirmed.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,9 +76,9 @@ pub fn prepare(draft: &LaunchDraft) -> Result<LaunchSpec, String> {
     let mut tags = t.tags.clone();
     tags.insert("Name".into(), name.to_string());
     tags.insert(TEMPLATE_TAG.into(), t.name.clone());
-    tags.insert(crate::domain::cost::OWNER_TAG.into(), draft.owner.clone());
+    tags.insert(OWNER_TAG.into(), draft.owner.clone());
     if let Some(expires) = &draft.expires {
-        tags.insert(crate::domain::cost::EXPIRES_TAG.into(), expires.clone());
+        tags.insert(EXPIRES_TAG.into(), expires.clone());
     }
     Ok(LaunchSpec {
         region: draft.region.clone(),

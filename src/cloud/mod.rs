@@ -2,6 +2,7 @@
 
 pub mod aws;
 pub mod endpoints;
+pub mod fetch;
 pub mod launch;
 pub mod openstack;
 pub mod sim;

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use chrono::{DateTime, Utc};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 
+use crate::cloud::fetch::{Fetched, MetricsFor, MetricsThrottle, Plan, fetch};
 use crate::cloud::launch::LaunchDraft;
-use crate::cloud::{AttachedAddress, CloudResult, MetricsQuery, Provider};
+use crate::cloud::{AttachedAddress, CloudResult, Provider};
 use crate::domain::model::{
-    ConsoleOutput, Instance, InstanceMetrics, InstanceState, LaunchOptions, PublicAddress,
+    ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, PublicAddress,
 };
 
 /// Index of a cloud endpoint (one provider + region) in the app's list.
@@ -121,9 +121,8 @@ struct Shared<T> {
     provider: Arc<dyn Provider>,
     actions: mpsc::UnboundedSender<T>,
     refreshing: AtomicBool,
-    /// When metrics were last fetched: asking again before new datapoints can
-    /// exist only costs money (CloudWatch bills per metric).
-    last_metrics: Mutex<Option<DateTime<Utc>>>,
+    /// Metrics are not asked again before new datapoints can exist.
+    metrics_throttle: MetricsThrottle,
 }
 
 impl<T: From<Answer> + Send + 'static> Shared<T> {
@@ -148,7 +147,7 @@ async fn run<T: From<Answer> + Send + 'static>(
         provider,
         actions,
         refreshing: AtomicBool::new(false),
-        last_metrics: Mutex::new(None),
+        metrics_throttle: MetricsThrottle::new(),
     });
     while let Some((id, request)) = rx.recv().await {
         if matches!(request, Request::Refresh { .. })
@@ -265,51 +264,27 @@ async fn handle<T: From<Answer> + Send + 'static>(
     }
 }
 
+/// The dashboard's look at its cloud: instances, addresses, then the
+/// metrics of the running instances (throttled), each answered as it comes.
 async fn refresh<T: From<Answer> + Send + 'static>(
     shared: &Shared<T>,
     id: RequestId,
     metrics_window_mins: u32,
 ) {
-    let provider = &shared.provider;
-    let instances = provider.list_instances().await;
-    let running: Vec<String> = match &instances {
-        Ok(list) => list
-            .iter()
-            .filter(|i| i.state == InstanceState::Running)
-            .map(|i| i.id.clone())
-            .collect(),
-        Err(e) => {
-            tracing::warn!(cloud = %provider.label(), error = %e, "listing failed");
-            Vec::new()
-        }
+    let plan = Plan {
+        addresses: true,
+        metrics: Some(MetricsFor::Running {
+            window_mins: metrics_window_mins,
+        }),
+        throttle: Some(&shared.metrics_throttle),
     };
-    let listed = instances.is_ok();
-    shared.answer(id, Response::Instances(instances));
-    if !listed {
-        return;
-    }
-    shared.answer(id, Response::Addresses(provider.list_addresses().await));
-
-    if running.is_empty() {
-        return;
-    }
-    let now = Utc::now();
-    {
-        let last = shared.last_metrics.lock().await;
-        let interval = chrono::Duration::from_std(provider.metrics_interval())
-            .unwrap_or_else(|_| chrono::Duration::seconds(60));
-        if last.is_some_and(|t| now - t < interval) {
-            return;
-        }
-    }
-    let query = MetricsQuery {
-        instance_ids: running,
-        start: now - chrono::Duration::minutes(i64::from(metrics_window_mins)),
-        end: now,
-    };
-    let metrics = provider.metrics(&query).await;
-    if metrics.is_ok() {
-        *shared.last_metrics.lock().await = Some(now);
-    }
-    shared.answer(id, Response::Metrics(metrics));
+    fetch(shared.provider.as_ref(), &plan, |fetched| {
+        let response = match fetched {
+            Fetched::Instances(result) => Response::Instances(result),
+            Fetched::Addresses(result) => Response::Addresses(result),
+            Fetched::Metrics(result) => Response::Metrics(result),
+        };
+        shared.answer(id, response);
+    })
+    .await;
 }

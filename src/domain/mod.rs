@@ -4,3 +4,4 @@
 pub mod cost;
 pub mod format;
 pub mod model;
+pub mod tags;

@@ -1,0 +1,498 @@
+//! The one judgement of an instance: what it costs now, what it has cost
+//! since launch, and why it looks forgotten. The table, the header, the
+//! detail pane, the forgotten filter, the quit reminder, `hytop list` and
+//! `hytop check` all read [`assess`] (and [`assess_address`], [`Totals`]),
+//! so they cannot disagree.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::cost::prices::Prices;
+use crate::domain::cost::rules::{self, CostConfig, Flag};
+use crate::domain::format::{compact, dollars_coarse, dollars_fine, trim_decimals};
+use crate::domain::model::{CloudKind, Instance, InstanceMetrics, PublicAddress};
+
+/// AWS bills Linux per second but at least one minute per start.
+const MIN_BILLED_SECS: i64 = 60;
+
+/// What hytop judges about one instance at one moment; estimates.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Assessment {
+    /// On-demand $/h now: `Some(0.0)` when the instance is not live
+    /// (pending, running, stopping), since it bills no compute; `None` when
+    /// hytop has no price for it (unknown type or region, an OpenStack flavor
+    /// without a configured price).
+    pub hourly: Option<f64>,
+    /// $ since launch: `None` when not live (a stopped instance's past cost
+    /// cannot be told from the listing), without a launch time, or without a
+    /// price. EC2 resets the launch time on every start, so for a restarted
+    /// instance this is the current run only.
+    pub spent: Option<f64>,
+    /// What a live OpenStack server whose flavor has no price holds instead;
+    /// `None` for everything else.
+    pub held: Option<Held>,
+    /// Why it looks forgotten; empty when it does not.
+    pub flags: Vec<Flag>,
+}
+
+/// The compute a live, unpriced OpenStack server holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Held {
+    pub vcpus: u32,
+    pub memory_gb: f64,
+    /// Hours held since launch (at least one billed minute); `None` without a
+    /// launch time.
+    pub hours: Option<f64>,
+}
+
+impl Held {
+    /// vCPU·h since launch.
+    pub fn vcpu_hours(&self) -> Option<f64> {
+        self.hours.map(|h| f64::from(self.vcpus) * h)
+    }
+
+    /// GB·h since launch.
+    pub fn gb_hours(&self) -> Option<f64> {
+        self.hours.map(|h| self.memory_gb * h)
+    }
+}
+
+impl Assessment {
+    pub fn is_flagged(&self) -> bool {
+        !self.flags.is_empty()
+    }
+
+    /// Neither a price nor what it holds is known (only live instances: the
+    /// others cost nothing now).
+    pub fn is_unpriced(&self) -> bool {
+        self.hourly.is_none() && self.held.is_none()
+    }
+
+    /// `$0.0116/h`, `$0/h` (not live), `1 vCPU, 0.5 GB` (held), `?` (no price).
+    pub fn hourly_text(&self) -> String {
+        match (self.hourly, self.held) {
+            (Some(d), _) => format!("{}/h", dollars_fine(d)),
+            (None, Some(held)) => {
+                format!(
+                    "{} vCPU, {} GB",
+                    held.vcpus,
+                    trim_decimals(held.memory_gb, 1)
+                )
+            }
+            (None, None) => "?".into(),
+        }
+    }
+
+    /// `$0.28`, `$1.5k`, `12 vCPU·h` (held; `GB·h` when it holds no vCPU),
+    /// `-` (unknown).
+    pub fn spent_text(&self) -> String {
+        if let Some(d) = self.spent {
+            return dollars_coarse(d);
+        }
+        match self
+            .held
+            .and_then(|h| Some((h.vcpu_hours()?, h.gb_hours()?)))
+        {
+            Some((vcpu_hours, gb_hours)) => held_text(vcpu_hours, gb_hours),
+            None => "-".into(),
+        }
+    }
+
+    /// Each flag's full reason at `now` under `rules` ([`Flag::reason_at`]).
+    pub fn reasons(&self, now: DateTime<Utc>, rules: &CostConfig) -> Vec<String> {
+        self.flags.iter().map(|f| f.reason_at(now, rules)).collect()
+    }
+}
+
+/// Judges `instance` at `now`: $/h under `prices` and the `rules`'
+/// overrides, $ since launch, and the flags of `rules` (idle only with
+/// `metrics`: no data never means idle).
+pub fn assess(
+    instance: &Instance,
+    metrics: Option<&InstanceMetrics>,
+    now: DateTime<Utc>,
+    prices: &Prices,
+    rules: &CostConfig,
+) -> Assessment {
+    let flags = rules::instance_flags(instance, metrics, now, rules);
+    let (hourly, held) = price_now(instance, prices, rules);
+    let hours = billed_hours(instance, now);
+    let held = held.map(|(vcpus, memory_gb)| Held {
+        vcpus,
+        memory_gb,
+        hours,
+    });
+    let spent = match (instance.state.is_live(), hourly, hours) {
+        (true, Some(per_hour), Some(hours)) => Some(per_hour * hours),
+        _ => None,
+    };
+    Assessment {
+        hourly,
+        spent,
+        held,
+        flags,
+    }
+}
+
+/// $/h now and, for an unpriced OpenStack server, the (vCPUs, GB) it holds.
+pub(super) fn price_now(
+    instance: &Instance,
+    prices: &Prices,
+    rules: &CostConfig,
+) -> (Option<f64>, Option<(u32, f64)>) {
+    if !instance.state.is_live() {
+        return (Some(0.0), None);
+    }
+    if let Some(dollars) = prices.hourly(instance, rules) {
+        return (Some(dollars), None);
+    }
+    match instance.kind {
+        CloudKind::OpenStack if instance.vcpus.is_some() || instance.memory_mb.is_some() => (
+            None,
+            Some((
+                instance.vcpus.unwrap_or(0),
+                instance.memory_mb.unwrap_or(0) as f64 / 1024.0,
+            )),
+        ),
+        _ => (None, None),
+    }
+}
+
+/// Hours since launch as billed (at least a minute); `None` when not live or
+/// without a launch time.
+fn billed_hours(instance: &Instance, now: DateTime<Utc>) -> Option<f64> {
+    if !instance.state.is_live() {
+        return None;
+    }
+    let launched = instance.launched_at?;
+    Some((now - launched).num_seconds().max(MIN_BILLED_SECS) as f64 / 3600.0)
+}
+
+/// `12 vCPU·h`, or `3.0 GB·h` when nothing but memory was held.
+pub(super) fn held_text(vcpu_hours: f64, gb_hours: f64) -> String {
+    if vcpu_hours > 0.0 || gb_hours <= 0.0 {
+        format!("{} vCPU·h", compact(vcpu_hours))
+    } else {
+        format!("{} GB·h", compact(gb_hours))
+    }
+}
+
+/// What hytop judges about one allocated public address.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddressAssessment {
+    /// $/h, associated or not: AWS charges every public IPv4 address;
+    /// `None` where hytop knows no price (OpenStack floating IPs).
+    pub hourly: Option<f64>,
+    /// `Unassociated` when it is allocated but not in use.
+    pub flags: Vec<Flag>,
+}
+
+impl AddressAssessment {
+    pub fn is_flagged(&self) -> bool {
+        !self.flags.is_empty()
+    }
+}
+
+/// Judges an address of a cloud of `kind`.
+pub fn assess_address(
+    address: &PublicAddress,
+    kind: CloudKind,
+    prices: &Prices,
+) -> AddressAssessment {
+    AddressAssessment {
+        hourly: match kind {
+            CloudKind::Aws => Some(prices.address_hourly()),
+            CloudKind::OpenStack => None,
+        },
+        flags: rules::address_flags(address),
+    }
+}
+
+/// Sums of assessments, for a fleet or one cloud: what the header shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Totals {
+    /// $/h of the live priced instances and the priced addresses.
+    pub dollars_per_hour: f64,
+    /// What the live OpenStack servers without a flavor price hold.
+    pub held_vcpus: u32,
+    pub held_memory_gb: f64,
+    /// Live instances with no price at all (the dollar sum leaves them out).
+    pub unpriced: usize,
+    pub flagged_instances: usize,
+    pub flagged_addresses: usize,
+}
+
+impl Totals {
+    /// The totals of these instance and address assessments.
+    pub fn of<'a>(
+        instances: impl IntoIterator<Item = &'a Assessment>,
+        addresses: impl IntoIterator<Item = &'a AddressAssessment>,
+    ) -> Totals {
+        let mut totals = Totals::default();
+        for a in instances {
+            totals.add(a);
+        }
+        for a in addresses {
+            totals.add_address(a);
+        }
+        totals
+    }
+
+    pub fn add(&mut self, a: &Assessment) {
+        match (a.hourly, a.held) {
+            (Some(d), _) => self.dollars_per_hour += d,
+            (None, Some(held)) => {
+                self.held_vcpus = self.held_vcpus.saturating_add(held.vcpus);
+                self.held_memory_gb += held.memory_gb;
+            }
+            (None, None) => self.unpriced += 1,
+        }
+        if a.is_flagged() {
+            self.flagged_instances += 1;
+        }
+    }
+
+    pub fn add_address(&mut self, a: &AddressAssessment) {
+        if let Some(d) = a.hourly {
+            self.dollars_per_hour += d;
+        }
+        if a.is_flagged() {
+            self.flagged_addresses += 1;
+        }
+    }
+
+    /// Flagged instances and addresses together.
+    pub fn flagged(&self) -> usize {
+        self.flagged_instances + self.flagged_addresses
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::domain::model::InstanceState;
+    use crate::domain::tags::EXPIRES_TAG;
+    use crate::testutil::{fixed_now, instance, series, server};
+
+    fn rules() -> CostConfig {
+        CostConfig::default()
+    }
+
+    fn aged(hours: f64) -> Instance {
+        let mut i = instance("i-1", "web");
+        i.launched_at = Some(fixed_now() - Duration::seconds((hours * 3600.0) as i64));
+        i
+    }
+
+    fn judge(i: &Instance) -> Assessment {
+        assess(i, None, fixed_now(), Prices::embedded(), &rules())
+    }
+
+    #[test]
+    fn unknown_type_has_no_price() {
+        let mut i = instance("i-1", "web");
+        i.size = "x9.huge".into();
+        let a = judge(&i);
+        assert_eq!(a.hourly, None);
+        assert_eq!(a.spent, None);
+        assert_eq!(a.held, None);
+        assert!(a.is_unpriced());
+        assert_eq!(a.hourly_text(), "?");
+        assert_eq!(a.spent_text(), "-");
+    }
+
+    #[test]
+    fn only_live_instances_cost() {
+        let mut i = instance("i-1", "web");
+        assert_eq!(judge(&i).hourly, Some(0.0063));
+        for (state, live) in [
+            (InstanceState::Pending, true),
+            (InstanceState::Stopping, true),
+            (InstanceState::Stopped, false),
+            (InstanceState::Terminated, false),
+            (InstanceState::Error, false),
+        ] {
+            i.state = state;
+            let a = judge(&i);
+            if live {
+                assert_eq!(a.hourly, Some(0.0063), "{state}");
+                assert!(a.spent.is_some_and(|d| d > 0.0), "{state}");
+            } else {
+                assert_eq!(a.hourly, Some(0.0), "{state}");
+                assert_eq!(a.spent, None, "{state}");
+                assert_eq!(a.hourly_text(), "$0/h");
+                assert_eq!(a.spent_text(), "-");
+            }
+            assert!(!a.is_unpriced(), "{state}");
+        }
+        // Not live and unpriced costs nothing now, and is not "unpriced".
+        let mut s = server("s-1", "svc", "SHUTOFF");
+        s.vcpus = None;
+        assert_eq!(judge(&s).hourly, Some(0.0));
+        assert_eq!(judge(&s).held, None);
+    }
+
+    #[test]
+    fn openstack_flavor_price_or_what_it_holds() {
+        let s = server("s-1", "svc", "ACTIVE");
+        let a = judge(&s);
+        assert_eq!(a.hourly, None);
+        assert_eq!(a.spent, None);
+        assert_eq!(
+            a.held,
+            Some(Held {
+                vcpus: 1,
+                memory_gb: 0.5,
+                hours: Some(2.0)
+            })
+        );
+        let held = a.held.expect("held");
+        assert_eq!(held.vcpu_hours(), Some(2.0));
+        assert_eq!(held.gb_hours(), Some(1.0));
+        assert!(!a.is_unpriced());
+        assert_eq!(a.hourly_text(), "1 vCPU, 0.5 GB");
+        assert_eq!(a.spent_text(), "2.0 vCPU·h");
+
+        let mut rules = rules();
+        rules.flavor_prices.insert("m1.tiny".into(), 0.01);
+        let a = assess(&s, None, fixed_now(), Prices::embedded(), &rules);
+        assert_eq!(a.hourly, Some(0.01));
+        assert_eq!(a.spent, Some(0.02));
+        assert_eq!(a.held, None);
+
+        // Memory only: GB·h.
+        let mut memory_only = server("s-3", "svc", "ACTIVE");
+        memory_only.vcpus = None;
+        memory_only.memory_mb = Some(3 * 1024);
+        memory_only.launched_at = Some(fixed_now() - Duration::hours(1));
+        assert_eq!(judge(&memory_only).spent_text(), "3.0 GB·h");
+        assert_eq!(judge(&memory_only).hourly_text(), "0 vCPU, 3 GB");
+
+        // Without flavor facts nothing is known.
+        let mut bare = server("s-2", "svc", "ACTIVE");
+        bare.vcpus = None;
+        bare.memory_mb = None;
+        assert!(judge(&bare).is_unpriced());
+        // Without a launch time it still holds, for no known time.
+        let mut unknown_start = server("s-4", "svc", "ACTIVE");
+        unknown_start.launched_at = None;
+        let a = judge(&unknown_start);
+        assert_eq!(a.held.map(|h| h.hours), Some(None));
+        assert_eq!(a.spent_text(), "-");
+        assert_eq!(a.hourly_text(), "1 vCPU, 0.5 GB");
+    }
+
+    #[test]
+    fn spent_for_a_three_hour_old_t3_micro() {
+        let mut i = aged(3.0);
+        i.size = "t3.micro".into();
+        i.region = "us-east-1".into();
+        let Some(d) = judge(&i).spent else {
+            panic!("a priced instance has dollars spent");
+        };
+        assert!((d - 0.0312).abs() < 1e-9, "{d}");
+        assert_eq!(judge(&i).spent_text(), "$0.03");
+        assert_eq!(judge(&i).hourly_text(), "$0.0104/h");
+
+        // Without a launch time nothing can be said.
+        i.launched_at = None;
+        assert_eq!(judge(&i).spent, None);
+        assert_eq!(judge(&i).hourly, Some(0.0104));
+        // A fresh start bills a minute.
+        i.launched_at = Some(fixed_now() - Duration::seconds(5));
+        assert_eq!(judge(&i).spent, Some(0.0104 / 60.0));
+    }
+
+    #[test]
+    fn assess_flags_with_and_without_metrics() {
+        let i = aged(20.0);
+        let quiet = InstanceMetrics {
+            cpu: series(60, 60, 1.0, 0.0),
+            ..InstanceMetrics::default()
+        };
+        let a = assess(&i, Some(&quiet), fixed_now(), Prices::embedded(), &rules());
+        let shorts: Vec<&str> = a.flags.iter().map(Flag::short).collect();
+        assert_eq!(shorts, ["old", "idle"]);
+        assert!(a.is_flagged());
+        assert_eq!(
+            a.reasons(fixed_now(), &rules()),
+            [
+                "running 20h, longer than 8h",
+                "idle: 1.0 % CPU over the last hour"
+            ]
+        );
+        // No metrics: age only.
+        assert_eq!(judge(&i).flags.len(), 1);
+        // A future expiry protects.
+        let mut protected = aged(20.0);
+        protected
+            .tags
+            .insert(EXPIRES_TAG.into(), "2026-11-22T00:00:00Z".into());
+        assert!(!judge(&protected).is_flagged());
+        // Flags do not change the money.
+        assert_eq!(a.hourly, judge(&aged(20.0)).hourly);
+        assert_eq!(a.spent, judge(&aged(20.0)).spent);
+    }
+
+    #[test]
+    fn addresses_cost_on_aws_and_are_flagged_when_unused() {
+        let prices = Prices::embedded();
+        let mut address = PublicAddress {
+            id: "eipalloc-1".into(),
+            ip: "203.0.113.7".into(),
+            instance_id: None,
+            pool: None,
+        };
+        let a = assess_address(&address, CloudKind::Aws, prices);
+        assert_eq!(a.hourly, Some(0.005));
+        assert_eq!(a.flags, vec![Flag::Unassociated]);
+        assert!(a.is_flagged());
+        let fip = assess_address(&address, CloudKind::OpenStack, prices);
+        assert_eq!(fip.hourly, None);
+        assert!(fip.is_flagged());
+        address.instance_id = Some("i-1".into());
+        assert!(!assess_address(&address, CloudKind::Aws, prices).is_flagged());
+    }
+
+    #[test]
+    fn totals_sum_assessments() {
+        let mut stopped = instance("i-2", "b");
+        stopped.state = InstanceState::Stopped;
+        let mut unknown = instance("i-3", "c");
+        unknown.size = "x9.huge".into();
+        let old = aged(30.0);
+        let fleet = [
+            instance("i-1", "a"),
+            stopped,
+            unknown,
+            server("s-1", "svc", "ACTIVE"),
+            old,
+        ];
+        let assessed: Vec<Assessment> = fleet.iter().map(judge).collect();
+        let address = |instance_id: Option<&str>| PublicAddress {
+            id: "eipalloc-1".into(),
+            ip: "203.0.113.7".into(),
+            instance_id: instance_id.map(str::to_string),
+            pool: None,
+        };
+        let prices = Prices::embedded();
+        let addresses = [
+            assess_address(&address(None), CloudKind::Aws, prices),
+            assess_address(&address(Some("i-1")), CloudKind::Aws, prices),
+            assess_address(&address(None), CloudKind::OpenStack, prices),
+        ];
+        let totals = Totals::of(&assessed[..4], []);
+        assert!((totals.dollars_per_hour - 0.0063).abs() < 1e-12);
+        assert_eq!(totals.unpriced, 1);
+        assert_eq!(totals.held_vcpus, 1);
+        assert_eq!(totals.held_memory_gb, 0.5);
+        assert_eq!(totals.flagged(), 0);
+
+        let totals = Totals::of(&assessed, &addresses);
+        assert!((totals.dollars_per_hour - (2.0 * 0.0063 + 2.0 * 0.005)).abs() < 1e-12);
+        assert_eq!(totals.flagged_instances, 1);
+        assert_eq!(totals.flagged_addresses, 2);
+        assert_eq!(totals.flagged(), 3);
+    }
+}

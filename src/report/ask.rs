@@ -1,0 +1,279 @@
+//! Asking: every endpoint at once, each through the shared
+//! [`fetch`](crate::cloud::fetch) sequence, bounded by one deadline.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::cloud::Provider;
+use crate::cloud::endpoints::{Built, Endpoint};
+use crate::cloud::fetch::{Fetched, MetricsFor, Plan, fetch};
+use crate::domain::cost::CostConfig;
+use crate::domain::model::{Instance, InstanceMetrics, PublicAddress};
+
+/// What one endpoint answered.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Answer {
+    pub endpoint: Option<Endpoint>,
+    pub instances: Vec<Instance>,
+    pub addresses: Vec<PublicAddress>,
+    /// CPU (and network) of the instances old enough to be judged idle.
+    pub metrics: HashMap<String, InstanceMetrics>,
+    /// Why this endpoint (or part of it) could not be asked; any error makes
+    /// the exit status 2.
+    pub errors: Vec<String>,
+    /// What could not be judged (metrics), said on stderr without failing.
+    pub notes: Vec<String>,
+}
+
+impl Answer {
+    pub(super) fn label(&self) -> &str {
+        self.endpoint.as_ref().map_or("?", |e| e.label.as_str())
+    }
+
+    pub(super) fn sort_key(&self) -> (&str, &str) {
+        self.endpoint
+            .as_ref()
+            .map_or(("", ""), |e| (e.cloud.as_str(), e.label.as_str()))
+    }
+}
+
+/// What to ask each endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Instances only.
+    List,
+    /// Instances, addresses, and metrics of instances old enough to be idle.
+    Check,
+}
+
+/// Asks every endpoint at once, each bounded by `timeout`; answers come back
+/// in the order of `endpoints`.
+pub async fn ask_all(
+    endpoints: Vec<Built>,
+    ask: Ask,
+    timeout: Duration,
+    rules: &CostConfig,
+) -> Vec<Answer> {
+    let deadline = Instant::now() + timeout;
+    let asks = endpoints
+        .into_iter()
+        .map(|Built { endpoint, provider }| async move {
+            tracing::info!(cloud = %endpoint.label, ?ask, "asking");
+            let answer = ask_one(provider.as_ref(), ask, deadline, timeout, rules).await;
+            Answer {
+                endpoint: Some(endpoint),
+                ..answer
+            }
+        });
+    futures::future::join_all(asks).await
+}
+
+/// One endpoint: the fetch of `ask`, whatever of it answered by `deadline`.
+async fn ask_one(
+    provider: &dyn Provider,
+    ask: Ask,
+    deadline: Instant,
+    timeout: Duration,
+    rules: &CostConfig,
+) -> Answer {
+    let plan = match ask {
+        Ask::List => Plan {
+            addresses: false,
+            metrics: None,
+            throttle: None,
+        },
+        Ask::Check => Plan {
+            addresses: true,
+            metrics: Some(MetricsFor::IdleCandidates(rules)),
+            throttle: None,
+        },
+    };
+    let mut taken = Taken::default();
+    let finished = tokio::time::timeout_at(deadline, fetch(provider, &plan, |f| taken.take(f)))
+        .await
+        .is_ok();
+    if !finished {
+        taken.timed_out(&plan, &timed_out(timeout));
+    }
+    taken.answer
+}
+
+/// The answer so far, and which steps have answered (to tell which one the
+/// deadline cut off).
+#[derive(Default)]
+struct Taken {
+    answer: Answer,
+    instances: bool,
+    addresses: bool,
+}
+
+impl Taken {
+    fn take(&mut self, fetched: Fetched) {
+        let answer = &mut self.answer;
+        match fetched {
+            Fetched::Instances(result) => {
+                self.instances = true;
+                match result {
+                    Ok(list) => answer.instances = list,
+                    Err(e) => answer.errors.push(e.to_string()),
+                }
+            }
+            Fetched::Addresses(result) => {
+                self.addresses = true;
+                match result {
+                    Ok(list) => answer.addresses = list,
+                    Err(e) => answer.errors.push(format!("public addresses: {e}")),
+                }
+            }
+            Fetched::Metrics(result) => match result {
+                Ok(metrics) => answer.metrics = metrics.into_iter().collect(),
+                Err(e) => answer
+                    .notes
+                    .push(format!("idleness not judged, no metrics: {e}")),
+            },
+        }
+    }
+
+    /// The step running at the deadline: the listing or the addresses are
+    /// errors (the answer is incomplete), metrics only a note.
+    fn timed_out(&mut self, plan: &Plan<'_>, timed_out: &str) {
+        let answer = &mut self.answer;
+        if !self.instances {
+            answer.errors.push(timed_out.to_string());
+        } else if plan.addresses && !self.addresses {
+            answer.errors.push(format!("public addresses: {timed_out}"));
+        } else {
+            answer
+                .notes
+                .push(format!("idleness not judged, metrics {timed_out}"));
+        }
+    }
+}
+
+/// `timed out after 10 s`, or in ms when the timeout is not whole seconds.
+fn timed_out(timeout: Duration) -> String {
+    if timeout.subsec_millis() == 0 {
+        format!("timed out after {} s", timeout.as_secs())
+    } else {
+        format!("timed out after {} ms", timeout.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::sim::{SimProvider, SimSettings, system_clock};
+    use crate::domain::model::CloudKind;
+
+    fn sim(instances: usize, latency_ms: u64) -> Built {
+        let settings = SimSettings {
+            instances,
+            latency_ms,
+            ..SimSettings::default()
+        };
+        let p = SimProvider::new(CloudKind::Aws, "sim", "eu-west-1", settings, system_clock());
+        let endpoint = Endpoint {
+            cloud: "sim".into(),
+            label: p.label(),
+            kind: CloudKind::Aws,
+            region: "eu-west-1".into(),
+            simulated: true,
+        };
+        Built {
+            endpoint,
+            provider: std::sync::Arc::new(p),
+        }
+    }
+
+    #[tokio::test]
+    async fn asks_the_simulator_and_times_out() {
+        let answers = ask_all(
+            vec![sim(4, 0), sim(4, 5_000)],
+            Ask::Check,
+            Duration::from_millis(300),
+            &CostConfig::default(),
+        )
+        .await;
+        assert_eq!(answers[0].instances.len(), 4);
+        assert!(answers[0].errors.is_empty(), "{:?}", answers[0].errors);
+        assert!(
+            !answers[0].metrics.is_empty(),
+            "days-old instances get metrics"
+        );
+        assert!(!answers[0].addresses.is_empty(), "the simulator's pool");
+        assert_eq!(answers[1].errors, ["timed out after 300 ms"]);
+        assert!(answers[1].instances.is_empty());
+    }
+
+    #[tokio::test]
+    async fn list_asks_instances_only() {
+        let answers = ask_all(
+            vec![sim(3, 0)],
+            Ask::List,
+            Duration::from_secs(5),
+            &CostConfig::default(),
+        )
+        .await;
+        assert_eq!(answers[0].instances.len(), 3);
+        assert!(answers[0].addresses.is_empty());
+        assert!(answers[0].metrics.is_empty());
+        assert!(answers[0].errors.is_empty() && answers[0].notes.is_empty());
+    }
+
+    #[test]
+    fn a_timeout_names_the_step_it_cut_off() {
+        let check = Plan {
+            addresses: true,
+            metrics: None,
+            throttle: None,
+        };
+        let mut taken = Taken::default();
+        taken.timed_out(&check, "timed out after 1 s");
+        assert_eq!(taken.answer.errors, ["timed out after 1 s"]);
+
+        let mut taken = Taken::default();
+        taken.take(Fetched::Instances(Ok(Vec::new())));
+        taken.timed_out(&check, "timed out after 1 s");
+        assert_eq!(
+            taken.answer.errors,
+            ["public addresses: timed out after 1 s"]
+        );
+
+        let mut taken = Taken::default();
+        taken.take(Fetched::Instances(Ok(Vec::new())));
+        taken.take(Fetched::Addresses(Ok(Vec::new())));
+        taken.timed_out(&check, "timed out after 1 s");
+        assert!(taken.answer.errors.is_empty());
+        assert_eq!(
+            taken.answer.notes,
+            ["idleness not judged, metrics timed out after 1 s"]
+        );
+        assert_eq!(timed_out(Duration::from_secs(10)), "timed out after 10 s");
+        assert_eq!(
+            timed_out(Duration::from_millis(1500)),
+            "timed out after 1500 ms"
+        );
+    }
+
+    #[test]
+    fn errors_and_notes_keep_their_words() {
+        use crate::cloud::CloudError;
+        let mut taken = Taken::default();
+        taken.take(Fetched::Instances(Err(CloudError::new(
+            "500",
+            "Nova is down",
+        ))));
+        taken.take(Fetched::Addresses(Err(CloudError::message("refused"))));
+        taken.take(Fetched::Metrics(Err(CloudError::new("AccessDenied", "no"))));
+        assert_eq!(
+            taken.answer.errors,
+            ["500: Nova is down", "public addresses: refused"]
+        );
+        assert_eq!(
+            taken.answer.notes,
+            ["idleness not judged, no metrics: AccessDenied: no"]
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! `hytop check`'s lines: the flagged instances and the unused addresses,
+//! judged by [`assess`](crate::domain::cost::assess) and
+//! [`assess_address`] like the dashboard.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::cost::{CostConfig, Prices, assess_address};
+use crate::domain::format::sanitize;
+use crate::domain::model::PublicAddress;
+use crate::report::ask::Answer;
+use crate::report::render::cell;
+use crate::report::rows::Row;
+
+/// `check`: one line per flagged instance and per unassociated address, by
+/// cloud and endpoint; instances by name and id, addresses by ip.
+///
+/// `<endpoint> <name> <id> <state> <age> <cost>: <reason>; <reason>`
+/// `<endpoint> address <ip> (<id>): allocated but not associated`
+pub fn check_lines(
+    answers: &[Answer],
+    now: DateTime<Utc>,
+    prices: &Prices,
+    rules: &CostConfig,
+) -> Vec<String> {
+    let mut order: Vec<&Answer> = answers.iter().collect();
+    order.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut lines = Vec::new();
+    for answer in order {
+        let Some(endpoint) = &answer.endpoint else {
+            continue;
+        };
+        let mut rows: Vec<Row> = answer
+            .instances
+            .iter()
+            .map(|i| Row::new(endpoint, i, answer.metrics.get(&i.id), now, prices, rules))
+            .filter(|r| !r.flags.is_empty())
+            .collect();
+        rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        for row in rows {
+            let reasons: Vec<&str> = row.flags.iter().map(|f| f.reason.as_str()).collect();
+            lines.push(format!(
+                "{} {} {} {} {} {}: {}",
+                sanitize(&endpoint.label),
+                cell(&row.name),
+                sanitize(&row.id),
+                row.state,
+                row.age_text,
+                row.cost_text,
+                reasons.join("; ")
+            ));
+        }
+        let mut addresses: Vec<&PublicAddress> = answer.addresses.iter().collect();
+        addresses.sort_by(|a, b| (&a.ip, &a.id).cmp(&(&b.ip, &b.id)));
+        for address in addresses {
+            let assessment = assess_address(address, endpoint.kind, prices);
+            if !assessment.is_flagged() {
+                continue;
+            }
+            let reasons: Vec<String> = assessment
+                .flags
+                .iter()
+                .map(|f| f.reason_at(now, rules))
+                .collect();
+            lines.push(format!(
+                "{} address {} ({}): {}",
+                sanitize(&endpoint.label),
+                sanitize(&address.ip),
+                sanitize(&address.id),
+                reasons.join("; ")
+            ));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures::{aged, answer, aws, quiet_cpu, rules};
+    use crate::testutil::fixed_now;
+
+    #[test]
+    fn check_joins_reasons() {
+        let old = aged("i-1", "db", 30);
+        let mut a = answer(aws(), vec![old]);
+        a.metrics.insert("i-1".into(), quiet_cpu());
+        let lines = check_lines(&[a], fixed_now(), Prices::embedded(), &rules());
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0]
+                .ends_with(": running 1d 6h, longer than 8h; idle: 1.0 % CPU over the last hour"),
+            "{lines:?}"
+        );
+    }
+}

@@ -1,0 +1,210 @@
+//! `hytop list`'s output: the JSON array, or a plain table whose columns
+//! line up by display width (so CJK, full-width and emoji names do not push
+//! the later columns).
+
+use color_eyre::eyre::{Result, WrapErr};
+use unicode_width::UnicodeWidthStr;
+
+use crate::domain::format::sanitize;
+use crate::report::rows::Row;
+
+/// `list --json`: one pretty-printed JSON array of [`Row`]s.
+pub fn render_json(rows: &[Row]) -> Result<String> {
+    let mut text = serde_json::to_string_pretty(rows).wrap_err("cannot write the JSON")?;
+    text.push('\n');
+    Ok(text)
+}
+
+const TABLE_HEADER: [&str; 10] = [
+    "CLOUD",
+    "ENDPOINT",
+    "NAME",
+    "ID",
+    "STATE",
+    "TYPE",
+    "PUBLIC-IP",
+    "AGE",
+    "EST.COST",
+    "FLAGS",
+];
+
+/// Spaces between two columns.
+const GAP: usize = 2;
+
+/// `list`: a plain table, columns aligned with spaces, a header line first
+/// (even without rows). Missing values are `-`.
+pub fn render_table(rows: &[Row]) -> String {
+    let dash = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), sanitize);
+    let mut lines: Vec<[String; 10]> = vec![TABLE_HEADER.map(str::to_string)];
+    for row in rows {
+        let flags: Vec<&str> = row.flags.iter().map(|f| f.rule).collect();
+        lines.push([
+            sanitize(&row.cloud),
+            sanitize(&row.endpoint),
+            cell(&row.name),
+            sanitize(&row.id),
+            row.state.as_str().to_string(),
+            cell(&row.size),
+            dash(&row.public_ip),
+            row.age_text.clone(),
+            row.cost_text.clone(),
+            if flags.is_empty() {
+                "-".to_string()
+            } else {
+                flags.join(",")
+            },
+        ]);
+    }
+    let mut widths = [0usize; 10];
+    for line in &lines {
+        for (w, c) in widths.iter_mut().zip(line) {
+            *w = (*w).max(c.width());
+        }
+    }
+    let mut out = String::new();
+    for line in &lines {
+        let mut text = String::new();
+        for (k, (c, w)) in line.iter().zip(widths).enumerate() {
+            text.push_str(c);
+            if k + 1 < line.len() {
+                let pad = w.saturating_sub(c.width()) + GAP;
+                text.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// A table cell: terminal-safe, `-` when empty, and without inner spaces
+/// (so a name with blanks does not shift the columns a script cuts).
+pub(super) fn cell(text: &str) -> String {
+    let clean = sanitize(text);
+    if clean.trim().is_empty() {
+        "-".into()
+    } else {
+        clean.trim().replace(' ', "_")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::cost::Prices;
+    use crate::domain::tags::EXPIRES_TAG;
+    use crate::report::fixtures::{aged, answer, aws, rules};
+    use crate::report::rows::rows;
+    use crate::testutil::fixed_now;
+
+    #[test]
+    fn json_values_are_normalised() {
+        let mut i = aged("i-1", "db", 30);
+        i.tags
+            .insert(EXPIRES_TAG.into(), "2026-11-21T11:00:00Z".into());
+        let rows = rows(
+            &[answer(aws(), vec![i])],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let text = render_json(&rows).expect("json");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
+        let object = value[0].as_object().expect("an object");
+        // The full list of field names is the contract tests/cli.rs checks
+        // through the binary; here, their values.
+        assert_eq!(object.len(), 21, "{object:?}");
+        assert_eq!(value[0]["state"], "running");
+        assert_eq!(value[0]["public_ip"], serde_json::Value::Null);
+        assert_eq!(value[0]["flags"][0]["rule"], "expired");
+        assert_eq!(
+            value[0]["flags"][0]["reason"],
+            "expired 1h ago (hytop:expires)"
+        );
+        assert_eq!(value[0]["tags"][EXPIRES_TAG], "2026-11-21T11:00:00Z");
+        assert_eq!(render_json(&[]).expect("json"), "[]\n");
+    }
+
+    #[test]
+    fn table_is_aligned_with_a_header() {
+        let mut web = aged("i-2", "web server", 2);
+        web.public_ip = Some("203.0.113.9".into());
+        let old = aged("i-0123456789", "db", 30);
+        let rows = rows(
+            &[answer(aws(), vec![web, old])],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let table = render_table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[0].starts_with("CLOUD  ENDPOINT"), "{table}");
+        let id_at = lines[0].find("ID").expect("ID column");
+        assert_eq!(&lines[1][id_at..id_at + 12], "i-0123456789");
+        assert_eq!(&lines[2][id_at..id_at + 3], "i-2");
+        assert!(lines[1].ends_with(" old"), "{table}");
+        assert!(lines[2].contains(" web_server "), "{table}");
+        assert!(lines[2].contains(" 203.0.113.9 "), "{table}");
+        assert!(lines[2].ends_with(" -"), "{table}");
+        assert_eq!(render_table(&[]).lines().count(), 1);
+    }
+
+    #[test]
+    fn wide_names_do_not_push_the_later_columns() {
+        // CJK and full-width letters take two terminal cells each, an emoji
+        // two, a combining accent none.
+        let names = [
+            "数据库服务器",
+            "ｗｅｂ",
+            "🚀rocket",
+            "café\u{301}",
+            "plain-name",
+        ];
+        let instances = names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| aged(&format!("i-{k}"), name, 2))
+            .collect();
+        let rows = rows(
+            &[answer(aws(), instances)],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let table = render_table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), names.len() + 1, "{table}");
+        // Display columns where ID and STATE start in the header...
+        let column = |line: &str, text: &str| {
+            let at = line
+                .find(text)
+                .unwrap_or_else(|| panic!("{text:?} in {line:?}"));
+            line[..at].width()
+        };
+        let id_col = column(lines[0], "ID");
+        let state_col = column(lines[0], "STATE");
+        // ...are where every row's id and state start on screen.
+        for (k, line) in lines[1..].iter().enumerate() {
+            let id = rows[k].id.as_str();
+            assert_eq!(column(line, &format!(" {id} ")) + 1, id_col, "{table}");
+            assert_eq!(column(line, " running ") + 1, state_col, "{table}");
+        }
+        // The NAME column is as wide as its widest name on screen (the six
+        // CJK characters, 12 cells), not as its longest in chars or bytes.
+        let name_col = column(lines[0], "NAME");
+        assert_eq!(id_col - name_col, 12 + GAP, "{table}");
+    }
+
+    #[test]
+    fn table_cells_cannot_drive_the_terminal() {
+        let i = aged("i-1", "evil\x1b[2Jname", 1);
+        let rows = rows(
+            &[answer(aws(), vec![i])],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        assert!(!render_table(&rows).contains('\x1b'));
+    }
+}

@@ -1,0 +1,302 @@
+//! The rows of `hytop list`: one per instance, with every judgement taken
+//! from [`assess`], so they say what the dashboard says.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+use crate::cloud::endpoints::Endpoint;
+use crate::domain::cost::{CostConfig, Prices, assess};
+use crate::domain::format;
+use crate::domain::model::{Instance, InstanceMetrics, InstanceState};
+use crate::report::ask::Answer;
+
+/// One flag of an instance, in `list --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlagEntry {
+    /// `old`, `expired` or `idle`.
+    pub rule: &'static str,
+    /// e.g. `running 3d 4h, longer than 8h`.
+    pub reason: String,
+}
+
+/// One instance of `hytop list`: the objects of `--json` (field names are
+/// stable), and the table's cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    /// The `[[cloud]]` name.
+    pub cloud: String,
+    /// The endpoint's label (`default/eu-west-1`, `lab/RegionOne`).
+    pub endpoint: String,
+    /// `aws` or `openstack`.
+    pub provider: &'static str,
+    pub region: String,
+    pub id: String,
+    pub name: String,
+    /// pending, running, stopping, stopped, terminated or error.
+    pub state: InstanceState,
+    /// The cloud's own word (`shutting-down`, `ACTIVE`, ...).
+    pub cloud_state: String,
+    /// Instance type or flavor.
+    pub size: String,
+    pub image: String,
+    pub key_name: Option<String>,
+    pub public_ip: Option<String>,
+    pub private_ip: Option<String>,
+    /// RFC 3339, UTC.
+    pub launched_at: Option<String>,
+    pub age_seconds: Option<i64>,
+    pub vcpus: Option<u32>,
+    pub memory_mb: Option<u64>,
+    pub tags: BTreeMap<String, String>,
+    /// Estimated on-demand $/h now (0 when not live); null when unknown
+    /// (OpenStack flavors without a configured price).
+    pub hourly_cost_usd: Option<f64>,
+    /// Estimated $ since launch; null when unknown or not live.
+    pub cost_so_far_usd: Option<f64>,
+    pub flags: Vec<FlagEntry>,
+    /// The table's AGE cell.
+    #[serde(skip)]
+    pub age_text: String,
+    /// The table's COST cell (cost so far, as the dashboard shows it).
+    #[serde(skip)]
+    pub cost_text: String,
+}
+
+impl Row {
+    pub fn new(
+        endpoint: &Endpoint,
+        instance: &Instance,
+        metrics: Option<&InstanceMetrics>,
+        now: DateTime<Utc>,
+        prices: &Prices,
+        rules: &CostConfig,
+    ) -> Row {
+        let age = instance.age(now).map(|d| d.max(chrono::Duration::zero()));
+        let assessment = assess(instance, metrics, now, prices, rules);
+        let flags = assessment
+            .flags
+            .iter()
+            .map(|f| FlagEntry {
+                rule: f.short(),
+                reason: f.reason_at(now, rules),
+            })
+            .collect();
+        Row {
+            cloud: endpoint.cloud.clone(),
+            endpoint: endpoint.label.clone(),
+            provider: instance.kind.label(),
+            region: instance.region.clone(),
+            id: instance.id.clone(),
+            name: instance.name.clone(),
+            state: instance.state,
+            cloud_state: instance.raw_state.clone(),
+            size: instance.size.clone(),
+            image: instance.image.clone(),
+            key_name: instance.key_name.clone(),
+            public_ip: instance.public_ip.clone(),
+            private_ip: instance.private_ip.clone(),
+            launched_at: instance
+                .launched_at
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            age_seconds: age.map(|d| d.num_seconds()),
+            vcpus: instance.vcpus,
+            memory_mb: instance.memory_mb,
+            tags: instance.tags.clone(),
+            hourly_cost_usd: assessment.hourly,
+            cost_so_far_usd: assessment.spent,
+            flags,
+            age_text: age.map_or_else(|| "-".to_string(), format::age),
+            cost_text: assessment.spent_text(),
+        }
+    }
+
+    pub(super) fn sort_key(&self) -> (&str, &str, &str, &str) {
+        (&self.cloud, &self.endpoint, &self.name, &self.id)
+    }
+}
+
+/// The rows of every instance that was listed, sorted by cloud, endpoint,
+/// name and id; flags judged with whatever metrics the answers carry.
+pub fn rows(
+    answers: &[Answer],
+    now: DateTime<Utc>,
+    prices: &Prices,
+    rules: &CostConfig,
+) -> Vec<Row> {
+    let mut rows: Vec<Row> = answers
+        .iter()
+        .filter_map(|a| Some((a.endpoint.as_ref()?, a)))
+        .flat_map(|(endpoint, a)| {
+            a.instances
+                .iter()
+                .map(move |i| Row::new(endpoint, i, a.metrics.get(&i.id), now, prices, rules))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+    use crate::domain::cost::{Flag, Totals};
+    use crate::domain::model::CloudKind;
+    use crate::domain::tags::{EXPIRES_TAG, NUKE_TAG};
+    use crate::report::fixtures::{aged, answer, aws, lab, quiet_cpu, rules};
+    use crate::testutil::{fixed_now, server};
+
+    #[test]
+    fn rows_are_sorted_and_carry_every_field() {
+        let mut web = aged("i-2", "web", 2);
+        web.public_ip = Some("203.0.113.9".into());
+        web.size = "t3.micro".into();
+        let old = aged("i-1", "db", 30);
+        let svc = server("s-1", "svc", "ACTIVE");
+        let answers = [answer(aws(), vec![web, old]), answer(lab(), vec![svc])];
+        let rows = rows(&answers, fixed_now(), Prices::embedded(), &rules());
+        let keys: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.cloud.as_str(), r.name.as_str()))
+            .collect();
+        assert_eq!(keys, [("lab", "svc"), ("prod", "db"), ("prod", "web")]);
+
+        let web = &rows[2];
+        assert_eq!(web.provider, "aws");
+        assert_eq!(web.endpoint, "default/eu-west-1");
+        assert_eq!(web.age_seconds, Some(7200));
+        assert_eq!(web.age_text, "2h00m");
+        assert_eq!(web.launched_at.as_deref(), Some("2026-11-21T10:00:00Z"));
+        assert_eq!(web.hourly_cost_usd, Some(0.0114));
+        assert!(web.flags.is_empty());
+
+        let db = &rows[1];
+        assert_eq!(db.flags.len(), 1);
+        assert_eq!(db.flags[0].rule, "old");
+        assert_eq!(db.flags[0].reason, "running 1d 6h, longer than 8h");
+
+        let svc = &rows[0];
+        assert_eq!(svc.provider, "openstack");
+        assert_eq!(svc.hourly_cost_usd, None, "a flavor without a price");
+        assert_eq!(svc.cost_so_far_usd, None);
+        assert_eq!(svc.cost_text, "2.0 vCPU·h");
+        assert_eq!(svc.cloud_state, "ACTIVE");
+        assert_eq!(svc.state, InstanceState::Running);
+    }
+
+    /// Instances that exercise every judgement: priced, unpriced, held,
+    /// stopped, old, expired, protected, idle, without a launch time.
+    fn varied_fleet() -> Vec<(Instance, Option<InstanceMetrics>)> {
+        let now = fixed_now();
+        let mut stopped = aged("i-stopped", "off", 300);
+        stopped.state = InstanceState::Stopped;
+        let mut pending = aged("i-pending", "starting", 0);
+        pending.state = InstanceState::Pending;
+        pending.launched_at = Some(now - Duration::seconds(5));
+        let mut unknown = aged("i-unknown", "odd", 3);
+        unknown.size = "x9.huge".into();
+        let mut expired = aged("i-expired", "done", 20);
+        expired
+            .tags
+            .insert(EXPIRES_TAG.into(), "2026-11-21T10:00:00Z".into());
+        let mut protected = aged("i-protected", "kept", 20);
+        protected
+            .tags
+            .insert(NUKE_TAG.into(), "2026-11-23T00:00:00Z".into());
+        let mut no_start = aged("i-nostart", "mystery", 1);
+        no_start.launched_at = None;
+        let mut priced_flavor = server("s-priced", "svc", "ACTIVE");
+        priced_flavor.size = "m1.small".into();
+        let mut old_server = server("s-old", "lab-vm", "ACTIVE");
+        old_server.launched_at = Some(now - Duration::hours(50));
+        vec![
+            (aged("i-fresh", "web", 1), None),
+            (aged("i-old", "db", 30), Some(quiet_cpu())),
+            (aged("i-idle", "quiet", 2), Some(quiet_cpu())),
+            (stopped, Some(quiet_cpu())),
+            (pending, None),
+            (unknown, None),
+            (expired, None),
+            (protected, None),
+            (no_start, None),
+            (server("s-held", "svc", "ACTIVE"), None),
+            (server("s-off", "svc", "SHUTOFF"), None),
+            (priced_flavor, None),
+            (old_server, None),
+        ]
+    }
+
+    #[test]
+    fn rows_say_what_assess_says() {
+        let now = fixed_now();
+        let prices = Prices::embedded();
+        let mut rules = rules();
+        rules.flavor_prices.insert("m1.small".into(), 0.04);
+        let mut seen = std::collections::BTreeSet::new();
+        let mut totals = Totals::default();
+        for (instance, metrics) in varied_fleet() {
+            let endpoint = match instance.kind {
+                CloudKind::Aws => aws(),
+                CloudKind::OpenStack => lab(),
+            };
+            let a = assess(&instance, metrics.as_ref(), now, prices, &rules);
+            let row = Row::new(&endpoint, &instance, metrics.as_ref(), now, prices, &rules);
+            assert_eq!(row.hourly_cost_usd, a.hourly, "{}", instance.id);
+            assert_eq!(row.cost_so_far_usd, a.spent, "{}", instance.id);
+            assert_eq!(row.cost_text, a.spent_text(), "{}", instance.id);
+            let rules_of_row: Vec<&str> = row.flags.iter().map(|f| f.rule).collect();
+            let shorts: Vec<&str> = a.flags.iter().map(Flag::short).collect();
+            assert_eq!(rules_of_row, shorts, "{}", instance.id);
+            let reasons: Vec<&str> = row.flags.iter().map(|f| f.reason.as_str()).collect();
+            assert_eq!(reasons, a.reasons(now, &rules), "{}", instance.id);
+            seen.extend(shorts);
+            totals.add(&a);
+        }
+        // The fleet really covers every judgement.
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            ["expired", "idle", "old"]
+        );
+        assert!(totals.unpriced >= 1 && totals.held_vcpus >= 1);
+        assert!(totals.dollars_per_hour > 0.0);
+    }
+
+    #[test]
+    fn check_lines_say_what_assess_says() {
+        let now = fixed_now();
+        let prices = Prices::embedded();
+        let rules = rules();
+        let fleet = varied_fleet();
+        let mut a = answer(aws(), Vec::new());
+        for (instance, metrics) in &fleet {
+            if let Some(m) = metrics {
+                a.metrics.insert(instance.id.clone(), m.clone());
+            }
+            a.instances.push(instance.clone());
+        }
+        let lines = crate::report::check::check_lines(&[a], now, prices, &rules);
+        let flagged: Vec<&(Instance, Option<InstanceMetrics>)> = fleet
+            .iter()
+            .filter(|(i, m)| assess(i, m.as_ref(), now, prices, &rules).is_flagged())
+            .collect();
+        assert_eq!(lines.len(), flagged.len(), "{lines:#?}");
+        for (instance, metrics) in flagged {
+            let a = assess(instance, metrics.as_ref(), now, prices, &rules);
+            let line = lines
+                .iter()
+                .find(|l| l.contains(&format!(" {} ", instance.id)))
+                .unwrap_or_else(|| panic!("no line for {}: {lines:#?}", instance.id));
+            assert!(
+                line.ends_with(&format!(
+                    " {}: {}",
+                    a.spent_text(),
+                    a.reasons(now, &rules).join("; ")
+                )),
+                "{line}"
+            );
+        }
+    }
+}
