@@ -8,8 +8,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use hytop::cloud::{AttachedAddress, CloudError};
 use hytop::dashboard::action::{Action, CloudId, Request, RequestId, Response};
 use hytop::dashboard::command::Command;
-use hytop::dashboard::model::{
-    AppState, InstanceKey, LaunchField, Level, Overlay, PromptKind, SortColumn,
+use hytop::dashboard::model::{AppState, InstanceKey, Level, PromptKind, SortColumn};
+use hytop::dashboard::overlays::{
+    AddressesPopup, LaunchField, LaunchPopup, Overlay, TerminatePopup,
 };
 use hytop::dashboard::update::{Effect, update};
 use hytop::domain::model::{ConsoleOutput, Instance, LaunchOptions};
@@ -834,9 +835,10 @@ fn terminate_confirms_exactly_the_marked_instances() {
 
     let fx = shift(&mut state, 'X');
     assert!(fx.is_empty(), "nothing is sent before the confirmation");
-    let Some(Overlay::Terminate(targets)) = state.overlay.clone() else {
+    let Some(Overlay::Terminate(popup)) = state.overlay.clone() else {
         panic!("expected the terminate popup, got {:?}", state.overlay);
     };
+    let targets = popup.targets;
     let shown: Vec<(CloudId, &str, &str)> = targets
         .iter()
         .map(|t| (t.key.cloud, t.key.id.as_str(), t.name.as_str()))
@@ -868,7 +870,12 @@ fn terminate_confirms_exactly_the_marked_instances() {
         .cloned()
         .collect();
     listing(&mut state, 2, 21, list2);
-    assert_eq!(state.overlay, Some(Overlay::Terminate(targets.clone())));
+    assert_eq!(
+        state.overlay,
+        Some(Overlay::Terminate(TerminatePopup {
+            targets: targets.clone()
+        }))
+    );
 
     let fx = key(&mut state, 'y');
     assert!(state.overlay.is_none());
@@ -895,9 +902,10 @@ fn terminate_confirms_exactly_the_marked_instances() {
 fn terminate_without_marks_targets_the_selected_instance() {
     let mut state = fleet_state();
     shift(&mut state, 'X');
-    let Some(Overlay::Terminate(targets)) = &state.overlay else {
+    let Some(Overlay::Terminate(popup)) = &state.overlay else {
         panic!("expected the terminate popup");
     };
+    let targets = &popup.targets;
     assert_eq!(targets.len(), 1);
     assert_eq!(targets[0].key, ikey(0, WEB1));
     let fx = key(&mut state, 'y');
@@ -1099,7 +1107,7 @@ fn public_ip_with_marks_uses_the_selected_instance() {
 
 // ---------------------------------------------------------------- launch
 
-fn launch_popup(state: &AppState) -> hytop::dashboard::model::LaunchPopup {
+fn launch_popup(state: &AppState) -> LaunchPopup {
     match &state.overlay {
         Some(Overlay::Launch(p)) => p.as_ref().clone(),
         other => panic!("expected the launch popup, got {other:?}"),
@@ -1640,10 +1648,10 @@ fn addresses_lists_every_cloud_and_releases_only_free_ones_after_asking() {
     shift(&mut state, 'A');
     assert!(matches!(
         state.overlay,
-        Some(Overlay::Addresses {
+        Some(Overlay::Addresses(AddressesPopup {
             selected: 0,
             confirm: false
-        })
+        }))
     ));
     // The fixture: lab has 198.51.100.23 (in use) then 198.51.100.40 (free).
     let all: Vec<String> = state
@@ -1664,15 +1672,15 @@ fn addresses_lists_every_cloud_and_releases_only_free_ones_after_asking() {
     assert!(shift(&mut state, 'R').is_empty());
     assert!(matches!(
         state.overlay,
-        Some(Overlay::Addresses {
+        Some(Overlay::Addresses(AddressesPopup {
             selected: 1,
             confirm: true
-        })
+        }))
     ));
     assert!(key(&mut state, 'n').is_empty());
     assert!(matches!(
         state.overlay,
-        Some(Overlay::Addresses { confirm: false, .. })
+        Some(Overlay::Addresses(AddressesPopup { confirm: false, .. }))
     ));
 
     // y releases exactly that address on its cloud.

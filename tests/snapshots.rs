@@ -3,7 +3,8 @@
 
 use hytop::dashboard::action::Action;
 use hytop::dashboard::command::Command;
-use hytop::dashboard::model::{AppState, ConsoleView, InstanceKey, LaunchPopup, Overlay};
+use hytop::dashboard::model::{AppState, ConsoleView, InstanceKey};
+use hytop::dashboard::overlays::{LaunchPopup, Overlay};
 use hytop::dashboard::update::update;
 use hytop::dashboard::view::{self, Theme};
 use hytop::testutil::{fixed_now, fleet_state};
