@@ -1,13 +1,13 @@
 //! What things cost and which look forgotten: the flags, the header's
 //! totals and the quit reminder's list, judged in one pass per listing.
 
+use chrono::{DateTime, Utc};
+
 use super::{AppState, InstanceKey, Target};
 use crate::dashboard::action::CloudId;
 use crate::dashboard::overlays::quit_reminder::Reminded;
 use crate::domain::cost::Flag;
 use crate::domain::model::CloudKind;
-
-use chrono::{DateTime, Utc};
 
 /// What the header says about money and forgotten things.
 #[derive(Debug, Clone, Default, PartialEq)]

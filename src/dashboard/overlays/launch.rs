@@ -211,7 +211,11 @@ impl LaunchPopup {
     }
 
     /// The cloud listed its choices (or could not).
-    pub fn on_options(&mut self, request: RequestId, result: Result<LaunchOptions, CloudError>) {
+    pub(super) fn on_options(
+        &mut self,
+        request: RequestId,
+        result: Result<LaunchOptions, CloudError>,
+    ) {
         if self.options_request != Some(request) {
             return;
         }

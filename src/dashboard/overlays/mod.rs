@@ -26,12 +26,15 @@ pub use self::message::MessagePopup;
 pub use self::public_ip::IpPopup;
 pub use self::quit_reminder::{QuitReminder, Reminded};
 pub use self::terminate::TerminatePopup;
+use crate::cloud::CloudError;
+use crate::dashboard::action::RequestId;
 use crate::dashboard::command::Command;
 use crate::dashboard::effect::Effect;
 use crate::dashboard::input::typed_char;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
 use crate::dashboard::view::Theme;
+use crate::domain::model::LaunchOptions;
 
 /// The popup shown over the main screen, at most one at a time.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +77,18 @@ impl Overlay {
     fn on_paste(&mut self, text: &str) {
         if let Overlay::Launch(popup) = self {
             popup.on_paste(text);
+        }
+    }
+
+    /// A cloud listed what a launch can choose from; only the launch form
+    /// that asked takes it.
+    pub fn on_launch_options(
+        &mut self,
+        request: RequestId,
+        result: Result<LaunchOptions, CloudError>,
+    ) {
+        if let Overlay::Launch(popup) = self {
+            popup.on_options(request, result);
         }
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::dashboard::action::{CloudId, Request, RequestId, Response};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::model::{AppState, InstanceKey};
-use crate::dashboard::overlays::{MessagePopup, Overlay};
+use crate::dashboard::overlays::MessagePopup;
 
 /// Starts a refresh of every idle cloud whose time has come.
 pub(super) fn on_tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
@@ -295,8 +295,8 @@ pub(super) fn on_response(
             ),
         },
         Response::LaunchOptions(result) => {
-            if let Some(Overlay::Launch(popup)) = state.overlay.as_mut() {
-                popup.on_options(request, result);
+            if let Some(overlay) = state.overlay.as_mut() {
+                overlay.on_launch_options(request, result);
             }
         }
     }
