@@ -7,9 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use hytop::cloud::{AttachedAddress, CloudError};
 use hytop::dashboard::action::{Action, CloudId, Request, RequestId, Response};
-use hytop::dashboard::command::Command;
-use hytop::dashboard::model::{
-    AppState, InstanceKey, LaunchField, Level, Overlay, PromptKind, SortColumn,
+use hytop::dashboard::command::{Command, Context};
+use hytop::dashboard::keymap::Keymap;
+use hytop::dashboard::model::{AppState, InstanceKey, Level, PromptKind, SortColumn};
+use hytop::dashboard::overlays::{
+    AddressesPopup, LaunchField, LaunchPopup, Overlay, QuitReminder, TerminatePopup,
 };
 use hytop::dashboard::update::{Effect, update};
 use hytop::domain::model::{ConsoleOutput, Instance, LaunchOptions};
@@ -834,9 +836,10 @@ fn terminate_confirms_exactly_the_marked_instances() {
 
     let fx = shift(&mut state, 'X');
     assert!(fx.is_empty(), "nothing is sent before the confirmation");
-    let Some(Overlay::Terminate(targets)) = state.overlay.clone() else {
+    let Some(Overlay::Terminate(popup)) = state.overlay.clone() else {
         panic!("expected the terminate popup, got {:?}", state.overlay);
     };
+    let targets = popup.targets;
     let shown: Vec<(CloudId, &str, &str)> = targets
         .iter()
         .map(|t| (t.key.cloud, t.key.id.as_str(), t.name.as_str()))
@@ -868,7 +871,12 @@ fn terminate_confirms_exactly_the_marked_instances() {
         .cloned()
         .collect();
     listing(&mut state, 2, 21, list2);
-    assert_eq!(state.overlay, Some(Overlay::Terminate(targets.clone())));
+    assert_eq!(
+        state.overlay,
+        Some(Overlay::Terminate(TerminatePopup {
+            targets: targets.clone()
+        }))
+    );
 
     let fx = key(&mut state, 'y');
     assert!(state.overlay.is_none());
@@ -895,9 +903,10 @@ fn terminate_confirms_exactly_the_marked_instances() {
 fn terminate_without_marks_targets_the_selected_instance() {
     let mut state = fleet_state();
     shift(&mut state, 'X');
-    let Some(Overlay::Terminate(targets)) = &state.overlay else {
+    let Some(Overlay::Terminate(popup)) = &state.overlay else {
         panic!("expected the terminate popup");
     };
+    let targets = &popup.targets;
     assert_eq!(targets.len(), 1);
     assert_eq!(targets[0].key, ikey(0, WEB1));
     let fx = key(&mut state, 'y');
@@ -925,6 +934,137 @@ fn terminate_declined_sends_nothing() {
         assert!(state.overlay.is_none(), "{decline:?}");
         assert_eq!(state.marks.len(), 1, "declining keeps the marks");
     }
+}
+
+/// The built-in keymap with `user` (a user's keymap.toml) merged on top.
+fn remapped(state: &mut AppState, user: &str) {
+    let mut keymap = Keymap::default_keymap().expect("default keymap");
+    keymap.merge(Keymap::parse(user, "keymap.toml").expect("user keymap"));
+    state.keymap = keymap;
+}
+
+#[test]
+fn the_terminate_question_answers_to_a_remapped_confirm_section() {
+    let user = "[confirm]\ny = \"none\"\nY = \"confirm\"\n";
+    // `y` is unbound: the question stays open and nothing is sent.
+    let mut state = fleet_state();
+    remapped(&mut state, user);
+    shift(&mut state, 'X');
+    assert!(matches!(state.overlay, Some(Overlay::Terminate(_))));
+    assert!(key(&mut state, 'y').is_empty());
+    assert!(matches!(state.overlay, Some(Overlay::Terminate(_))));
+    // `Y` confirms.
+    let fx = shift(&mut state, 'Y');
+    assert!(state.overlay.is_none());
+    assert_eq!(
+        sends(&fx)
+            .into_iter()
+            .map(|(c, _, r)| (c, r))
+            .collect::<Vec<_>>(),
+        [(0, Request::Terminate(vec![WEB1.into()]))]
+    );
+    // The same answer everywhere a yes/no is asked: the quit reminder...
+    let mut state = fleet_state();
+    remapped(&mut state, user);
+    key(&mut state, 'q');
+    key(&mut state, 't');
+    assert!(key(&mut state, 'y').is_empty());
+    assert!(matches!(
+        state.overlay,
+        Some(Overlay::QuitReminder(QuitReminder { confirm: true, .. }))
+    ));
+    assert!(!shift(&mut state, 'Y').is_empty());
+    assert!(state.overlay.is_none());
+    // ... and the address release (where any other answer keeps it).
+    let mut state = fleet_state();
+    remapped(&mut state, user);
+    shift(&mut state, 'A');
+    key(&mut state, 'j');
+    shift(&mut state, 'R');
+    assert!(key(&mut state, 'y').is_empty());
+    assert!(matches!(
+        state.overlay,
+        Some(Overlay::Addresses(AddressesPopup { confirm: false, .. }))
+    ));
+    shift(&mut state, 'R');
+    let fx = shift(&mut state, 'Y');
+    assert!(
+        matches!(
+            sends(&fx).as_slice(),
+            [(2, _, Request::ReleaseAddress(id))] if id == "fip-2"
+        ),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn popup_and_prompt_keys_can_be_remapped() {
+    let user = "[public_ip]\na = \"none\"\n\"+\" = \"attach\"\n\
+                [prompt]\n\"ctrl-g\" = \"cancel\"\n\
+                [launch]\n\"ctrl-n\" = \"next_field\"\n\
+                [quit]\nk = \"none\"\n";
+    let mut state = fleet_state();
+    remapped(&mut state, user);
+    select(&mut state, "batch-worker");
+    key(&mut state, 'i');
+    assert!(key(&mut state, 'a').is_empty(), "a is unbound");
+    assert!(state.overlay.is_some());
+    let fx = key(&mut state, '+');
+    assert_eq!(
+        sends(&fx)
+            .into_iter()
+            .map(|(c, _, r)| (c, r))
+            .collect::<Vec<_>>(),
+        [(1, Request::AttachIp(BATCH.into()))]
+    );
+
+    // A remapped prompt key; printable characters are still typed.
+    key(&mut state, '/');
+    type_text(&mut state, "web");
+    assert_eq!(state.filter, "web");
+    ctrl(&mut state, 'g');
+    assert!(state.prompt.is_none());
+    assert_eq!(state.filter, "", "cancel clears the filter");
+
+    key(&mut state, 'c');
+    ctrl(&mut state, 'n');
+    assert_eq!(launch_popup(&state).focus, LaunchField::Name);
+    code(&mut state, KeyCode::Esc);
+
+    // An unbound reminder key does nothing; q still keeps them and quits.
+    key(&mut state, 'q');
+    assert!(key(&mut state, 'k').is_empty());
+    assert!(!state.quit);
+    assert_eq!(key(&mut state, 'q'), vec![Effect::Quit]);
+}
+
+#[test]
+fn help_shows_the_keys_of_the_place_it_was_opened_from_first() {
+    let mut state = fleet_state();
+    key(&mut state, '?');
+    let Some(Overlay::Help(help)) = &state.overlay else {
+        panic!("expected the help, got {:?}", state.overlay);
+    };
+    assert_eq!(help.from, Context::Table);
+    let sections = help.sections();
+    assert_eq!(sections[0], Context::Table);
+    assert_eq!(sections.len(), Context::ALL.len(), "every section is shown");
+    key(&mut state, 'q');
+    assert!(state.overlay.is_none());
+
+    open_console(&mut state, "boot\n");
+    key(&mut state, '?');
+    let Some(Overlay::Help(help)) = &state.overlay else {
+        panic!("expected the help, got {:?}", state.overlay);
+    };
+    assert_eq!(help.from, Context::Console);
+    let sections = help.sections();
+    assert_eq!(sections[..2], [Context::Console, Context::Table]);
+    assert_eq!(sections.len(), Context::ALL.len(), "every section is shown");
+    // Closing the help goes back to the console.
+    key(&mut state, '?');
+    assert!(state.overlay.is_none());
+    assert!(state.console.is_some());
 }
 
 #[test]
@@ -1099,7 +1239,7 @@ fn public_ip_with_marks_uses_the_selected_instance() {
 
 // ---------------------------------------------------------------- launch
 
-fn launch_popup(state: &AppState) -> hytop::dashboard::model::LaunchPopup {
+fn launch_popup(state: &AppState) -> LaunchPopup {
     match &state.overlay {
         Some(Overlay::Launch(p)) => p.as_ref().clone(),
         other => panic!("expected the launch popup, got {other:?}"),
@@ -1640,10 +1780,10 @@ fn addresses_lists_every_cloud_and_releases_only_free_ones_after_asking() {
     shift(&mut state, 'A');
     assert!(matches!(
         state.overlay,
-        Some(Overlay::Addresses {
+        Some(Overlay::Addresses(AddressesPopup {
             selected: 0,
             confirm: false
-        })
+        }))
     ));
     // The fixture: lab has 198.51.100.23 (in use) then 198.51.100.40 (free).
     let all: Vec<String> = state
@@ -1664,15 +1804,15 @@ fn addresses_lists_every_cloud_and_releases_only_free_ones_after_asking() {
     assert!(shift(&mut state, 'R').is_empty());
     assert!(matches!(
         state.overlay,
-        Some(Overlay::Addresses {
+        Some(Overlay::Addresses(AddressesPopup {
             selected: 1,
             confirm: true
-        })
+        }))
     ));
     assert!(key(&mut state, 'n').is_empty());
     assert!(matches!(
         state.overlay,
-        Some(Overlay::Addresses { confirm: false, .. })
+        Some(Overlay::Addresses(AddressesPopup { confirm: false, .. }))
     ));
 
     // y releases exactly that address on its cloud.

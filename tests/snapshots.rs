@@ -3,7 +3,9 @@
 
 use hytop::dashboard::action::Action;
 use hytop::dashboard::command::Command;
-use hytop::dashboard::model::{AppState, ConsoleView, InstanceKey, LaunchPopup, Overlay};
+use hytop::dashboard::keymap::Keymap;
+use hytop::dashboard::model::{AppState, ConsoleView, InstanceKey};
+use hytop::dashboard::overlays::{LaunchPopup, Overlay};
 use hytop::dashboard::update::update;
 use hytop::dashboard::view::{self, Theme};
 use hytop::testutil::{fixed_now, fleet_state};
@@ -171,4 +173,143 @@ fn quit_reminder_lists_running_instances() {
     update(&mut state, Action::Run(Command::Quit));
     assert!(matches!(state.overlay, Some(Overlay::QuitReminder(_))));
     insta::assert_snapshot!(screen(&mut state));
+}
+
+/// The screen column where `needle` starts on row `y`, if it is there.
+fn column_of(buffer: &Buffer, y: u16, needle: &str) -> Option<u16> {
+    let width = buffer.area.width;
+    (0..width).find(|&x| {
+        let rest: String = (x..width).map(|x| buffer[(x, y)].symbol()).collect();
+        rest.starts_with(needle)
+    })
+}
+
+/// The rows on which `needle` appears.
+fn rows_with(buffer: &Buffer, needle: &str) -> Vec<u16> {
+    (0..buffer.area.height)
+        .filter(|&y| column_of(buffer, y, needle).is_some())
+        .collect()
+}
+
+#[test]
+fn cjk_and_emoji_names_line_up() {
+    let mut state = fleet_state();
+    let mut list = state.instances[0].clone();
+    for inst in &mut list {
+        match inst.id.as_str() {
+            "i-0a1b2c3d4e5f60718" => inst.name = "ウェブサーバー".into(),
+            "i-0123456789abcdef0" => inst.name = "🚀 ロケット 🚀 発射台".into(),
+            _ => {}
+        }
+    }
+    state.set_instances(0, list);
+    let ids = [
+        "i-0a1b2c3d4e5f60718",
+        "i-0123456789abcdef0",
+        "i-0fedcba9876543210",
+    ];
+
+    // The table: every column after the name starts where the header says.
+    let buffer = render(&mut state, 120, 36, COLOR);
+    let header = rows_with(&buffer, "STATE")[0];
+    let state_x = column_of(&buffer, header, "STATE").expect("STATE column");
+    for id in ids {
+        let y = rows_with(&buffer, id)[0];
+        let x = column_of(&buffer, y, id).expect("id");
+        assert_eq!(
+            Some(x),
+            column_of(&buffer, header, "ID"),
+            "{id} under ID\n{}",
+            text(&buffer)
+        );
+        let symbol = buffer[(state_x, y)].symbol().to_string();
+        assert!(
+            ["●", "◔"].contains(&symbol.as_str()),
+            "{id}: the state starts under STATE, found {symbol:?}\n{}",
+            text(&buffer)
+        );
+    }
+
+    // The terminate question: the ids form one column.
+    for name in ["ウェブサーバー", "🚀 ロケット 🚀 発射台", "forgotten-db"] {
+        let row = (0..state.view.len())
+            .find(|&r| state.row(r).is_some_and(|(_, i)| i.name == name))
+            .expect("shown");
+        state.select_row(row);
+        update(&mut state, Action::Run(Command::Mark));
+    }
+    update(&mut state, Action::Run(Command::Terminate));
+    let buffer = render(&mut state, 120, 36, COLOR);
+    let columns: Vec<Option<u16>> = ids
+        .iter()
+        .map(|id| {
+            let y = *rows_with(&buffer, id).last().expect("listed");
+            column_of(&buffer, y, id)
+        })
+        .collect();
+    assert!(
+        columns.iter().all(|c| c.is_some() && *c == columns[0]),
+        "{columns:?}\n{}",
+        text(&buffer)
+    );
+
+    // The quit reminder: the cloud labels form one column.
+    state.overlay = None;
+    for id in ids {
+        state.launched.insert(InstanceKey {
+            cloud: 0,
+            id: id.into(),
+        });
+    }
+    update(&mut state, Action::Run(Command::Quit));
+    let buffer = render(&mut state, 120, 36, COLOR);
+    let labels: Vec<Option<u16>> = rows_with(&buffer, "launched now")
+        .into_iter()
+        .map(|y| column_of(&buffer, y, "demo-aws/eu-west-1"))
+        .collect();
+    assert!(labels.len() >= 3, "{}", text(&buffer));
+    assert!(
+        labels.iter().all(|c| *c == labels[0]),
+        "{labels:?}\n{}",
+        text(&buffer)
+    );
+}
+
+#[test]
+fn popups_name_the_keys_as_remapped() {
+    let mut state = fleet_state();
+    let mut keymap = Keymap::default_keymap().expect("default keymap");
+    keymap.merge(
+        Keymap::parse("[confirm]\ny = \"none\"\nY = \"confirm\"\n", "keymap.toml")
+            .expect("user keymap"),
+    );
+    state.keymap = keymap;
+    update(&mut state, Action::Run(Command::Terminate));
+    let shown = screen(&mut state);
+    assert!(
+        shown.contains("Y terminate these    n / Esc keep them"),
+        "{shown}"
+    );
+    assert!(!shown.contains("y terminate these"), "{shown}");
+}
+
+#[test]
+fn help_from_the_console_shows_the_console_keys_first() {
+    let mut state = fleet_state();
+    state.console = Some(ConsoleView::new(
+        InstanceKey {
+            cloud: 0,
+            id: "i-0a1b2c3d4e5f60718".into(),
+        },
+        "web-1".into(),
+    ));
+    update(&mut state, Action::Run(Command::Help));
+    let buffer = render(&mut state, 120, 60, COLOR);
+    let title = rows_with(&buffer, "Help — keys from keymap.toml")[0];
+    let x = column_of(&buffer, title + 1, "Console log").expect("first section");
+    assert!(x > 0, "{}", text(&buffer));
+    let shown = text(&buffer);
+    let console = shown.find("Console log").expect("console section");
+    let table = shown.find("Instance table").expect("table section");
+    assert!(console < table, "{shown}");
 }

@@ -54,3 +54,18 @@ impl InputTask {
         let _ = self.handle.await;
     }
 }
+
+/// The character a key types into a text field: a printable key without
+/// ctrl. Such keys go past the keymap there, so `q` or `j` can be typed.
+pub fn typed_char(event: &crossterm::event::KeyEvent) -> Option<char> {
+    match event.code {
+        crossterm::event::KeyCode::Char(c)
+            if !event
+                .modifiers
+                .contains(crossterm::event::KeyModifiers::CONTROL) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}

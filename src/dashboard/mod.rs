@@ -8,6 +8,7 @@ pub mod event_loop;
 pub mod input;
 pub mod keymap;
 pub mod model;
+pub mod overlays;
 pub mod ssh;
 pub mod terminal;
 pub mod update;

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
-use super::Theme;
+use super::{Theme, text};
 use crate::dashboard::model::AppState;
 use crate::domain::format;
 use crate::domain::model::{Instance, Series};
@@ -87,7 +87,7 @@ fn field_lines<'a>(
     inst: &'a Instance,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
-    let label = |k: &'static str| Span::styled(format!("{k:<10}"), theme.dim());
+    let label = |k: &'static str| Span::styled(text::pad(k, 10), theme.dim());
     let state_text = if inst.raw_state == inst.state.as_str() {
         inst.state.to_string()
     } else {
@@ -134,7 +134,7 @@ fn field_lines<'a>(
             .map(|f| format!("{}: {}", f.short(), f.reason_at(state.now, rules)))
             .collect();
         Line::from(vec![
-            Span::styled(format!("{:<10}", "! flagged"), theme.flagged()),
+            Span::styled(text::pad("! flagged", 10), theme.flagged()),
             Span::styled(reasons.join("; "), theme.flagged()),
         ])
     };

@@ -1,20 +1,23 @@
-//! Drawing: a pure function of the state (plus the scroll positions it keeps).
+//! Drawing: a pure function of the state (plus the scroll positions it
+//! keeps). This file lays the screen out; each part draws itself, and each
+//! popup draws itself in [`crate::dashboard::overlays`].
 
 mod console;
 mod detail;
-mod popups;
+mod footer;
+mod header;
+pub mod hints;
 mod table;
+pub mod text;
 pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Modifier, Style};
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::dashboard::command::{Command, Context};
-use crate::dashboard::model::{AppState, Level, PromptKind};
-use crate::domain::format;
+use crate::dashboard::model::AppState;
+use crate::dashboard::overlays;
 pub use theme::Theme;
 
 /// Below this the screen cannot show a useful table.
@@ -29,7 +32,7 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
     }
     let header_lines = (state.clouds.len().min(6) + 1) as u16;
     let show_detail = state.console.is_none() && area.height >= 24;
-    let [header, body, detail_area, footer] = Layout::vertical([
+    let [header_area, body, detail_area, footer_area] = Layout::vertical([
         Constraint::Length(header_lines),
         Constraint::Min(5),
         Constraint::Length(if show_detail { 10 } else { 0 }),
@@ -37,7 +40,7 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
     ])
     .areas(area);
 
-    draw_header(frame, header, state, theme);
+    header::draw(frame, header_area, state, theme);
     if state.console.is_some() {
         console::draw(frame, body, state, theme);
     } else {
@@ -46,8 +49,8 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
             detail::draw(frame, detail_area, state, theme);
         }
     }
-    draw_footer(frame, footer, state, theme);
-    popups::draw(frame, area, state, theme);
+    footer::draw(frame, footer_area, state, theme);
+    overlays::draw(frame, area, state, theme);
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {
@@ -59,189 +62,6 @@ fn too_small(frame: &mut Frame, area: Rect) {
         )),
     ];
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
-}
-
-fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let mut first = vec![Span::styled(" hytop ", theme.title())];
-    if state.readonly {
-        first.push(Span::styled("[READ-ONLY] ", theme.error()));
-    }
-    // Money and forgotten things first: they must not be cut off.
-    let c = &state.costs;
-    let mut burn = format!("≈ ${:.2}/h", c.dollars_per_hour);
-    if c.held_vcpus > 0 {
-        burn.push_str(&format!(" + {} vCPU", c.held_vcpus));
-    }
-    first.push(Span::styled(format!("{burn}  "), theme.title()));
-    let flagged = c.flagged_instances + c.flagged_addresses;
-    if flagged > 0 {
-        first.push(Span::styled(
-            format!("! {flagged} flagged  "),
-            theme.flagged(),
-        ));
-    }
-    if state.forgotten_only {
-        first.push(Span::styled("[forgotten only]  ", theme.flagged()));
-    }
-
-    for (s, n) in state.state_counts() {
-        if n > 0 {
-            first.push(Span::styled(
-                format!("{} {} {n}  ", Theme::state_symbol(s), s.as_str()),
-                theme.state(s),
-            ));
-        }
-    }
-    first.push(Span::raw(format!("total {}", state.total_instances())));
-
-    if !state.marks.is_empty() {
-        first.push(Span::styled(
-            format!("  marked {}", state.marks.len()),
-            theme.marked(),
-        ));
-    }
-    let mut lines = vec![Line::from(first)];
-    for (i, cloud) in state.clouds.iter().enumerate().take(6) {
-        let count = state.instances.get(i).map(Vec::len).unwrap_or_default();
-        let mut spans = vec![Span::raw(format!(
-            " {:<4}{:<26}",
-            cloud.kind.short(),
-            truncate(&cloud.label, 25)
-        ))];
-        if cloud.refreshing.is_some() {
-            spans.push(Span::styled("⟳ refreshing ", theme.busy()));
-        }
-        match (&cloud.error, cloud.last_ok) {
-            (Some(err), _) => {
-                spans.push(Span::styled("✗ error: ", theme.error()));
-                spans.push(Span::styled(err.clone(), theme.error()));
-            }
-            (None, Some(t)) => {
-                spans.push(Span::styled("✓ ok ", theme.ok()));
-                spans.push(Span::styled(
-                    format!(
-                        "{count} instances, refreshed {} ago",
-                        format::age(state.now - t)
-                    ),
-                    theme.dim(),
-                ));
-                let free = cloud
-                    .addresses
-                    .iter()
-                    .filter(|a| a.instance_id.is_none())
-                    .count();
-                if free > 0 {
-                    spans.push(Span::raw(format!("  {free} unassociated IP(s)")));
-                }
-                if let Some(e) = &cloud.metrics_error {
-                    spans.push(Span::styled(format!("  metrics: {e}"), theme.error()));
-                }
-            }
-            (None, None) if cloud.refreshing.is_none() => {
-                spans.push(Span::styled("… waiting", theme.dim()));
-            }
-            (None, None) => {}
-        }
-        lines.push(Line::from(spans));
-    }
-    frame.render_widget(Paragraph::new(lines), area);
-}
-
-fn draw_footer(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    frame.render_widget(Clear, area);
-    let line = if let Some(prompt) = &state.prompt {
-        let label = match prompt.kind {
-            PromptKind::Filter => "/",
-            PromptKind::Command => ":",
-            PromptKind::Search => "search /",
-            PromptKind::ExtendHours => "extend expiry by hours: ",
-        };
-        let line = Line::from(vec![
-            Span::styled(label, theme.key()),
-            Span::raw(prompt.text.clone()),
-            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
-            Span::styled("   Enter: apply  Esc: cancel", theme.dim()),
-        ]);
-        let cursor_x = area.x + (label.chars().count() + prompt.text.chars().count()) as u16;
-        frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
-        line
-    } else if let Some(status) = &state.status {
-        let style = match status.level {
-            Level::Info => theme.ok(),
-            Level::Error => theme.error(),
-        };
-        let prefix = if status.level == Level::Error {
-            "✗ "
-        } else {
-            ""
-        };
-        Line::from(Span::styled(format!("{prefix}{}", status.text), style))
-    } else {
-        hints(state, theme)
-    };
-    frame.render_widget(Paragraph::new(line), area);
-}
-
-fn hints(state: &AppState, theme: &Theme) -> Line<'static> {
-    let (ctx, cmds): (Context, &[Command]) = if state.console.is_some() {
-        (
-            Context::Console,
-            &[
-                Command::MoveDown,
-                Command::ToggleFollow,
-                Command::Search,
-                Command::Bottom,
-                Command::Close,
-                Command::Help,
-            ],
-        )
-    } else {
-        (
-            Context::Table,
-            &[
-                Command::Help,
-                Command::Filter,
-                Command::Launch,
-                Command::Terminate,
-                Command::PublicIp,
-                Command::Console,
-                Command::Ssh,
-                Command::Mark,
-                Command::SortNext,
-                Command::Quit,
-            ],
-        )
-    };
-    let mut spans = Vec::new();
-    for cmd in cmds {
-        if let Some(key) = state.keymap.keys_for(ctx, *cmd).first() {
-            spans.push(Span::styled(format!("{key}"), theme.key()));
-            spans.push(Span::raw(format!(" {}  ", short_name(*cmd))));
-        }
-    }
-    Line::from(spans)
-}
-
-fn short_name(cmd: Command) -> &'static str {
-    match cmd {
-        Command::MoveDown => "scroll",
-        Command::ToggleFollow => "follow",
-        Command::PublicIp => "ip",
-        Command::SortNext => "sort",
-        Command::Bottom => "end",
-        other => other.name(),
-    }
-}
-
-/// Cuts to `max` characters, marking the cut.
-pub fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
 }
 
 /// A rectangle of at most `w`×`h` centred in `area`.

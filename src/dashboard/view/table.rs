@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, Table, TableState};
 
-use super::{Theme, truncate};
+use super::{Theme, text};
 use crate::dashboard::model::{AppState, InstanceKey, SortColumn};
 use crate::domain::format;
 use crate::domain::model::{Instance, InstanceState};
@@ -114,7 +114,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
 
     let end = (state.offset + height).min(len);
     let longest_id = (state.offset..end)
-        .filter_map(|r| state.row(r).map(|(_, i)| i.id.chars().count()))
+        .filter_map(|r| state.row(r).map(|(_, i)| text::width(&i.id)))
         .max()
         .unwrap_or(10);
     let columns = Columns::plan(area.width, longest_id);
@@ -216,7 +216,9 @@ fn row<'a>(
             SortColumn::Cloud => Cell::from(inst.kind.short()),
             SortColumn::Region => Cell::from(inst.region.as_str()),
             SortColumn::Name => Cell::from(inst.name.as_str()),
-            SortColumn::Id => Cell::from(truncate(&inst.id, columns.width_of(SortColumn::Id))),
+            SortColumn::Id => {
+                Cell::from(text::truncate(&inst.id, columns.width_of(SortColumn::Id)))
+            }
             SortColumn::State => Cell::from(format!(
                 "{} {}",
                 Theme::state_symbol(inst.state),

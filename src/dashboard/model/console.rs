@@ -1,0 +1,108 @@
+//! The console log view of one instance: its lines, where it is scrolled
+//! to, whether it follows new output, and the search.
+
+use chrono::{DateTime, Utc};
+
+use super::InstanceKey;
+use crate::dashboard::action::RequestId;
+use crate::domain::format::sanitize;
+
+/// The console log view of one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsoleView {
+    pub key: InstanceKey,
+    pub name: String,
+    pub lines: Vec<String>,
+    /// First shown line.
+    pub top: usize,
+    /// Keep the newest line in view as output arrives.
+    pub follow: bool,
+    /// The poll under way; other answers are stale.
+    pub request: Option<RequestId>,
+    pub next_poll: Option<DateTime<Utc>>,
+    pub fetched_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    pub search: Option<String>,
+    /// The line of the match the last search jumped to; `n`/`N` go on from it.
+    pub match_line: Option<usize>,
+    /// Lines visible at the last draw.
+    pub height: usize,
+}
+
+impl ConsoleView {
+    pub fn new(key: InstanceKey, name: String) -> ConsoleView {
+        ConsoleView {
+            key,
+            name,
+            lines: Vec::new(),
+            top: 0,
+            follow: true,
+            request: None,
+            next_poll: None,
+            fetched_at: None,
+            error: None,
+            search: None,
+            match_line: None,
+            height: 20,
+        }
+    }
+
+    pub fn max_top(&self) -> usize {
+        self.lines.len().saturating_sub(self.height.max(1))
+    }
+
+    pub fn set_text(&mut self, text: &str) {
+        self.lines = text.lines().map(sanitize).collect();
+        if self.follow {
+            self.top = self.max_top();
+        } else {
+            self.top = self.top.min(self.max_top());
+        }
+    }
+
+    /// Jumps to the next (or previous) match: after the current match, or
+    /// from the top of the view for a new search. False if nothing matches.
+    pub fn jump_to_match(&mut self, forward: bool, fresh: bool) -> bool {
+        let n = self.lines.len();
+        if n == 0 {
+            return false;
+        }
+        let from = match self.match_line {
+            Some(m) if !fresh => {
+                if forward {
+                    m + 1
+                } else {
+                    m + n - 1
+                }
+            }
+            _ => self.top,
+        } % n;
+        match self.find(from, forward) {
+            Some(line) => {
+                self.match_line = Some(line);
+                self.follow = false;
+                self.top = line.min(self.max_top());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Index of the next line (from `from`, wrapping) containing the search text.
+    pub fn find(&self, from: usize, forward: bool) -> Option<usize> {
+        let needle = self.search.as_ref()?.to_lowercase();
+        let n = self.lines.len();
+        if n == 0 || needle.is_empty() {
+            return None;
+        }
+        (0..n)
+            .map(|step| {
+                if forward {
+                    (from + step) % n
+                } else {
+                    (from + n - step % n) % n
+                }
+            })
+            .find(|&i| self.lines[i].to_lowercase().contains(&needle))
+    }
+}

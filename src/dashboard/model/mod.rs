@@ -1,0 +1,288 @@
+//! The app model: plain data, changed only by [`crate::dashboard::update::update`].
+//!
+//! One file per part: the clouds ([`cloud`]), the table view over their
+//! instances ([`table`]), the console view ([`console`]) and what things
+//! cost ([`costs`]). The popups keep their own state in
+//! [`crate::dashboard::overlays`].
+
+pub mod cloud;
+pub mod console;
+pub mod costs;
+pub mod table;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+pub use self::cloud::CloudStatus;
+pub use self::console::ConsoleView;
+pub use self::costs::CostSummary;
+pub use self::table::SortColumn;
+use crate::config::{Config, Template};
+use crate::dashboard::action::{CloudId, RequestId};
+use crate::dashboard::keymap::Keymap;
+use crate::dashboard::overlays::Overlay;
+use crate::domain::cost::Flag;
+use crate::domain::model::{Instance, InstanceMetrics, InstanceState, PublicAddress};
+
+/// Identifies an instance across clouds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceKey {
+    pub cloud: CloudId,
+    pub id: String,
+}
+
+/// An instance named in a confirmation, fixed when the popup opened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub key: InstanceKey,
+    pub name: String,
+    pub cloud_label: String,
+    pub state: InstanceState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Command,
+    Search,
+    /// Hours to add to the expiry of the targets.
+    ExtendHours,
+}
+
+/// A one-line text input in the footer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub level: Level,
+    pub text: String,
+    pub until: DateTime<Utc>,
+}
+
+/// The whole app model.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub now: DateTime<Utc>,
+    pub config: Config,
+    pub keymap: Keymap,
+    pub readonly: bool,
+    pub clouds: Vec<CloudStatus>,
+    /// Instances per cloud, as the cloud listed them.
+    pub instances: Vec<Vec<Instance>>,
+    /// Lower-cased text of every filterable column, parallel to `instances`.
+    haystacks: Vec<Vec<String>>,
+    /// Why each instance looks forgotten (empty: it does not), parallel to
+    /// `instances`; see [`AppState::recompute_costs`].
+    pub flags: Vec<Vec<Vec<Flag>>>,
+    /// Estimated dollars spent so far, parallel to `instances` (`-1`: no
+    /// price), for sorting by cost.
+    pub spent: Vec<Vec<f64>>,
+    /// Totals for the header, from the same pass.
+    pub costs: CostSummary,
+    /// Show only flagged instances (`F`, `:forgotten`).
+    pub forgotten_only: bool,
+    pub metrics: HashMap<InstanceKey, InstanceMetrics>,
+    /// The shown rows (filtered and sorted), as (cloud, index into `instances`).
+    pub view: Vec<(CloudId, usize)>,
+    pub selected: Option<InstanceKey>,
+    /// The user (or a launch) chose the selection; until then it stays on
+    /// the first row, whichever cloud answers first.
+    pub selection_chosen: bool,
+    /// Row of `selected` in `view`.
+    pub cursor: usize,
+    /// First row drawn; kept by the table view.
+    pub offset: usize,
+    /// Rows the table showed at the last draw, for paging.
+    pub page_height: usize,
+    pub marks: BTreeSet<InstanceKey>,
+    pub filter: String,
+    pub sort: SortColumn,
+    pub sort_desc: bool,
+    pub prompt: Option<Prompt>,
+    pub overlay: Option<Overlay>,
+    pub console: Option<ConsoleView>,
+    pub status: Option<StatusLine>,
+    /// Instances launched by this hytop session.
+    pub launched: BTreeSet<InstanceKey>,
+    /// `user@host`, the `hytop:owner` tag of launches.
+    pub owner: String,
+    /// Select this instance as soon as a listing shows it.
+    pub select_when_listed: Option<InstanceKey>,
+    pub next_request: RequestId,
+    pub width: u16,
+    pub height: u16,
+    /// Terminations sent from the quit reminder: hytop exits once every
+    /// one is confirmed.
+    pub quit_after: BTreeSet<RequestId>,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        keymap: Keymap,
+        clouds: Vec<CloudStatus>,
+        readonly: bool,
+        now: DateTime<Utc>,
+    ) -> AppState {
+        let n = clouds.len();
+        AppState {
+            now,
+            config,
+            keymap,
+            readonly,
+            clouds,
+            instances: vec![Vec::new(); n],
+            haystacks: vec![Vec::new(); n],
+            flags: vec![Vec::new(); n],
+            spent: vec![Vec::new(); n],
+            costs: CostSummary::default(),
+            forgotten_only: false,
+            metrics: HashMap::new(),
+            view: Vec::new(),
+            selected: None,
+            selection_chosen: false,
+            cursor: 0,
+            offset: 0,
+            page_height: 10,
+            marks: BTreeSet::new(),
+            filter: String::new(),
+            sort: SortColumn::Cloud,
+            sort_desc: false,
+            prompt: None,
+            overlay: None,
+            console: None,
+            status: None,
+            launched: BTreeSet::new(),
+            owner: "unknown@localhost".into(),
+            quit_after: BTreeSet::new(),
+            select_when_listed: None,
+            next_request: 1,
+            width: 120,
+            height: 40,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    pub fn request_id(&mut self) -> RequestId {
+        let id = self.next_request;
+        self.next_request += 1;
+        id
+    }
+
+    pub fn instance(&self, key: &InstanceKey) -> Option<&Instance> {
+        self.instances
+            .get(key.cloud)?
+            .iter()
+            .find(|i| i.id == key.id)
+    }
+
+    pub fn row(&self, row: usize) -> Option<(InstanceKey, &Instance)> {
+        let (cloud, idx) = *self.view.get(row)?;
+        let inst = self.instances.get(cloud)?.get(idx)?;
+        Some((
+            InstanceKey {
+                cloud,
+                id: inst.id.clone(),
+            },
+            inst,
+        ))
+    }
+
+    pub fn selected_instance(&self) -> Option<(InstanceKey, &Instance)> {
+        let key = self.selected.clone()?;
+        let inst = self.instance(&key)?;
+        Some((key, inst))
+    }
+
+    /// The instances an action applies to: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<Target> {
+        let keys: Vec<InstanceKey> = if self.marks.is_empty() {
+            self.selected.iter().cloned().collect()
+        } else {
+            self.marks.iter().cloned().collect()
+        };
+        keys.into_iter()
+            .filter_map(|key| {
+                let inst = self.instance(&key)?;
+                Some(Target {
+                    name: inst.name.clone(),
+                    cloud_label: self.clouds[key.cloud].label.clone(),
+                    state: inst.state,
+                    key,
+                })
+            })
+            .collect()
+    }
+
+    /// Every public address of every cloud, in cloud order.
+    pub fn all_addresses(&self) -> Vec<(CloudId, &PublicAddress)> {
+        self.clouds
+            .iter()
+            .enumerate()
+            .flat_map(|(c, cloud)| cloud.addresses.iter().map(move |a| (c, a)))
+            .collect()
+    }
+
+    /// Counts of every normalised state across all clouds.
+    pub fn state_counts(&self) -> [(InstanceState, usize); 6] {
+        let mut counts = InstanceState::ALL.map(|s| (s, 0));
+        for inst in self.instances.iter().flatten() {
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == inst.state) {
+                slot.1 += 1;
+            }
+        }
+        counts
+    }
+
+    pub fn total_instances(&self) -> usize {
+        self.instances.iter().map(Vec::len).sum()
+    }
+
+    /// The cloud endpoint a template launches into.
+    pub fn template_cloud(&self, template: &Template) -> Option<CloudId> {
+        let name = template.cloud.get_ref();
+        self.config.cloud(name)?;
+        // Without a region, the cloud's first endpoint: OpenStack regions
+        // may come from clouds.yaml, known only once the cloud is built.
+        self.clouds.iter().position(|c| {
+            c.config_name == *name
+                && template
+                    .region
+                    .as_ref()
+                    .is_none_or(|r| c.region == *r.get_ref())
+        })
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.set_status(Level::Info, text.into());
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.set_status(Level::Error, text.into());
+    }
+
+    fn set_status(&mut self, level: Level, text: String) {
+        let secs = if level == Level::Error { 15 } else { 6 };
+        self.status = Some(StatusLine {
+            level,
+            text,
+            until: self.now + chrono::Duration::seconds(secs),
+        });
+        self.dirty = true;
+    }
+}

@@ -1,0 +1,136 @@
+//! The describe view: every field and tag of one instance, scrollable. Its
+//! keys are the `[describe]` section.
+
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+
+use super::{Overlay, popup_block, scrolled};
+use crate::dashboard::command::{Command, Context};
+use crate::dashboard::keymap::Key;
+use crate::dashboard::model::{AppState, InstanceKey};
+use crate::dashboard::view::{Theme, centered, hints, text};
+use crate::domain::format;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DescribePopup {
+    pub key: InstanceKey,
+    pub scroll: u16,
+}
+
+impl From<DescribePopup> for Overlay {
+    fn from(popup: DescribePopup) -> Overlay {
+        Overlay::Describe(popup)
+    }
+}
+
+impl DescribePopup {
+    /// Describes the selected instance, if any.
+    pub fn open(state: &mut AppState) {
+        if let Some(key) = state.selected.clone() {
+            state.overlay = Some(DescribePopup { key, scroll: 0 }.into());
+        }
+    }
+
+    pub(super) fn on_key(mut self, state: &mut AppState, key: &Key) -> Option<Overlay> {
+        self.scroll = scrolled(self.scroll, state.keymap.lookup(Context::Describe, key))?;
+        Some(self.into())
+    }
+
+    pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+        let key = &self.key;
+        let rect = centered(area, 80, area.height.saturating_sub(4));
+        frame.render_widget(Clear, rect);
+        let Some(inst) = state.instance(key) else {
+            frame.render_widget(
+                Paragraph::new("this instance is gone").block(popup_block(
+                    "Describe",
+                    theme,
+                    theme.border(),
+                )),
+                rect,
+            );
+            return;
+        };
+        let row = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(text::pad(k, 20), theme.dim()),
+                Span::raw(v),
+            ])
+        };
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let mut lines = vec![
+            row("name", inst.name.clone()),
+            row("id", inst.id.clone()),
+            row(
+                "cloud",
+                format!("{} ({})", state.clouds[key.cloud].label, inst.kind.label()),
+            ),
+            row("account / profile", inst.account.clone()),
+            row("region", inst.region.clone()),
+            row(
+                "state",
+                format!("{} (cloud: {})", inst.state, inst.raw_state),
+            ),
+            row("type / flavor", inst.size.clone()),
+            row("image", inst.image.clone()),
+            row("key name", opt(&inst.key_name)),
+            row("public IP", opt(&inst.public_ip)),
+            row("private IP", opt(&inst.private_ip)),
+            row(
+                "launched",
+                inst.launched_at
+                    .map(|t| format!("{} ({} ago)", t.to_rfc3339(), format::age(state.now - t)))
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            row(
+                "detailed monitoring",
+                if inst.detailed_monitoring {
+                    "on".into()
+                } else {
+                    "off".into()
+                },
+            ),
+            row(
+                "launched by hytop",
+                if state.launched.contains(key) {
+                    "yes, this session".into()
+                } else {
+                    "no".into()
+                },
+            ),
+        ];
+        for (k, v) in &inst.extra {
+            lines.push(row(k, v.clone()));
+        }
+        lines.extend([
+            Line::from(""),
+            Line::from(Span::styled(
+                format!("tags / metadata ({})", inst.tags.len()),
+                theme.header_row(),
+            )),
+        ]);
+        for (k, v) in &inst.tags {
+            lines.push(row(&format!("  {}", text::truncate(k, 17)), v.clone()));
+        }
+        let close = hints::keys(
+            &state.keymap,
+            Context::Describe,
+            &[Command::Close],
+            &[KeyCode::Esc],
+            " / ",
+        );
+        let title = match close {
+            Some(keys) => format!("Describe ({keys} close)"),
+            None => "Describe".to_string(),
+        };
+        frame.render_widget(
+            Paragraph::new(lines)
+                .block(popup_block(&title, theme, theme.border()))
+                .scroll((self.scroll, 0)),
+            rect,
+        );
+    }
+}

@@ -1,0 +1,303 @@
+//! The clock and the clouds' answers: refreshes when they are due, console
+//! polls, and every worker [`Response`] applied to the model.
+
+use chrono::{DateTime, Utc};
+
+use crate::dashboard::action::{CloudId, Request, RequestId, Response};
+use crate::dashboard::effect::Effect;
+use crate::dashboard::model::{AppState, InstanceKey};
+use crate::dashboard::overlays::MessagePopup;
+
+/// Starts a refresh of every idle cloud whose time has come.
+pub(super) fn on_tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
+    let second_changed = now.timestamp() != state.now.timestamp();
+    state.now = now;
+    for cloud in 0..state.clouds.len() {
+        let due = state.clouds[cloud].next_refresh.is_none_or(|t| now >= t);
+        if due && state.clouds[cloud].refreshing.is_none() {
+            start_refresh(state, cloud, fx);
+        }
+    }
+    poll_console(state, fx);
+    // Ages, costs and expiries move with the clock alone.
+    if state
+        .costs
+        .at
+        .is_none_or(|t| now - t >= chrono::Duration::seconds(30))
+    {
+        state.recompute_costs();
+        if state.forgotten_only {
+            state.rebuild_view();
+        }
+    }
+    if state.status.as_ref().is_some_and(|s| now >= s.until) {
+        state.status = None;
+        state.dirty = true;
+    }
+    if second_changed {
+        // Ages and "refreshed Ns ago" move with the clock.
+        state.dirty = true;
+    }
+}
+
+fn start_refresh(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
+    if state.clouds[cloud].refreshing.is_some() {
+        return;
+    }
+    let id = state.request_id();
+    state.clouds[cloud].refreshing = Some(id);
+    state.dirty = true;
+    fx.push(Effect::Send {
+        cloud,
+        id,
+        request: Request::Refresh {
+            // The idle rule judges CPU over its own window: ask for at
+            // least that much.
+            metrics_window_mins: state
+                .config
+                .metrics_window_mins
+                .max(state.config.cost.idle_after_mins),
+        },
+    });
+}
+
+/// Asks for a refresh now, or right after the one under way.
+pub(super) fn refresh_soon(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
+    if state.clouds[cloud].refreshing.is_some() {
+        state.clouds[cloud].again = true;
+    } else {
+        start_refresh(state, cloud, fx);
+    }
+}
+
+pub(super) fn poll_console(state: &mut AppState, fx: &mut Vec<Effect>) {
+    let now = state.now;
+    let lines = state.config.console_lines;
+    let Some(view) = &state.console else { return };
+    if view.request.is_some() || view.next_poll.is_some_and(|t| now < t) {
+        return;
+    }
+    let (cloud, instance_id) = (view.key.cloud, view.key.id.clone());
+    let id = state.request_id();
+    if let Some(view) = state.console.as_mut() {
+        view.request = Some(id);
+    }
+    fx.push(Effect::Send {
+        cloud,
+        id,
+        request: Request::Console { instance_id, lines },
+    });
+}
+
+pub(super) fn on_response(
+    state: &mut AppState,
+    cloud: CloudId,
+    request: RequestId,
+    response: Response,
+    fx: &mut Vec<Effect>,
+) {
+    if cloud >= state.clouds.len() {
+        return;
+    }
+    state.dirty = true;
+    let label = state.clouds[cloud].label.clone();
+    match response {
+        Response::Instances(result) => {
+            // A listing older than the one shown would move the table back in time.
+            if request < state.clouds[cloud].applied_list {
+                return;
+            }
+            state.clouds[cloud].applied_list = request;
+            match result {
+                Ok(list) => {
+                    state.clouds[cloud].error = None;
+                    state.clouds[cloud].last_ok = Some(state.now);
+                    state.set_instances(cloud, list);
+                }
+                Err(e) => state.clouds[cloud].error = Some(e.to_string()),
+            }
+        }
+        Response::Addresses(result) => match result {
+            Ok(addresses) => {
+                state.clouds[cloud].addresses = addresses;
+                state.recompute_costs();
+            }
+            Err(e) => state.clouds[cloud].error = Some(format!("addresses: {e}")),
+        },
+        Response::Metrics(result) => match result {
+            Ok(list) => {
+                state.clouds[cloud].metrics_error = None;
+                for (id, m) in list {
+                    state.metrics.insert(InstanceKey { cloud, id }, m);
+                }
+                // Idle flags depend on the new CPU points.
+                state.recompute_costs();
+                if state.forgotten_only {
+                    state.rebuild_view();
+                }
+            }
+            Err(e) if e.code.as_deref() == Some(crate::cloud::openstack::NO_METRICS_SERVICE) => {
+                state.clouds[cloud].metrics_error = None;
+                state.clouds[cloud].metrics_note = Some(e.message);
+            }
+            Err(e) => state.clouds[cloud].metrics_error = Some(e.to_string()),
+        },
+        Response::RefreshDone => {
+            let c = &mut state.clouds[cloud];
+            if c.refreshing == Some(request) {
+                c.refreshing = None;
+                c.next_refresh = if std::mem::take(&mut c.again) {
+                    None
+                } else {
+                    let every = state.config.refresh_secs.max(1) as i64;
+                    Some(state.now + chrono::Duration::seconds(every))
+                };
+            }
+        }
+        Response::RefreshSkipped => {
+            // The worker still runs an older refresh; try again shortly
+            // rather than showing "refreshing" for a request that never ran.
+            let c = &mut state.clouds[cloud];
+            if c.refreshing == Some(request) {
+                c.refreshing = None;
+                c.next_refresh = Some(state.now + chrono::Duration::seconds(1));
+            }
+        }
+        Response::LaunchRefused(msg) => {
+            MessagePopup::show(state, "Launch refused", vec![msg], true)
+        }
+        Response::Launched(result) => match result {
+            Ok(ids) => {
+                for id in &ids {
+                    state.launched.insert(InstanceKey {
+                        cloud,
+                        id: id.clone(),
+                    });
+                }
+                if let Some(first) = ids.first() {
+                    state.select_when_listed = Some(InstanceKey {
+                        cloud,
+                        id: first.clone(),
+                    });
+                }
+                state.info(format!("launched on {label}: {}", ids.join(", ")));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => {
+                MessagePopup::show(state, "Launch failed", vec![format!("{label}: {e}")], true)
+            }
+        },
+        Response::Terminated { ids, result } => match result {
+            Ok(()) => {
+                state.info(format!("terminating on {label}: {}", ids.join(", ")));
+                refresh_soon(state, cloud, fx);
+                if state.quit_after.remove(&request) && state.quit_after.is_empty() {
+                    state.quit = true;
+                    fx.push(Effect::Quit);
+                }
+            }
+            Err(e) => {
+                // Something still runs: stay, so the user sees it.
+                state.quit_after.clear();
+                MessagePopup::show(
+                    state,
+                    "Terminate failed",
+                    vec![format!("{label}: {}: {e}", ids.join(", "))],
+                    true,
+                )
+            }
+        },
+        Response::IpAttached {
+            instance_id,
+            result,
+        } => match result {
+            Ok(addr) => {
+                let how = if addr.reused {
+                    "reused a free address"
+                } else {
+                    "allocated a new address"
+                };
+                state.info(format!("attached {} to {instance_id} ({how})", addr.ip));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => MessagePopup::show(
+                state,
+                "Attach public IP failed",
+                vec![format!("{label}: {instance_id}: {e}")],
+                true,
+            ),
+        },
+        Response::IpDetached {
+            instance_id,
+            result,
+        } => match result {
+            Ok(ip) => {
+                state.info(format!(
+                    "detached {ip} from {instance_id}; the address stays allocated"
+                ));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => MessagePopup::show(
+                state,
+                "Detach public IP failed",
+                vec![format!("{label}: {instance_id}: {e}")],
+                true,
+            ),
+        },
+        Response::AddressReleased { address_id, result } => match result {
+            Ok(()) => {
+                state.info(format!("released {address_id}"));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => MessagePopup::show(
+                state,
+                "Release address failed",
+                vec![format!("{label}: {address_id}: {e}")],
+                true,
+            ),
+        },
+        Response::Console(result) => {
+            let now = state.now;
+            let poll = chrono::Duration::seconds(state.config.console_poll_secs.max(1) as i64);
+            let Some(view) = state.console.as_mut() else {
+                return;
+            };
+            if view.request != Some(request) {
+                return;
+            }
+            view.request = None;
+            view.next_poll = Some(now + poll);
+            match result {
+                Ok(out) if out.instance_id == view.key.id => {
+                    view.error = None;
+                    view.fetched_at = Some(out.fetched_at);
+                    view.set_text(&out.text);
+                }
+                Ok(_) => {}
+                Err(e) => view.error = Some(e.to_string()),
+            }
+        }
+        Response::TagsSet {
+            instance_id,
+            tags,
+            result,
+        } => match result {
+            Ok(()) => {
+                let shown: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                state.info(format!("{instance_id}: {}", shown.join(", ")));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => MessagePopup::show(
+                state,
+                "Setting tags failed",
+                vec![format!("{label}: {instance_id}: {e}")],
+                true,
+            ),
+        },
+        Response::LaunchOptions(result) => {
+            if let Some(overlay) = state.overlay.as_mut() {
+                overlay.on_launch_options(request, result);
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The header: what the clouds cost per hour, what is flagged, how many
+//! instances are in each state, and one line per cloud endpoint.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Theme, text};
+use crate::dashboard::model::AppState;
+use crate::domain::format;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let mut first = vec![Span::styled(" hytop ", theme.title())];
+    if state.readonly {
+        first.push(Span::styled("[READ-ONLY] ", theme.error()));
+    }
+    // Money and forgotten things first: they must not be cut off.
+    let c = &state.costs;
+    let mut burn = format!("≈ ${:.2}/h", c.dollars_per_hour);
+    if c.held_vcpus > 0 {
+        burn.push_str(&format!(" + {} vCPU", c.held_vcpus));
+    }
+    first.push(Span::styled(format!("{burn}  "), theme.title()));
+    let flagged = c.flagged_instances + c.flagged_addresses;
+    if flagged > 0 {
+        first.push(Span::styled(
+            format!("! {flagged} flagged  "),
+            theme.flagged(),
+        ));
+    }
+    if state.forgotten_only {
+        first.push(Span::styled("[forgotten only]  ", theme.flagged()));
+    }
+
+    for (s, n) in state.state_counts() {
+        if n > 0 {
+            first.push(Span::styled(
+                format!("{} {} {n}  ", Theme::state_symbol(s), s.as_str()),
+                theme.state(s),
+            ));
+        }
+    }
+    first.push(Span::raw(format!("total {}", state.total_instances())));
+
+    if !state.marks.is_empty() {
+        first.push(Span::styled(
+            format!("  marked {}", state.marks.len()),
+            theme.marked(),
+        ));
+    }
+    let mut lines = vec![Line::from(first)];
+    for (i, cloud) in state.clouds.iter().enumerate().take(6) {
+        let count = state.instances.get(i).map(Vec::len).unwrap_or_default();
+        let mut spans = vec![Span::raw(format!(
+            " {}{}",
+            text::pad(cloud.kind.short(), 4),
+            text::pad(&text::truncate(&cloud.label, 25), 26)
+        ))];
+        if cloud.refreshing.is_some() {
+            spans.push(Span::styled("⟳ refreshing ", theme.busy()));
+        }
+        match (&cloud.error, cloud.last_ok) {
+            (Some(err), _) => {
+                spans.push(Span::styled("✗ error: ", theme.error()));
+                spans.push(Span::styled(err.clone(), theme.error()));
+            }
+            (None, Some(t)) => {
+                spans.push(Span::styled("✓ ok ", theme.ok()));
+                spans.push(Span::styled(
+                    format!(
+                        "{count} instances, refreshed {} ago",
+                        format::age(state.now - t)
+                    ),
+                    theme.dim(),
+                ));
+                let free = cloud
+                    .addresses
+                    .iter()
+                    .filter(|a| a.instance_id.is_none())
+                    .count();
+                if free > 0 {
+                    spans.push(Span::raw(format!("  {free} unassociated IP(s)")));
+                }
+                if let Some(e) = &cloud.metrics_error {
+                    spans.push(Span::styled(format!("  metrics: {e}"), theme.error()));
+                }
+            }
+            (None, None) if cloud.refreshing.is_none() => {
+                spans.push(Span::styled("… waiting", theme.dim()));
+            }
+            (None, None) => {}
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
