@@ -9,8 +9,7 @@
 //! CLI and the aws CLI).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use hytop_testkit as support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -6,8 +6,7 @@
 //! (needs the .venv that scripts/test creates).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use hytop_testkit as support;
 
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -15,5 +15,6 @@ pub mod domain;
 pub mod logging;
 pub mod report;
 
-#[doc(hidden)]
+/// Fixtures for unit tests, integration tests and benches; not in a normal build.
+#[cfg(any(test, feature = "testutil"))]
 pub mod testutil;

@@ -11,7 +11,7 @@
 //!
 //! How it runs: `keystone-manage` (db_sync, credential_setup, bootstrap)
 //! builds a SQLite database once into a template directory under
-//! `CARGO_TARGET_TMPDIR`, keyed by the venv's Keystone, so later test
+//! `<target>/tmp`, keyed by the venv's Keystone, so later test
 //! processes skip those ~10 s. Each instance gets a copy of that database, its
 //! own freshly generated Fernet token keys (tokens of one instance are never
 //! valid on another), and is served by `tests/support/keystone_server.py`
@@ -792,7 +792,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// The bootstrapped template (database and credential keys), built once per
-/// venv into `CARGO_TARGET_TMPDIR` and reused by later test processes.
+/// venv into `<target>/tmp` and reused by later test processes.
 fn template(venv: &Path) -> &'static Path {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
@@ -812,16 +812,16 @@ fn template(venv: &Path) -> &'static Path {
             meta.len(),
             config_text(Path::new("/"), 0),
         );
-        let cache = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let cache = crate::target_tmpdir();
         let dir = cache.join(format!("keystone-template-{:016x}", fnv1a(key.as_bytes())));
         if dir.join("keystone.db").is_file() {
             return dir;
         }
         let started = Instant::now();
-        fs::create_dir_all(cache).expect("create CARGO_TARGET_TMPDIR");
+        fs::create_dir_all(&cache).expect("create <target>/tmp");
         let building = tempfile::Builder::new()
             .prefix("keystone-template-building-")
-            .tempdir_in(cache)
+            .tempdir_in(&cache)
             .expect("create a temp dir for the Keystone template");
         build_template(&manage, building.path());
         // Atomic: a concurrent test process either sees no template or a
@@ -932,7 +932,7 @@ pub fn venv() -> PathBuf {
     if let Some(venv) = std::env::var_os("HYTOP_TEST_VENV") {
         candidates.push(PathBuf::from(venv));
     }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    candidates.push(crate::repo_root().join(".venv"));
     if let Some(found) = candidates
         .iter()
         .find(|v| v.join("bin").join("keystone-manage").is_file())
@@ -952,10 +952,7 @@ pub fn venv() -> PathBuf {
 }
 
 fn server_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("support")
-        .join("keystone_server.py")
+    crate::support_dir().join("keystone_server.py")
 }
 
 fn read_log(path: &Path) -> String {

@@ -165,7 +165,7 @@ pub fn moto_server_executable() -> PathBuf {
         candidates.push(PathBuf::from(venv).join("bin").join("moto_server"));
     }
     candidates.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
+        crate::repo_root()
             .join(".venv")
             .join("bin")
             .join("moto_server"),

@@ -26,10 +26,7 @@ pub fn campus_ca() -> PathBuf {
 }
 
 fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("support")
-        .join("tls")
+    crate::support_dir().join("tls")
 }
 
 impl TlsProxy {

@@ -423,9 +423,7 @@ pub fn parse_pane(state: &str) -> Pane {
 
 pub const PANE_STATE: &str = "#{pane_dead}:#{pane_dead_status}";
 
-pub fn hytop_bin() -> &'static str {
-    env!("CARGO_BIN_EXE_hytop")
-}
+pub use crate::hytop_bin;
 
 /// hytop's command line for a sandbox: its config, `--refresh 1`, `extra`.
 pub fn hytop_argv(sandbox: &Sandbox, extra: &[&str]) -> Vec<String> {

@@ -190,8 +190,6 @@ pub(crate) struct Req {
     pub rest: String,
     /// Decoded query parameters in order.
     pub query: Vec<(String, String)>,
-    /// The raw query string.
-    pub raw_query: String,
     pub headers: HeaderMap,
     pub body: Bytes,
     /// `http://127.0.0.1:PORT`.
@@ -451,7 +449,6 @@ async fn handle(
         method: method.clone(),
         rest: path[service.prefix().len()..].to_string(),
         query: parse_query(&raw_query),
-        raw_query: raw_query.clone(),
         headers,
         body,
         base: shared.base.clone(),

@@ -9,9 +9,8 @@
 //! environment reaches it.
 //!
 //! Needs tmux and moto's server (`./scripts/test` creates .venv with it).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -35,7 +34,7 @@ const PRECREATED: [&str; 3] = ["alpha-e2e", "bravo-e2e", "charlie-e2e"];
 
 fn config_toml(image: &str) -> String {
     format!(
-        r#"# hytop end-to-end test config (written by tests/e2e_aws.rs)
+        r#"# hytop end-to-end test config (written by tests/it/e2e_aws.rs)
 
 [[cloud]]
 name = "{CLOUD}"

@@ -1,9 +1,8 @@
 //! Tests of the test doubles in tests/support themselves, driven by the real
-//! AWS SDK clients hytop uses. Run with `./scripts/test --test support_selftest`
+//! AWS SDK clients hytop uses. Run with `./scripts/test --test it support_selftest`
 //! (moto comes from the .venv that script creates).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -7,9 +7,8 @@
 //!
 //! The moto and OpenStack tests need the `.venv` that `./scripts/test`
 //! creates (or `HYTOP_TEST_VENV`).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -151,7 +150,7 @@ impl Run {
 }
 
 fn sim_config(clouds: &[(&str, &str)]) -> String {
-    let mut text = String::from("# written by tests/cli.rs\n");
+    let mut text = String::from("# written by tests/it/cli.rs\n");
     for (name, sim) in clouds {
         // No latency unless the cloud sets its own.
         let latency = if sim.contains("latency_ms") {
@@ -504,7 +503,7 @@ fn config_errors_are_exit_2() {
 
 fn aws_config(cost: &str) -> String {
     format!(
-        "# written by tests/cli.rs\n{cost}\n[[cloud]]\nname = \"moto\"\nprovider = \"aws\"\nregions = [\"{TEST_REGION}\"]\n"
+        "# written by tests/it/cli.rs\n{cost}\n[[cloud]]\nname = \"moto\"\nprovider = \"aws\"\nregions = [\"{TEST_REGION}\"]\n"
     )
 }
 
@@ -704,7 +703,7 @@ impl OpenStack {
     /// clouds.yaml and secure.yaml where the openstack CLI finds them.
     fn home(&self, cost: &str) -> Home {
         let home = Home::new(&format!(
-            "# written by tests/cli.rs\n{cost}\n[[cloud]]\nname = \"{OS_CLOUD}\"\nprovider = \"openstack\"\n"
+            "# written by tests/it/cli.rs\n{cost}\n[[cloud]]\nname = \"{OS_CLOUD}\"\nprovider = \"openstack\"\n"
         ));
         let dir = home.path("config").join("openstack");
         fs::create_dir_all(&dir).expect("openstack config dir");

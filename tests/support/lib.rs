@@ -8,10 +8,11 @@
 //! - [`openstack::FakeOpenStack`]: in-process Nova, Neutron, Glance and Gnocchi
 //!   that accept Keystone's tokens and answer in the api-ref's wire format.
 //! - [`tls::TlsProxy`]: HTTPS in front of a test server, signed by a test CA.
+//! - [`tmux::Tmux`]: hytop in a real terminal, driven and read through tmux.
 //!
-//! Each test binary that says `mod support;` uses only part of this, hence the
-//! blanket `dead_code` allowance.
-#![allow(dead_code)]
+//! A dev-only crate (`tests/support`, package `hytop-testkit`) so that it is
+//! compiled once and shared by the integration tests (`tests/it`) and the
+//! benches; the integration tests name it `support`.
 
 pub mod cloudwatch;
 pub mod keystone;
@@ -22,11 +23,63 @@ pub mod tmux;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Region the tests use. moto reads the region from the SigV4 credential
 /// scope, so it only has to be set on the SDK config, never in a URL.
 pub const TEST_REGION: &str = "eu-west-1";
+
+/// The repository's root, where `./scripts/test` creates `.venv`. This crate
+/// lives in `<root>/tests/support`.
+pub fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/support lies two levels below the repository root")
+}
+
+/// This crate's own directory: the Keystone launcher script and the TLS
+/// test certificates are files next to the code that uses them.
+pub fn support_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The profile directory of the build that made the running test or bench
+/// executable (`<target>/debug`, `<target>/release`, ...): cargo puts that
+/// executable in its `deps/` and the package's binaries in it.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("path of the running test executable");
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap_or_else(|| panic!("{} is not in <profile>/deps/", exe.display()))
+        .to_path_buf()
+}
+
+/// The `hytop` binary under test. `env!("CARGO_BIN_EXE_hytop")` only works in
+/// hytop's own test and bench targets, not in this library, but `cargo test`
+/// and `cargo bench` also set it in the environment of the executables they
+/// run; a test executable started by hand finds the binary next to its
+/// `deps/` directory, where cargo built it.
+pub fn hytop_bin() -> &'static str {
+    static BIN: OnceLock<String> = OnceLock::new();
+    BIN.get_or_init(|| match std::env::var("CARGO_BIN_EXE_hytop") {
+        Ok(path) => path,
+        Err(_) => profile_dir().join("hytop").display().to_string(),
+    })
+}
+
+/// A directory for files that outlive one test run (what cargo calls
+/// `CARGO_TARGET_TMPDIR`, `<target>/tmp`, which it only tells the test and
+/// bench targets of the package under test at compile time).
+pub fn target_tmpdir() -> PathBuf {
+    let profile = profile_dir();
+    profile
+        .parent()
+        .unwrap_or_else(|| panic!("{} has no parent target directory", profile.display()))
+        .join("tmp")
+}
 
 /// The HTTP client hytop's AWS crates need: they are built without default
 /// features, so the SDK has no client of its own. Speaks plain HTTP as well

@@ -1,6 +1,5 @@
 //! Cloud workers driving the real simulator. Every receive is bounded by a
 //! generous timeout: it only guards against a hang, it never measures speed.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

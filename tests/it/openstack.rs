@@ -8,9 +8,8 @@
 //! the one Keystone never see each other's servers or endpoints.
 //!
 //! Needs the `.venv` that `./scripts/test` creates (keystone from PyPI).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::collections::BTreeMap;
 

@@ -7,9 +7,8 @@
 //! `secure.yaml` beside it. It runs under `env -i` with `HOME` in the sandbox.
 //!
 //! Needs tmux and the `.venv` that `./scripts/test` creates (keystone).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::fs;
 use std::path::PathBuf;
@@ -62,7 +61,7 @@ impl Backends {
 
 fn config_toml() -> String {
     format!(
-        r#"# hytop end-to-end test config (written by tests/e2e_openstack.rs)
+        r#"# hytop end-to-end test config (written by tests/it/e2e_openstack.rs)
 console_poll_secs = 1
 
 [[cloud]]

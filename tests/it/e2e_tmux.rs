@@ -8,9 +8,8 @@
 //!
 //! tmux must be installed (CI installs it); without it these tests fail with
 //! a message saying so instead of passing silently.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::fs;
 use std::process::{Command, Stdio};
@@ -32,7 +31,7 @@ const AWS_TEMPLATE: &str = "web (AWS eu-west-1)";
 /// the simulator refuses unknown ones.
 fn config_toml(os_failure_rate: f64) -> String {
     format!(
-        r#"# hytop end-to-end test config (written by tests/e2e_tmux.rs)
+        r#"# hytop end-to-end test config (written by tests/it/e2e_tmux.rs)
 console_poll_secs = 1
 
 [[cloud]]

@@ -1,5 +1,4 @@
 //! Screen snapshots of the main views, rendered with ratatui's TestBackend.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use hytop::dashboard::action::Action;
 use hytop::dashboard::command::Command;

@@ -1,8 +1,7 @@
 //! The AWS provider against a real EC2 emulator (moto's server) and a
 //! CloudWatch fake that decodes the SDK's real CBOR requests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::collections::BTreeMap;
 

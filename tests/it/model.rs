@@ -1,7 +1,6 @@
 //! The model driven through `update` only: no terminal, no workers. Every
 //! test starts from `fleet_state()` (three simulated clouds, ten instances)
 //! and feeds it keys, commands, ticks and cloud answers.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

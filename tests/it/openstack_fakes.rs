@@ -2,9 +2,8 @@
 //! wire format, paging, lifecycles, floating IPs, Gnocchi aggregates, fault
 //! injection, and a run of the real `openstack` CLI against them (with a
 //! real Keystone) to keep them honest.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! Checks the Keystone test harness (tests/support/keystone.rs) against the
 //! real Keystone it starts: the behaviour the OpenStack tests rely on.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
-mod support;
+use hytop_testkit as support;
 
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,22 @@
+//! hytop's integration tests: one test binary, one module per subject, so
+//! hytop, the AWS SDK and the test doubles (`hytop-testkit` in tests/support)
+//! are linked once instead of once per file.
+//!
+//! Run one module with `./scripts/test --test it <module>::`, e.g.
+//! `./scripts/test --test it snapshots::`.
+// A failed assumption in a test is the failure: tests fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod aws;
+mod cli;
+mod docs;
+mod e2e_aws;
+mod e2e_openstack;
+mod e2e_tmux;
+mod keystone_selftest;
+mod model;
+mod openstack;
+mod openstack_fakes;
+mod snapshots;
+mod support_selftest;
+mod worker;
