@@ -223,13 +223,3 @@ impl Provider for AwsProvider {
         ec2::launch_options(&c.ec2).await
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tail_keeps_the_last_lines() {
-        assert_eq!(crate::cloud::tail_lines("a\nb\nc\n", 2), "b\nc");
-        assert_eq!(crate::cloud::tail_lines("a", 5), "a");
-        assert_eq!(crate::cloud::tail_lines("", 5), "");
-    }
-}
