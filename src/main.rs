@@ -117,29 +117,7 @@ async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap, Vec<Built>)> {
 /// The config of `--demo`, `--config PATH`, ~/.config/hytop/config.toml, or,
 /// without any, the clouds found on this machine.
 async fn load_config(cli: &Cli, dirs: &Dirs) -> Result<Config> {
-    let mut config = if cli.demo {
-        Config::demo()?
-    } else {
-        let path = cli.config.clone().unwrap_or_else(|| dirs.config_file());
-        match Config::load(&path)? {
-            Some(config) => config,
-            None if cli.config.is_some() => {
-                color_eyre::eyre::bail!("config file {} does not exist", path.display())
-            }
-            None => {
-                // Every OpenStack cloud the `openstack` CLI would find, and
-                // AWS when it is set up (or when nothing else is, so the
-                // screen says how to set it up).
-                let sources = hytop::cloud::openstack::clouds::Sources::from_process();
-                let openstack: Vec<String> = hytop::cloud::openstack::clouds::discover(&sources)
-                    .into_iter()
-                    .map(|(name, _)| name)
-                    .collect();
-                let aws = !hytop::cloud::aws::nothing_configured() || openstack.is_empty();
-                Config::default_clouds(aws, &openstack)
-            }
-        }
-    };
+    let mut config = hytop::config::discovery::load(cli.demo, cli.config.as_deref(), dirs)?;
     if let Some(secs) = cli.refresh {
         config.refresh_secs = secs;
     }

@@ -10,7 +10,6 @@ pub mod unavailable;
 pub mod worker;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -21,11 +20,17 @@ use crate::domain::model::{
 
 /// An error a cloud answered with, or could not be reached with. It is shown
 /// on screen, so it must never carry a secret.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", code_prefix(.code))]
 pub struct CloudError {
     /// The cloud's own error code (`UnauthorizedOperation`, `409`, ...), when it gave one.
     pub code: Option<String>,
     pub message: String,
+}
+
+/// `CODE: ` before the message, when the cloud gave a code.
+fn code_prefix(code: &Option<String>) -> String {
+    code.as_ref().map(|c| format!("{c}: ")).unwrap_or_default()
 }
 
 impl CloudError {
@@ -43,17 +48,6 @@ impl CloudError {
         }
     }
 }
-
-impl fmt::Display for CloudError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{code}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for CloudError {}
 
 pub type CloudResult<T> = Result<T, CloudError>;
 
@@ -126,4 +120,22 @@ pub trait Provider: Send + Sync {
     /// keeping the others.
     async fn set_tags(&self, instance_id: &str, tags: &BTreeMap<String, String>)
     -> CloudResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_show_the_code_then_the_message() {
+        assert_eq!(CloudError::new("409", "busy").to_string(), "409: busy");
+        assert_eq!(CloudError::message("down").to_string(), "down");
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail_lines("a\nb\nc\n", 2), "b\nc");
+        assert_eq!(tail_lines("a", 5), "a");
+        assert_eq!(tail_lines("", 5), "");
+    }
 }

@@ -3,10 +3,16 @@
 //! key) and what is wrong. It never quotes a value, so a secret in a
 //! credential field cannot reach the screen or a log through it.
 
-use std::fmt;
-
-/// A problem located in a user's file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// A problem located in a user's file, shown as
+/// `file:line: [section] key "k": message`, then the line itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default, thiserror::Error)]
+#[error(
+    "{file}{}: {}{}{message}{}",
+    line_part(.line),
+    section_part(.section),
+    key_part(.key),
+    snippet_part(.line, .snippet)
+)]
 pub struct Located {
     /// The file, as the user should recognise it.
     pub file: String,
@@ -20,6 +26,30 @@ pub struct Located {
     pub message: String,
     /// The offending line's text, for context (never of a secret's line).
     pub snippet: Option<Box<str>>,
+}
+
+fn line_part(line: &Option<usize>) -> String {
+    line.map(|l| format!(":{l}")).unwrap_or_default()
+}
+
+fn section_part(section: &Option<Box<str>>) -> String {
+    section
+        .as_ref()
+        .map(|s| format!("[{s}] "))
+        .unwrap_or_default()
+}
+
+fn key_part(key: &Option<Box<str>>) -> String {
+    key.as_ref()
+        .map(|k| format!("key {k:?}: "))
+        .unwrap_or_default()
+}
+
+fn snippet_part(line: &Option<usize>, snippet: &Option<Box<str>>) -> String {
+    snippet
+        .as_ref()
+        .map(|s| format!("\n    {} | {s}", line.unwrap_or(0)))
+        .unwrap_or_default()
 }
 
 impl Located {
@@ -51,29 +81,6 @@ impl Located {
         self
     }
 }
-
-impl fmt::Display for Located {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        f.write_str(": ")?;
-        if let Some(section) = &self.section {
-            write!(f, "[{section}] ")?;
-        }
-        if let Some(key) = &self.key {
-            write!(f, "key {key:?}: ")?;
-        }
-        f.write_str(&self.message)?;
-        if let Some(snippet) = &self.snippet {
-            write!(f, "\n    {line} | {snippet}", line = self.line.unwrap_or(0))?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Located {}
 
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
@@ -107,6 +114,14 @@ mod tests {
             "keymap.toml:3: [table] key \"j\": unknown command \"dwn\""
         );
         assert_eq!(Located::new("c.toml", "empty").to_string(), "c.toml: empty");
+    }
+
+    #[test]
+    fn the_offending_line_follows() {
+        let e = Located::new("c.toml", "bad")
+            .at_line(Some(4))
+            .with_snippet(Some("x = 1".into()));
+        assert_eq!(e.to_string(), "c.toml:4: bad\n    4 | x = 1");
     }
 
     #[test]

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_norway::{Mapping, Value};
+
+use crate::config::Located;
 
 /// The name openstacksdk gives the cloud made of `OS_*` variables.
 pub const ENV_CLOUD: &str = "envvars";
@@ -140,17 +142,33 @@ impl Sources {
     }
 }
 
-/// A configuration problem, located as precisely as the source allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloudsError(pub String);
-
-impl fmt::Display for CloudsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// Why a cloud cannot be used. Never quotes the value of a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CloudsError {
+    /// A problem in clouds.yaml, secure.yaml or the `OS_*` variables,
+    /// located as precisely as the source allows.
+    #[error(transparent)]
+    Invalid(#[from] Located),
+    /// No file and no variable defines the cloud.
+    #[error("cloud \"{name}\" is not in {looked}{}", known_clouds(.known))]
+    Unknown {
+        name: String,
+        /// The clouds.yaml read, or every place one was looked for.
+        looked: String,
+        known: Vec<String>,
+    },
+    /// [`ENV_CLOUD`] was asked for without a sourced openrc file.
+    #[error("cloud \"{ENV_CLOUD}\" needs OS_AUTH_URL: source your openrc file first")]
+    NoOpenrc,
 }
 
-impl std::error::Error for CloudsError {}
+fn known_clouds(known: &[String]) -> String {
+    if known.is_empty() {
+        String::new()
+    } else {
+        format!(" (clouds: {})", known.join(", "))
+    }
+}
 
 struct YamlFile {
     path: PathBuf,
@@ -162,23 +180,23 @@ fn read_yaml(path: &Path) -> Result<Option<YamlFile>, CloudsError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CloudsError(format!("{}: {e}", path.display()))),
+        Err(e) => return Err(Located::new(path.display().to_string(), e.to_string()).into()),
     };
+    // The parser's messages say where, never what: a secret's text stays out.
     let value: Value = serde_norway::from_str(&text).map_err(|e| {
-        let at = e
-            .location()
-            .map(|l| format!("{}:{}", path.display(), l.line()))
-            .unwrap_or_else(|| path.display().to_string());
-        CloudsError(format!("{at}: {e}"))
+        Located::new(path.display().to_string(), e.to_string())
+            .at_line(e.location().map(|l| l.line()))
     })?;
     let clouds = match value.get("clouds") {
         Some(Value::Mapping(m)) => m.clone(),
         Some(_) => {
-            return Err(CloudsError(format!(
-                "{}:{}: `clouds` must be a mapping of cloud names to settings",
-                path.display(),
-                line_of_key(&text, "clouds")
-            )));
+            return Err(Located::new(
+                path.display().to_string(),
+                "must be a mapping of cloud names to settings",
+            )
+            .at_line(Some(line_of_key(&text, "clouds")))
+            .at_key("clouds")
+            .into());
         }
         None => Mapping::new(),
     };
@@ -224,6 +242,7 @@ struct RawAuth {
     auth_url: Option<String>,
     username: Option<String>,
     user_id: Option<String>,
+    #[serde(deserialize_with = "password")]
     password: Option<String>,
     project_name: Option<String>,
     project_id: Option<String>,
@@ -237,7 +256,28 @@ struct RawAuth {
     domain_id: Option<String>,
     application_credential_id: Option<String>,
     application_credential_name: Option<String>,
+    #[serde(deserialize_with = "credential_secret")]
     application_credential_secret: Option<String>,
+}
+
+fn password<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    secret_text(d, "auth.password")
+}
+
+fn credential_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    secret_text(d, "auth.application_credential_secret")
+}
+
+/// A secret's text. Serde's own type errors quote the value they got, so
+/// a mistyped secret is refused here with its name only.
+fn secret_text<'de, D: Deserializer<'de>>(d: D, name: &str) -> Result<Option<String>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(serde::de::Error::custom(format!(
+            "{name} must be a string (quote it)"
+        ))),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,12 +312,13 @@ impl RawCloud {
         self,
         name: &str,
         source: &str,
-        problem: &dyn Fn(String) -> CloudsError,
-    ) -> Result<CloudProfile, CloudsError> {
+        problem: &dyn Fn(String) -> Located,
+    ) -> Result<CloudProfile, Located> {
         if let Some(profile) = &self.profile {
             return Err(problem(format!(
                 "vendor profile \"{profile}\" is not supported: write auth_url and region_name out"
-            )));
+            ))
+            .at_key("profile"));
         }
         let a = &self.auth;
         let auth_url = some(&a.auth_url).ok_or_else(|| problem("no auth.auth_url".into()))?;
@@ -366,7 +407,8 @@ impl RawCloud {
             other => {
                 return Err(problem(format!(
                     "auth_type \"{other}\" is not supported (use password or v3applicationcredential)"
-                )));
+                ))
+                .at_key("auth_type"));
             }
         };
         let mut regions: Vec<String> = self
@@ -437,10 +479,14 @@ fn profile_from_file(
         Some(f) => (f.path.display().to_string(), line_of_key(&f.text, name)),
         None => ("secure.yaml".to_string(), 1),
     };
-    let problem = |msg: String| CloudsError(format!("{source}:{line}: cloud \"{name}\": {msg}"));
+    let problem = |msg: String| {
+        Located::new(&source, msg)
+            .at_line(Some(line))
+            .in_section(format!("cloud \"{name}\""))
+    };
     let raw: RawCloud =
         serde_norway::from_value(value.clone()).map_err(|e| problem(e.to_string()))?;
-    raw.into_profile(name, &source, &problem)
+    Ok(raw.into_profile(name, &source, &problem)?)
 }
 
 /// The cloud made of `OS_*` variables, if `OS_AUTH_URL` is set.
@@ -483,8 +529,8 @@ fn profile_from_env(sources: &Sources) -> Result<Option<CloudProfile>, CloudsErr
         profile: None,
     };
     let source = "the OS_* environment variables (openrc)";
-    let problem = |msg: String| CloudsError(format!("{source}: {msg}"));
-    raw.into_profile(ENV_CLOUD, source, &problem).map(Some)
+    let problem = |msg: String| Located::new(source, msg);
+    Ok(Some(raw.into_profile(ENV_CLOUD, source, &problem)?))
 }
 
 /// The clouds shown when hytop's config does not list any: `OS_CLOUD` if
@@ -517,15 +563,18 @@ pub fn discover(sources: &Sources) -> Vec<(String, Result<CloudProfile, CloudsEr
 /// openrc variables.
 pub fn find(sources: &Sources, name: &str) -> Result<CloudProfile, CloudsError> {
     if name == ENV_CLOUD {
-        return profile_from_env(sources)?.ok_or_else(|| {
-            CloudsError("cloud \"envvars\" needs OS_AUTH_URL: source your openrc file first".into())
-        });
+        return profile_from_env(sources)?.ok_or(CloudsError::NoOpenrc);
     }
     let files = load_files(sources)?;
     match files.merged.get(name) {
         Some(value) => profile_from_file(&files, name, value),
         None => {
-            let known: Vec<&str> = files.merged.keys().filter_map(Value::as_str).collect();
+            let known: Vec<String> = files
+                .merged
+                .keys()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect();
             let looked = match &files.file {
                 Some(f) => f.path.display().to_string(),
                 None => {
@@ -537,14 +586,11 @@ pub fn find(sources: &Sources, name: &str) -> Result<CloudProfile, CloudsError> 
                     format!("no clouds.yaml found ({})", dirs.join(", "))
                 }
             };
-            Err(CloudsError(format!(
-                "cloud \"{name}\" is not in {looked}{}",
-                if known.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (clouds: {})", known.join(", "))
-                }
-            )))
+            Err(CloudsError::Unknown {
+                name: name.to_string(),
+                looked,
+                known,
+            })
         }
     }
 }
@@ -688,7 +734,7 @@ clouds:
         let s = sources(dir.path(), &[]);
         let err = find(&s, "lab").unwrap_err().to_string();
         assert!(
-            err.contains("clouds.yaml:2: cloud \"lab\": no auth.auth_url"),
+            err.contains("clouds.yaml:2: [cloud \"lab\"] no auth.auth_url"),
             "{err}"
         );
 
@@ -708,5 +754,23 @@ clouds:
         );
         let err = find(&env, ENV_CLOUD).unwrap_err().to_string();
         assert!(err.contains("OS_PASSWORD"), "{err}");
+    }
+
+    #[test]
+    fn type_errors_never_show_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("clouds.yaml"), CLOUDS).unwrap();
+        std::fs::write(
+            dir.path().join("secure.yaml"),
+            "clouds:\n  lab:\n    auth:\n      password: 918273645\n  appcred:\n    auth:\n      application_credential_secret: [s3cr3tpart]\n",
+        )
+        .unwrap();
+        let s = sources(dir.path(), &[]);
+        let err = find(&s, "lab").unwrap_err().to_string();
+        assert!(!err.contains("918273645"), "{err}");
+        assert!(err.contains("auth.password"), "{err}");
+        let err = find(&s, "appcred").unwrap_err().to_string();
+        assert!(!err.contains("s3cr3tpart"), "{err}");
+        assert!(err.contains("application_credential_secret"), "{err}");
     }
 }

@@ -1,0 +1,160 @@
+//! The built-in simulated cloud behind `hytop --demo`.
+//!
+//! An in-memory [`world`] that answers like EC2 or Nova/Neutron would; the
+//! [`dialect`] holds everything that differs between the two (words, ids,
+//! error codes, catalogs), the [`console`] log and the [`metrics`] are pure
+//! functions of instance and time so tests stay deterministic, and
+//! [`provider`] answers the [`Provider`](crate::cloud::Provider) calls.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use crate::cloud::{CloudError, CloudResult};
+use crate::domain::model::{CloudKind, Instance};
+
+mod console;
+mod dialect;
+mod hash;
+mod metrics;
+mod provider;
+mod world;
+
+#[cfg(test)]
+mod tests;
+
+pub use dialect::{
+    AWS_IMAGES, AWS_SECURITY_GROUPS, AWS_SIZES, AWS_SUBNETS, FLOATING_POOL, OPENSTACK_FLAVORS,
+    OPENSTACK_IMAGES, OPENSTACK_NETWORKS, OPENSTACK_SECURITY_GROUPS, SIM_KEY_NAME,
+};
+
+use dialect::Dialect;
+use world::{SimInstance, World};
+
+/// Where the simulator reads "now"; tests inject a clock they can advance.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The wall clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// How a simulated endpoint behaves (`[cloud.sim]` in `config.toml`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SimSettings {
+    pub seed: u64,
+    /// Initial instances per simulated endpoint.
+    pub instances: usize,
+    /// Artificial latency of every call.
+    pub latency_ms: u64,
+    /// Chance (0.0..=1.0) that a call fails with a simulated outage.
+    pub failure_rate: f64,
+    /// Launch to running (AWS `pending`, Nova `BUILD`).
+    pub pending_secs: u64,
+    /// Terminate to terminated (AWS `shutting-down`, Nova task `deleting`).
+    pub stopping_secs: u64,
+    /// How long terminated AWS instances stay listed.
+    pub gone_secs: u64,
+    /// Public addresses the cloud can hand out.
+    pub address_pool: usize,
+}
+
+impl Default for SimSettings {
+    fn default() -> Self {
+        SimSettings {
+            seed: 1,
+            instances: 8,
+            latency_ms: 150,
+            failure_rate: 0.0,
+            pending_secs: 6,
+            stopping_secs: 4,
+            gone_secs: 60,
+            address_pool: 4,
+        }
+    }
+}
+
+/// The built-in simulated cloud endpoint.
+pub struct SimProvider {
+    dialect: Dialect,
+    account: String,
+    region: String,
+    settings: SimSettings,
+    clock: Clock,
+    world: Mutex<World>,
+}
+
+impl SimProvider {
+    /// kind: which cloud flavour to imitate; account: profile or cloud name;
+    /// region: e.g. "eu-west-1" or "lab".
+    pub fn new(
+        kind: CloudKind,
+        account: &str,
+        region: &str,
+        settings: SimSettings,
+        clock: Clock,
+    ) -> SimProvider {
+        let seed =
+            settings.seed ^ hash::fnv1a(format!("{}/{account}/{region}", kind.label()).as_bytes());
+        let dialect = Dialect::of(kind);
+        let world = World::generate(dialect, &settings, seed, clock());
+        SimProvider {
+            dialect,
+            account: account.to_string(),
+            region: region.to_string(),
+            settings,
+            clock,
+            world: Mutex::new(world),
+        }
+    }
+
+    /// Simulates the round trip, then rolls the dice for an outage; the world
+    /// is only locked after the sleep so slow calls never block each other.
+    async fn begin(&self) -> CloudResult<(MutexGuard<'_, World>, DateTime<Utc>)> {
+        if self.settings.latency_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(self.settings.latency_ms)).await;
+        }
+        let mut world = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        let now = (self.clock)();
+        let rate = self.settings.failure_rate;
+        // NaN compares false, so a nonsense rate means "never fails".
+        if rate > 0.0 && world.rng.f64() < rate {
+            return Err(CloudError::new(
+                "SimulatedFailure",
+                format!(
+                    "simulated outage of {} (failure_rate {rate})",
+                    self.dialect.label(&self.account, &self.region)
+                ),
+            ));
+        }
+        world.prune(now);
+        Ok((world, now))
+    }
+
+    fn to_instance(&self, world: &World, inst: &SimInstance, now: DateTime<Utc>) -> Instance {
+        let (state, raw_state) = world.state_of(inst, now);
+        let resources = self.dialect.resources(&inst.size);
+        Instance {
+            kind: self.dialect.kind(),
+            account: self.account.clone(),
+            region: self.region.clone(),
+            id: inst.id.clone(),
+            name: inst.name.clone(),
+            state,
+            raw_state,
+            size: inst.size.clone(),
+            vcpus: resources.map(|r| r.0),
+            memory_mb: resources.map(|r| r.1),
+            image: inst.image.clone(),
+            key_name: inst.key_name.clone(),
+            public_ip: world.address_of(&inst.id).map(|a| a.ip.clone()),
+            private_ip: Some(inst.private_ip.clone()),
+            launched_at: Some(inst.launched_at),
+            tags: inst.tags.clone(),
+            detailed_monitoring: inst.detailed_monitoring,
+            extra: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Which configuration hytop runs with: `--demo`, the file given with
+//! `--config`, the user's `config.toml`, or, without any, the clouds found
+//! on this machine (the ones the `openstack` CLI would use, and AWS when it
+//! is set up). Also where hytop keeps its files.
+
+use std::path::{Path, PathBuf};
+
+use color_eyre::eyre::{Result, bail, eyre};
+use toml::Spanned;
+
+use super::{CloudConfig, Config, ProviderKind};
+use crate::cloud::aws;
+use crate::cloud::openstack::clouds;
+use crate::cloud::sim::SimSettings;
+
+/// Where hytop keeps its files (honours `XDG_CONFIG_HOME` / `XDG_DATA_HOME`).
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Dirs {
+    pub fn discover() -> Result<Dirs> {
+        let dirs = directories::ProjectDirs::from("", "", "hytop")
+            .ok_or_else(|| eyre!("cannot find a home directory for hytop's config and logs"))?;
+        Ok(Dirs {
+            config_dir: dirs.config_dir().to_path_buf(),
+            data_dir: dirs.data_dir().to_path_buf(),
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    pub fn keymap_file(&self) -> PathBuf {
+        self.config_dir.join("keymap.toml")
+    }
+}
+
+/// The config of `--demo` (`demo`), of `--config PATH` (`given`, which must
+/// exist), of the user's config.toml, or, without any, of the clouds found
+/// on this machine.
+pub fn load(demo: bool, given: Option<&Path>, dirs: &Dirs) -> Result<Config> {
+    if demo {
+        return Ok(Config::demo()?);
+    }
+    let path = given.map_or_else(|| dirs.config_file(), Path::to_path_buf);
+    match Config::load(&path)? {
+        Some(config) => Ok(config),
+        None if given.is_some() => bail!("config file {} does not exist", path.display()),
+        None => Ok(found_on_this_machine()),
+    }
+}
+
+/// Every OpenStack cloud the `openstack` CLI would find, and AWS when it is
+/// set up (or when nothing else is, so the screen says how to set it up).
+pub fn found_on_this_machine() -> Config {
+    let sources = clouds::Sources::from_process();
+    let openstack: Vec<String> = clouds::discover(&sources)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let aws = !aws::nothing_configured() || openstack.is_empty();
+    Config::default_clouds(aws, &openstack)
+}
+
+impl Config {
+    /// What hytop shows without a config file: the default AWS profile in
+    /// its region (when `aws` is set) and the named OpenStack clouds.
+    pub fn default_clouds(aws: bool, openstack: &[String]) -> Config {
+        let mut config = Config::default();
+        let cloud = |name: &str, provider: ProviderKind, os_cloud: Option<String>| CloudConfig {
+            name: Spanned::new(0..0, name.to_string()),
+            provider: Spanned::new(0..0, provider),
+            simulate: None,
+            profile: None,
+            regions: Vec::new(),
+            os_cloud,
+            floating_pool: None,
+            ssh_user: None,
+            identity_file: None,
+            sim: SimSettings::default(),
+        };
+        if aws {
+            config.clouds.push(cloud("aws", ProviderKind::Aws, None));
+        }
+        for name in openstack {
+            config
+                .clouds
+                .push(cloud(name, ProviderKind::OpenStack, Some(name.clone())));
+        }
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::model::CloudKind;
+
+    fn dirs_in(dir: &Path) -> Dirs {
+        Dirs {
+            config_dir: dir.join("config"),
+            data_dir: dir.join("data"),
+        }
+    }
+
+    #[test]
+    fn default_clouds_are_aws_and_each_openstack_cloud() {
+        let config = Config::default_clouds(true, &["lab".to_string(), "envvars".to_string()]);
+        let names: Vec<&str> = config
+            .clouds
+            .iter()
+            .map(|c| c.name.get_ref().as_str())
+            .collect();
+        assert_eq!(names, ["aws", "lab", "envvars"]);
+        assert_eq!(config.clouds[0].kind(), CloudKind::Aws);
+        assert_eq!(config.clouds[1].os_cloud.as_deref(), Some("lab"));
+        assert!(Config::default_clouds(false, &[]).clouds.is_empty());
+    }
+
+    #[test]
+    fn demo_given_and_user_files_are_chosen_in_that_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let dirs = dirs_in(dir.path());
+        std::fs::create_dir_all(&dirs.config_dir).expect("mkdir");
+        std::fs::write(dirs.config_file(), "refresh_secs = 7\n").expect("write");
+        let given = dir.path().join("given.toml");
+        std::fs::write(&given, "refresh_secs = 9\n").expect("write");
+
+        assert_eq!(
+            load(true, Some(&given), &dirs).expect("demo"),
+            Config::demo().expect("demo")
+        );
+        assert_eq!(
+            load(false, Some(&given), &dirs)
+                .expect("given")
+                .refresh_secs,
+            9
+        );
+        assert_eq!(load(false, None, &dirs).expect("user").refresh_secs, 7);
+    }
+
+    #[test]
+    fn a_given_file_must_exist() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("nope.toml");
+        let err = load(false, Some(&missing), &dirs_in(dir.path())).expect_err("missing");
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}
