@@ -672,6 +672,48 @@ fn bad_keymap_is_reported_with_file_line_and_key() {
     }
 }
 
+/// A user keymap remaps every yes/no question: with `y` unbound and `Y` as
+/// confirm in `[confirm]`, `X` `y` leaves the terminate question open (and the
+/// instance running), `X` `Y` terminates. The popup names the key in force.
+#[test]
+fn confirm_keys_follow_the_keymap() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let keymap = dir.path().join("keymap.toml");
+    fs::write(&keymap, "[confirm]\ny = \"none\"\nY = \"confirm\"\n").expect("write keymap");
+    let keymap = keymap.display().to_string();
+    let t = start_hytop("confirm-remap", 0.0, &["--keymap", &keymap]);
+    let screen = wait_listed(&t);
+    let target = rows(&screen)
+        .into_iter()
+        .find(|r| r.cloud == "AWS" && r.state == "running")
+        .unwrap_or_else(|| t.fail("a running AWS instance", &screen));
+    select_by_filter(&t, target.id.trim_end_matches('…'), &target.id);
+
+    t.type_text("X");
+    let screen = t.wait_for("Terminate 1 instance(s)?");
+    let text = popup_text(&screen, "Terminate").unwrap_or_default();
+    assert!(text.contains("Y terminate"), "the popup names Y:\n{text}");
+    assert!(
+        !text.contains("y terminate"),
+        "the popup no longer names y:\n{text}"
+    );
+
+    t.type_text("y");
+    // Give hytop time to act on the key, then check it did nothing.
+    std::thread::sleep(std::time::Duration::from_millis(600));
+    let screen = t.capture();
+    assert!(
+        screen.contains("Terminate 1 instance(s)?"),
+        "y is unbound: the question stays open:\n{screen}"
+    );
+
+    t.type_text("Y");
+    t.wait_gone("Terminate 1 instance(s)?");
+    t.wait_until(&format!("{} stopping or terminated", target.id), |s| {
+        row_with_id(s, &target.id).is_some_and(|r| r.state == "stopping" || r.state == "terminated")
+    });
+}
+
 /// With --readonly every change is refused with a clear message and no
 /// confirmation or form ever opens.
 #[test]
