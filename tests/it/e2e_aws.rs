@@ -410,21 +410,15 @@ fn ssh_suspends_the_screen_and_resumes() {
     let id = backends.run_instance(&image, "ssh-e2e");
 
     let sandbox = Sandbox::new("");
-    let fake = sandbox.path("fake-ssh");
     let args_file = sandbox.path("ssh-args");
     let read_file = sandbox.path("ssh-read");
-    fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nprintf 'fake ssh, type a line: '\nread line\nprintf '%s\\n' \"$line\" > '{}'\n",
-            args_file.display(),
+    let fake = sandbox.script(
+        "fake-ssh",
+        &format!(
+            "printf '%s\\n' \"$@\" > '{}'\nprintf 'fake ssh, type a line: '\nread line\nprintf '%s\\n' \"$line\" > '{}'\n",            args_file.display(),
             read_file.display()
         ),
-    )
-    .expect("write fake ssh");
-    let mut perms = fs::metadata(&fake).expect("fake ssh").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    fs::set_permissions(&fake, perms).expect("chmod fake ssh");
+    );
     let config = format!(
         "{}\n[ssh]\nprogram = \"{}\"\nidentity_file = \"/keys/lab key.pem\"\n",
         config_toml(&image),

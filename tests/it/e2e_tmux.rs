@@ -870,19 +870,11 @@ fn pane_is_120_by_40() {
 #[test]
 fn ssh_to_a_simulated_cloud_only_shows_the_command() {
     let sandbox = Sandbox::new("");
-    let fake = sandbox.path("fake-ssh");
     let ran_file = sandbox.path("ssh-ran");
-    fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
-            ran_file.display()
-        ),
-    )
-    .expect("write fake ssh");
-    let mut perms = fs::metadata(&fake).expect("fake ssh").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    fs::set_permissions(&fake, perms).expect("chmod fake ssh");
+    let fake = sandbox.script(
+        "fake-ssh",
+        &format!("printf '%s\\n' \"$@\" > '{}'\n", ran_file.display()),
+    );
     let config = format!(
         "{}\n[ssh]\nprogram = \"{}\"\nidentity_file = \"/keys/lab key.pem\"\n",
         config_toml(0.0),

@@ -81,6 +81,16 @@ impl Sandbox {
         self.path("config.toml")
     }
 
+    /// Writes an executable shell script `name` (a fake ssh, say) and
+    /// returns its path.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.path(name);
+        fs::write(&path, format!("#!/bin/sh\n{body}")).expect("write script");
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).expect("chmod script");
+        path
+    }
+
     /// The environment hytop runs with.
     pub fn env(&self) -> Vec<(&'static str, PathBuf)> {
         vec![
