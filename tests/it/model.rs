@@ -1947,8 +1947,8 @@ fn old_instances_are_flagged_and_the_forgotten_filter_shows_only_them() {
         .position(|i| i.id == WEB1)
         .unwrap();
     assert!(state.flags_of(0, web).is_empty(), "web-1 is 2 hours old");
-    assert!(state.costs.flagged_instances >= 1);
-    assert!(state.costs.dollars_per_hour > 0.0);
+    assert!(state.costs.totals.flagged_instances >= 1);
+    assert!(state.costs.totals.dollars_per_hour > 0.0);
 
     shift(&mut state, 'F');
     assert!(state.forgotten_only);

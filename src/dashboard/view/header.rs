@@ -16,13 +16,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         first.push(Span::styled("[READ-ONLY] ", theme.error()));
     }
     // Money and forgotten things first: they must not be cut off.
-    let c = &state.costs;
+    let c = &state.costs.totals;
     let mut burn = format!("≈ ${:.2}/h", c.dollars_per_hour);
     if c.held_vcpus > 0 {
         burn.push_str(&format!(" + {} vCPU", c.held_vcpus));
     }
     first.push(Span::styled(format!("{burn}  "), theme.title()));
-    let flagged = c.flagged_instances + c.flagged_addresses;
+    let flagged = c.flagged();
     if flagged > 0 {
         first.push(Span::styled(
             format!("! {flagged} flagged  "),
