@@ -74,11 +74,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     ),
                     theme.dim(),
                 ));
-                let free = cloud
-                    .addresses
-                    .iter()
-                    .filter(|a| a.instance_id.is_none())
-                    .count();
+                // The flagged ones, as the "! N flagged" total counts them.
+                let free = state
+                    .address_assessments
+                    .get(i)
+                    .map_or(0, |a| a.iter().filter(|a| a.is_flagged()).count());
                 if free > 0 {
                     spans.push(Span::raw(format!("  {free} unassociated IP(s)")));
                 }
