@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::domain::cost::CostConfig;
 use crate::domain::model::{CloudKind, Instance, InstanceState};
+use crate::domain::tags::{EXPIRES_TAG, NUKE_TAG};
 
 /// A fixed "now" so ages in snapshots never change.
 pub fn fixed_now() -> DateTime<Utc> {
@@ -37,6 +39,76 @@ pub fn instance(id: &str, name: &str) -> Instance {
         detailed_monitoring: false,
         extra: Vec::new(),
     }
+}
+
+/// A running t2.nano in eu-west-1 launched `hours` before [`fixed_now`].
+pub fn aged(id: &str, name: &str, hours: i64) -> Instance {
+    let mut i = instance(id, name);
+    i.launched_at = Some(fixed_now() - chrono::Duration::hours(hours));
+    i
+}
+
+/// An hour of 1 % CPU, up to [`fixed_now`].
+pub fn quiet_cpu() -> InstanceMetrics {
+    InstanceMetrics {
+        cpu: series(60, 60, 1.0, 0.0),
+        ..InstanceMetrics::default()
+    }
+}
+
+/// The flavor [`varied_fleet`]'s `s-priced` runs, priced by [`varied_rules`].
+pub const PRICED_FLAVOR: &str = "m1.small";
+
+/// Instances that exercise every judgement, each with the metrics a cloud
+/// answered for it: AWS ones priced, unpriced, stopped, pending, old (and
+/// idle), idle, expired, protected, without a launch time; OpenStack ones
+/// holding an unpriced flavor, off, on a priced flavor ([`varied_rules`]),
+/// old.
+pub fn varied_fleet() -> Vec<(Instance, Option<InstanceMetrics>)> {
+    let now = fixed_now();
+    let mut stopped = aged("i-stopped", "off", 300);
+    stopped.state = InstanceState::Stopped;
+    let mut pending = aged("i-pending", "starting", 0);
+    pending.state = InstanceState::Pending;
+    pending.launched_at = Some(now - chrono::Duration::seconds(5));
+    let mut unknown = aged("i-unknown", "odd", 3);
+    unknown.size = "x9.huge".into();
+    let mut expired = aged("i-expired", "done", 20);
+    expired
+        .tags
+        .insert(EXPIRES_TAG.into(), "2026-11-21T10:00:00Z".into());
+    let mut protected = aged("i-protected", "kept", 20);
+    protected
+        .tags
+        .insert(NUKE_TAG.into(), "2026-11-23T00:00:00Z".into());
+    let mut no_start = aged("i-nostart", "mystery", 1);
+    no_start.launched_at = None;
+    let mut priced_flavor = server("s-priced", "svc", "ACTIVE");
+    priced_flavor.size = PRICED_FLAVOR.into();
+    let mut old_server = server("s-old", "lab-vm", "ACTIVE");
+    old_server.launched_at = Some(now - chrono::Duration::hours(50));
+    vec![
+        (aged("i-fresh", "web", 1), None),
+        (aged("i-old", "db", 30), Some(quiet_cpu())),
+        (aged("i-idle", "quiet", 2), Some(quiet_cpu())),
+        (stopped, Some(quiet_cpu())),
+        (pending, None),
+        (unknown, None),
+        (expired, None),
+        (protected, None),
+        (no_start, None),
+        (server("s-held", "svc", "ACTIVE"), None),
+        (server("s-off", "svc", "SHUTOFF"), None),
+        (priced_flavor, None),
+        (old_server, None),
+    ]
+}
+
+/// `rules` with a price for [`PRICED_FLAVOR`], so [`varied_fleet`] has a
+/// priced OpenStack server.
+pub fn varied_rules(mut rules: CostConfig) -> CostConfig {
+    rules.flavor_prices.insert(PRICED_FLAVOR.into(), 0.04);
+    rules
 }
 
 use crate::cloud::endpoints::Endpoint;

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Template;
 use crate::domain::model::{LaunchSpec, USER_DATA_LIMIT};
 
-// Kept for the dashboard (ssh) until it imports the tag from domain::tags.
-pub use crate::domain::tags::TEMPLATE_TAG;
-use crate::domain::tags::{EXPIRES_TAG, OWNER_TAG};
+use crate::domain::tags::{EXPIRES_TAG, OWNER_TAG, TEMPLATE_TAG};
 
 /// What the launch popup confirmed.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,9 @@
 //! Builds the `ssh` command line for an instance.
 
-use crate::cloud::launch::{TEMPLATE_TAG, expand_home};
+use crate::cloud::launch::expand_home;
 use crate::config::{CloudConfig, Config};
 use crate::domain::model::{CloudKind, Instance};
+use crate::domain::tags::TEMPLATE_TAG;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SshPlan {

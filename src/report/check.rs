@@ -76,8 +76,8 @@ pub fn check_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixtures::{aged, answer, aws, quiet_cpu, rules};
-    use crate::testutil::fixed_now;
+    use crate::report::fixtures::{answer, aws, rules};
+    use crate::testutil::{aged, fixed_now, quiet_cpu};
 
     #[test]
     fn check_joins_reasons() {

@@ -96,8 +96,8 @@ pub fn check_outcome(
 mod tests {
     use super::*;
     use crate::domain::model::{InstanceState, PublicAddress};
-    use crate::report::fixtures::{aged, answer, aws, lab, quiet_cpu, rules};
-    use crate::testutil::fixed_now;
+    use crate::report::fixtures::{answer, aws, lab, rules};
+    use crate::testutil::{aged, fixed_now, quiet_cpu};
 
     #[test]
     fn check_names_flagged_instances_and_addresses() {

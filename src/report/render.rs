@@ -93,9 +93,9 @@ mod tests {
     use super::*;
     use crate::domain::cost::Prices;
     use crate::domain::tags::EXPIRES_TAG;
-    use crate::report::fixtures::{aged, answer, aws, rules};
+    use crate::report::fixtures::{answer, aws, rules};
     use crate::report::rows::rows;
-    use crate::testutil::fixed_now;
+    use crate::testutil::{aged, fixed_now};
 
     #[test]
     fn json_values_are_normalised() {

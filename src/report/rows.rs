@@ -140,14 +140,11 @@ pub fn rows(
 
 #[cfg(test)]
 mod tests {
-    use chrono::Duration;
-
     use super::*;
     use crate::domain::cost::{Flag, Totals};
     use crate::domain::model::CloudKind;
-    use crate::domain::tags::{EXPIRES_TAG, NUKE_TAG};
-    use crate::report::fixtures::{aged, answer, aws, lab, quiet_cpu, rules};
-    use crate::testutil::{fixed_now, server};
+    use crate::report::fixtures::{answer, aws, lab, rules};
+    use crate::testutil::{aged, fixed_now, server, varied_fleet, varied_rules};
 
     #[test]
     fn rows_are_sorted_and_carry_every_field() {
@@ -187,54 +184,11 @@ mod tests {
         assert_eq!(svc.state, InstanceState::Running);
     }
 
-    /// Instances that exercise every judgement: priced, unpriced, held,
-    /// stopped, old, expired, protected, idle, without a launch time.
-    fn varied_fleet() -> Vec<(Instance, Option<InstanceMetrics>)> {
-        let now = fixed_now();
-        let mut stopped = aged("i-stopped", "off", 300);
-        stopped.state = InstanceState::Stopped;
-        let mut pending = aged("i-pending", "starting", 0);
-        pending.state = InstanceState::Pending;
-        pending.launched_at = Some(now - Duration::seconds(5));
-        let mut unknown = aged("i-unknown", "odd", 3);
-        unknown.size = "x9.huge".into();
-        let mut expired = aged("i-expired", "done", 20);
-        expired
-            .tags
-            .insert(EXPIRES_TAG.into(), "2026-11-21T10:00:00Z".into());
-        let mut protected = aged("i-protected", "kept", 20);
-        protected
-            .tags
-            .insert(NUKE_TAG.into(), "2026-11-23T00:00:00Z".into());
-        let mut no_start = aged("i-nostart", "mystery", 1);
-        no_start.launched_at = None;
-        let mut priced_flavor = server("s-priced", "svc", "ACTIVE");
-        priced_flavor.size = "m1.small".into();
-        let mut old_server = server("s-old", "lab-vm", "ACTIVE");
-        old_server.launched_at = Some(now - Duration::hours(50));
-        vec![
-            (aged("i-fresh", "web", 1), None),
-            (aged("i-old", "db", 30), Some(quiet_cpu())),
-            (aged("i-idle", "quiet", 2), Some(quiet_cpu())),
-            (stopped, Some(quiet_cpu())),
-            (pending, None),
-            (unknown, None),
-            (expired, None),
-            (protected, None),
-            (no_start, None),
-            (server("s-held", "svc", "ACTIVE"), None),
-            (server("s-off", "svc", "SHUTOFF"), None),
-            (priced_flavor, None),
-            (old_server, None),
-        ]
-    }
-
     #[test]
     fn rows_say_what_assess_says() {
         let now = fixed_now();
         let prices = Prices::embedded();
-        let mut rules = rules();
-        rules.flavor_prices.insert("m1.small".into(), 0.04);
+        let rules = varied_rules(rules());
         let mut seen = std::collections::BTreeSet::new();
         let mut totals = Totals::default();
         for (instance, metrics) in varied_fleet() {

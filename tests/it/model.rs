@@ -1947,8 +1947,8 @@ fn old_instances_are_flagged_and_the_forgotten_filter_shows_only_them() {
         .position(|i| i.id == WEB1)
         .unwrap();
     assert!(state.flags_of(0, web).is_empty(), "web-1 is 2 hours old");
-    assert!(state.costs.flagged_instances >= 1);
-    assert!(state.costs.dollars_per_hour > 0.0);
+    assert!(state.costs.totals.flagged_instances >= 1);
+    assert!(state.costs.totals.dollars_per_hour > 0.0);
 
     shift(&mut state, 'F');
     assert!(state.forgotten_only);
@@ -2146,4 +2146,210 @@ fn launches_carry_owner_and_expiry_tags() {
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
     assert_eq!(spec.tags.get("hytop:expires"), Some(&want));
+}
+
+#[test]
+fn sorting_by_cost_puts_the_dearest_first_and_no_figure_last() {
+    let mut state = fleet_state();
+    command_line(&mut state, "sort cost");
+    assert_eq!(state.sort, SortColumn::Cost);
+    let spent: Vec<Option<f64>> = state
+        .view
+        .iter()
+        .map(|&(c, i)| state.assessment_of(c, i).expect("assessed").spent)
+        .collect();
+    let figures = spent.iter().take_while(|s| s.is_some()).count();
+    assert!(figures >= 3, "{spent:?}");
+    assert!(spent[figures..].iter().all(Option::is_none), "{spent:?}");
+    let dollars: Vec<f64> = spent.iter().flatten().copied().collect();
+    assert!(dollars.windows(2).all(|w| w[0] >= w[1]), "{dollars:?}");
+    assert_eq!(names(&state)[0], "forgotten-db", "the oldest t3.small");
+}
+
+/// The dashboard and `hytop list`/`check` judge the same instances the same:
+/// one cloud per kind with [`varied_fleet`] (every judgement) and an unused
+/// address each, answered to the dashboard as its workers would.
+#[test]
+fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
+    use hytop::dashboard::model::CloudStatus;
+    use hytop::domain::cost::{Flag, Prices};
+    use hytop::domain::model::{CloudKind, PublicAddress};
+    use hytop::report::{self, Answer, EXIT_FLAGGED, Endpoint};
+    use hytop::testutil::{varied_fleet, varied_rules};
+
+    let endpoint = |cloud: &str, label: &str, kind, region: &str| Endpoint {
+        cloud: cloud.into(),
+        label: label.into(),
+        kind,
+        region: region.into(),
+        simulated: false,
+    };
+    let endpoints = [
+        endpoint("prod", "default/eu-west-1", CloudKind::Aws, "eu-west-1"),
+        endpoint("lab", "lab/RegionOne", CloudKind::OpenStack, "RegionOne"),
+    ];
+    let address = |id: &str, ip: &str, instance: Option<&str>| PublicAddress {
+        id: id.into(),
+        ip: ip.into(),
+        instance_id: instance.map(str::to_string),
+        pool: None,
+    };
+    let mut answers: Vec<Answer> = endpoints
+        .iter()
+        .map(|e| Answer {
+            endpoint: Some(e.clone()),
+            ..Answer::default()
+        })
+        .collect();
+    for (instance, metrics) in varied_fleet() {
+        let answer = &mut answers[usize::from(instance.kind == CloudKind::OpenStack)];
+        if let Some(m) = metrics {
+            answer.metrics.insert(instance.id.clone(), m);
+        }
+        answer.instances.push(instance);
+    }
+    answers[0].addresses = vec![
+        address("eipalloc-1", "203.0.113.7", None),
+        address("eipalloc-2", "203.0.113.8", Some("i-fresh")),
+    ];
+    answers[1].addresses = vec![address("fip-1", "198.51.100.40", None)];
+
+    // The dashboard, fed what the workers would send.
+    let mut config = hytop::config::Config::default();
+    config.cost = varied_rules(config.cost);
+    let keymap = Keymap::default_keymap().expect("default keymap");
+    let clouds = endpoints.iter().cloned().map(CloudStatus::new).collect();
+    let mut state = AppState::new(config, keymap, clouds, false, fixed_now());
+    for (cloud, answer) in answers.iter().enumerate() {
+        listing(&mut state, cloud, 1, answer.instances.clone());
+        respond(
+            &mut state,
+            cloud,
+            2,
+            Response::Addresses(Ok(answer.addresses.clone())),
+        );
+        let metrics = answer
+            .metrics
+            .iter()
+            .map(|(id, m)| (id.clone(), m.clone()))
+            .collect();
+        respond(&mut state, cloud, 3, Response::Metrics(Ok(metrics)));
+    }
+
+    // The report, on the same answers.
+    let now = fixed_now();
+    let prices = Prices::embedded();
+    let rules = state.config.cost.clone();
+    let rows = report::rows(&answers, now, prices, &rules);
+    let lines = report::check_lines(&answers, now, prices, &rules);
+    assert_eq!(rows.len(), state.total_instances());
+
+    // Every instance: the same $/h, $ so far, COST text, flags and reasons.
+    let mut flagged = Vec::new();
+    for (cloud, list) in state.instances.iter().enumerate() {
+        for (idx, instance) in list.iter().enumerate() {
+            let a = state.assessment_of(cloud, idx).expect("assessed");
+            let id = &instance.id;
+            let row = rows.iter().find(|r| &r.id == id).expect("a row");
+            assert_eq!(row.hourly_cost_usd, a.hourly, "{id}");
+            assert_eq!(row.cost_so_far_usd, a.spent, "{id}");
+            assert_eq!(row.cost_text, a.spent_text(), "{id}");
+            let shorts: Vec<&str> = a.flags.iter().map(Flag::short).collect();
+            let rules_of_row: Vec<&str> = row.flags.iter().map(|f| f.rule).collect();
+            assert_eq!(rules_of_row, shorts, "{id}");
+            let reasons: Vec<&str> = row.flags.iter().map(|f| f.reason.as_str()).collect();
+            assert_eq!(reasons, a.reasons(now, &rules), "{id}");
+            if a.is_flagged() {
+                // `check` names it with the dashboard's cost and reasons.
+                let line = lines
+                    .iter()
+                    .find(|l| l.contains(&format!(" {id} ")))
+                    .unwrap_or_else(|| panic!("no check line for {id}: {lines:#?}"));
+                assert!(line.starts_with(&state.clouds[cloud].label), "{line}");
+                assert!(
+                    line.ends_with(&format!(
+                        " {}: {}",
+                        a.spent_text(),
+                        a.reasons(now, &rules).join("; ")
+                    )),
+                    "{line}"
+                );
+                flagged.push((id.clone(), instance.state.is_live(), shorts.join(", ")));
+            }
+        }
+    }
+    // The fleet really covers every judgement, idle included (from metrics).
+    let all_rules: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .flat_map(|r| r.flags.iter().map(|f| f.rule))
+        .collect();
+    assert_eq!(
+        all_rules.into_iter().collect::<Vec<_>>(),
+        ["expired", "idle", "old"]
+    );
+
+    // The header: the sums of the same figures.
+    let totals = state.costs.totals;
+    assert_eq!(state.costs.at, Some(now));
+    let aws_addresses = answers[0].addresses.len() as f64;
+    let dollars: f64 = rows.iter().filter_map(|r| r.hourly_cost_usd).sum::<f64>()
+        + aws_addresses * prices.address_hourly();
+    assert!(
+        (totals.dollars_per_hour - dollars).abs() < 1e-9,
+        "{totals:?} vs {dollars}"
+    );
+    let unpriced_live = rows.iter().filter(|r| r.hourly_cost_usd.is_none());
+    let held: u32 = unpriced_live.clone().filter_map(|r| r.vcpus).sum();
+    assert!(held >= 1);
+    assert_eq!(totals.held_vcpus, held);
+    assert_eq!(
+        totals.unpriced,
+        unpriced_live
+            .filter(|r| r.vcpus.is_none() && r.memory_mb.is_none())
+            .count()
+    );
+    assert!(totals.unpriced >= 1);
+    assert_eq!(
+        totals.flagged_instances,
+        rows.iter().filter(|r| !r.flags.is_empty()).count()
+    );
+    assert_eq!(totals.flagged_instances, flagged.len());
+    let address_lines = lines.iter().filter(|l| l.contains(" address ")).count();
+    assert_eq!(totals.flagged_addresses, address_lines);
+    assert_eq!(address_lines, 2, "{lines:#?}");
+    assert_eq!(lines.len(), totals.flagged());
+    let outcome = report::check_outcome(&answers, now, prices, &rules);
+    assert_eq!(outcome.code, EXIT_FLAGGED);
+    assert_eq!(outcome.stdout.lines().count(), totals.flagged());
+
+    // The forgotten filter shows exactly what `check` names.
+    shift(&mut state, 'F');
+    assert!(state.forgotten_only);
+    let mut shown: Vec<String> = (0..state.view.len())
+        .map(|r| state.row(r).expect("row").0.id)
+        .collect();
+    shown.sort();
+    let mut named: Vec<String> = flagged.iter().map(|(id, ..)| id.clone()).collect();
+    named.sort();
+    assert_eq!(shown, named);
+
+    // The quit reminder lists the live flagged ones, with the same cost
+    // and flags (nothing was launched in this session).
+    let reminded = state.quit_reminder();
+    let mut listed: Vec<(String, String, String)> = reminded
+        .iter()
+        .map(|r| (r.target.key.id.clone(), r.spent.clone(), r.why.clone()))
+        .collect();
+    listed.sort();
+    let mut want: Vec<(String, String, String)> = flagged
+        .iter()
+        .filter(|(_, live, _)| *live)
+        .map(|(id, _, why)| {
+            let row = rows.iter().find(|r| &r.id == id).expect("a row");
+            (id.clone(), row.cost_text.clone(), why.clone())
+        })
+        .collect();
+    want.sort();
+    assert!(!want.is_empty());
+    assert_eq!(listed, want);
 }

@@ -11,6 +11,7 @@ use super::SimSettings;
 use super::dialect::{Dialect, Refusal, SIM_KEY_NAME};
 use crate::cloud::{AttachedAddress, CloudResult};
 use crate::domain::model::{InstanceState, LaunchSpec};
+use crate::domain::tags::EXPIRES_TAG;
 
 /// Settings beyond this would overflow date arithmetic and mean nothing anyway.
 const MAX_SETTING_SECS: u64 = 10 * 365 * 86_400;
@@ -207,7 +208,7 @@ impl World {
                 };
                 let at = now + Duration::hours(hours);
                 tags.insert(
-                    "hytop:expires".to_string(),
+                    EXPIRES_TAG.to_string(),
                     at.format("%Y-%m-%dT%H:%M:00Z").to_string(),
                 );
             }

@@ -1,104 +1,92 @@
-//! What things cost and which look forgotten: the flags, the header's
-//! totals and the quit reminder's list, judged in one pass per listing.
+//! What things cost and which look forgotten: every instance and address
+//! judged once per listing by [`assess`] and [`assess_address`], the very
+//! judgement `hytop list` and `hytop check` print. The table, the header,
+//! the detail pane, the forgotten filter and the quit reminder all read
+//! these cached assessments, so they cannot disagree with each other or
+//! with the report.
 
 use chrono::{DateTime, Utc};
 
 use super::{AppState, InstanceKey, Target};
 use crate::dashboard::action::CloudId;
 use crate::dashboard::overlays::quit_reminder::Reminded;
-use crate::domain::cost::Flag;
-use crate::domain::model::CloudKind;
+use crate::domain::cost::{
+    AddressAssessment, Assessment, Flag, Prices, Totals, assess, assess_address,
+};
 
 /// What the header says about money and forgotten things.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CostSummary {
-    /// Estimated $/h of live priced instances and AWS public addresses.
-    pub dollars_per_hour: f64,
-    /// vCPUs held by live OpenStack servers whose flavor has no price.
-    pub held_vcpus: u32,
-    /// Live instances hytop has no price for.
-    pub unpriced: usize,
-    pub flagged_instances: usize,
-    pub flagged_addresses: usize,
-    /// When this was computed.
+    /// The sums of every cloud's assessments.
+    pub totals: Totals,
+    /// When the assessments were made; ticks judge again 30 s later.
     pub at: Option<DateTime<Utc>>,
 }
 
 impl AppState {
-    /// Flags, $/h and the flagged counts, from the instances, metrics and
-    /// addresses now known. Cheap enough for every listing; the clock alone
-    /// changes them slowly, so ticks recompute at most every 30 s.
+    /// Judges every instance (with its metrics) and address now known, and
+    /// sums them for the header. Cheap enough for every listing; the clock
+    /// alone changes them slowly, so ticks recompute at most every 30 s.
     pub fn recompute_costs(&mut self) {
-        let prices = crate::domain::cost::Prices::embedded();
+        let prices = Prices::embedded();
         let rules = &self.config.cost;
-        let mut summary = CostSummary {
-            at: Some(self.now),
-            ..CostSummary::default()
-        };
+        let now = self.now;
+        let mut totals = Totals::default();
         for (cloud, list) in self.instances.iter().enumerate() {
-            let mut per_cloud = Vec::with_capacity(list.len());
-            let mut spent = Vec::with_capacity(list.len());
-            for inst in list {
-                spent.push(
-                    match crate::domain::cost::spent(inst, self.now, prices, rules) {
-                        crate::domain::cost::Spent::Dollars(d) => d,
-                        _ => -1.0,
-                    },
-                );
-                let key = InstanceKey {
-                    cloud,
-                    id: inst.id.clone(),
-                };
-                let flags = crate::domain::cost::instance_flags(
-                    inst,
-                    self.metrics.get(&key),
-                    self.now,
-                    rules,
-                );
-                if !flags.is_empty() {
-                    summary.flagged_instances += 1;
-                }
-                match crate::domain::cost::rate(inst, prices, rules) {
-                    crate::domain::cost::Rate::Dollars(d) => summary.dollars_per_hour += d,
-                    crate::domain::cost::Rate::Held { vcpus, .. } => summary.held_vcpus += vcpus,
-                    crate::domain::cost::Rate::Unknown => {
-                        if inst.state.is_live() {
-                            summary.unpriced += 1;
-                        }
-                    }
-                }
-                per_cloud.push(flags);
-            }
-            self.flags[cloud] = per_cloud;
-            self.spent[cloud] = spent;
+            let assessed: Vec<Assessment> = list
+                .iter()
+                .map(|inst| {
+                    let key = InstanceKey {
+                        cloud,
+                        id: inst.id.clone(),
+                    };
+                    assess(inst, self.metrics.get(&key), now, prices, rules)
+                })
+                .collect();
+            assessed.iter().for_each(|a| totals.add(a));
+            self.assessments[cloud] = assessed;
         }
-        for cloud in &self.clouds {
-            for address in &cloud.addresses {
-                if cloud.kind == CloudKind::Aws {
-                    summary.dollars_per_hour += prices.address_hourly();
-                }
-                if !crate::domain::cost::address_flags(address).is_empty() {
-                    summary.flagged_addresses += 1;
-                }
-            }
+        for (cloud, status) in self.clouds.iter().enumerate() {
+            let assessed: Vec<AddressAssessment> = status
+                .addresses
+                .iter()
+                .map(|address| assess_address(address, status.kind, prices))
+                .collect();
+            assessed.iter().for_each(|a| totals.add_address(a));
+            self.address_assessments[cloud] = assessed;
         }
-        self.costs = summary;
+        self.costs = CostSummary {
+            totals,
+            at: Some(now),
+        };
         self.dirty = true;
     }
 
-    /// The flags of a row of `instances`.
+    /// The cached assessment of row `idx` of `instances[cloud]`.
+    pub fn assessment_of(&self, cloud: CloudId, idx: usize) -> Option<&Assessment> {
+        self.assessments.get(cloud)?.get(idx)
+    }
+
+    /// The cached assessment of the instance `key` names.
+    pub fn assessment(&self, key: &InstanceKey) -> Option<&Assessment> {
+        let idx = self
+            .instances
+            .get(key.cloud)?
+            .iter()
+            .position(|i| i.id == key.id)?;
+        self.assessment_of(key.cloud, idx)
+    }
+
+    /// The flags of a row of `instances` (empty: it does not look forgotten).
     pub fn flags_of(&self, cloud: CloudId, idx: usize) -> &[Flag] {
-        self.flags
-            .get(cloud)
-            .and_then(|f| f.get(idx))
-            .map(Vec::as_slice)
+        self.assessment_of(cloud, idx)
+            .map(|a| a.flags.as_slice())
             .unwrap_or_default()
     }
 
     /// What the quit reminder lists: live instances launched in this session
     /// or flagged, oldest first.
     pub fn quit_reminder(&self) -> Vec<Reminded> {
-        let prices = crate::domain::cost::Prices::embedded();
         let mut out = Vec::new();
         for (cloud, list) in self.instances.iter().enumerate() {
             for (idx, inst) in list.iter().enumerate() {
@@ -109,6 +97,7 @@ impl AppState {
                     cloud,
                     id: inst.id.clone(),
                 };
+                let assessment = self.assessment_of(cloud, idx);
                 let mut why: Vec<&str> = Vec::new();
                 if self.launched.contains(&key) {
                     why.push("launched now");
@@ -125,12 +114,7 @@ impl AppState {
                         key,
                     },
                     age: inst.age(self.now),
-                    spent: crate::domain::cost::format_spent(crate::domain::cost::spent(
-                        inst,
-                        self.now,
-                        prices,
-                        &self.config.cost,
-                    )),
+                    spent: assessment.map_or_else(|| "-".to_string(), Assessment::spent_text),
                     why: why.join(", "),
                 });
             }

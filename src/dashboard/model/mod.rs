@@ -22,7 +22,7 @@ use crate::config::{Config, Template};
 use crate::dashboard::action::{CloudId, RequestId};
 use crate::dashboard::keymap::Keymap;
 use crate::dashboard::overlays::Overlay;
-use crate::domain::cost::Flag;
+use crate::domain::cost::{AddressAssessment, Assessment};
 use crate::domain::model::{Instance, InstanceMetrics, InstanceState, PublicAddress};
 
 /// Identifies an instance across clouds.
@@ -82,12 +82,13 @@ pub struct AppState {
     pub instances: Vec<Vec<Instance>>,
     /// Lower-cased text of every filterable column, parallel to `instances`.
     haystacks: Vec<Vec<String>>,
-    /// Why each instance looks forgotten (empty: it does not), parallel to
-    /// `instances`; see [`AppState::recompute_costs`].
-    pub flags: Vec<Vec<Vec<Flag>>>,
-    /// Estimated dollars spent so far, parallel to `instances` (`-1`: no
-    /// price), for sorting by cost.
-    pub spent: Vec<Vec<f64>>,
+    /// What each instance costs and why it looks forgotten, parallel to
+    /// `instances`: the one judgement every view reads (see
+    /// [`AppState::recompute_costs`]).
+    pub assessments: Vec<Vec<Assessment>>,
+    /// The same for each cloud's addresses, parallel to
+    /// [`CloudStatus::addresses`].
+    pub address_assessments: Vec<Vec<AddressAssessment>>,
     /// Totals for the header, from the same pass.
     pub costs: CostSummary,
     /// Show only flagged instances (`F`, `:forgotten`).
@@ -147,8 +148,8 @@ impl AppState {
             clouds,
             instances: vec![Vec::new(); n],
             haystacks: vec![Vec::new(); n],
-            flags: vec![Vec::new(); n],
-            spent: vec![Vec::new(); n],
+            assessments: vec![Vec::new(); n],
+            address_assessments: vec![Vec::new(); n],
             costs: CostSummary::default(),
             forgotten_only: false,
             metrics: HashMap::new(),

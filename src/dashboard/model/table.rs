@@ -135,15 +135,14 @@ impl AppState {
         }
         let (instances, clouds, sort, desc) =
             (&self.instances, &self.clouds, self.sort, self.sort_desc);
-        let spent = &self.spent;
-        let spent_of = |c: CloudId, i: usize| spent.get(c).and_then(|s| s.get(i)).copied();
+        // The cached cost so far; `None` has no figure (no price, not live).
+        let assessments = &self.assessments;
+        let spent_of = |c: CloudId, i: usize| assessments.get(c)?.get(i)?.spent;
         self.view.sort_by(|a, b| {
             let (ia, ib) = (&instances[a.0][a.1], &instances[b.0][b.1]);
             let primary = if sort == SortColumn::Cost {
                 // Most expensive first; no estimate last.
-                spent_of(b.0, b.1)
-                    .unwrap_or(-1.0)
-                    .total_cmp(&spent_of(a.0, a.1).unwrap_or(-1.0))
+                by_spent(spent_of(b.0, b.1), spent_of(a.0, a.1))
             } else {
                 compare(sort, clouds, a.0, ia, b.0, ib)
             };
@@ -241,6 +240,15 @@ fn compare(
         SortColumn::Age => b.launched_at.cmp(&a.launched_at),
         // Compared by the caller, which holds the computed costs.
         SortColumn::Cost => std::cmp::Ordering::Equal,
+    }
+}
+
+/// Orders costs so far ascending, with no figure (`None`) before every
+/// figure, so the reversed order the table uses puts it last.
+fn by_spent(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    match (a, b) {
+        (Some(a), Some(b)) => a.total_cmp(&b),
+        (a, b) => a.is_some().cmp(&b.is_some()),
     }
 }
 

@@ -21,6 +21,7 @@ use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
 use crate::dashboard::view::{Theme, centered, hints, text};
 use crate::domain::model::{Choice, LaunchOptions, USER_DATA_LIMIT};
+use crate::domain::tags::expires_value;
 
 /// At most this many instances per launch.
 const MAX_COUNT: u32 = 20;
@@ -337,7 +338,7 @@ impl LaunchPopup {
                 name,
                 count,
                 owner: state.owner.clone(),
-                expires: (ttl > 0.0).then(|| crate::domain::cost::expires_value(state.now, ttl)),
+                expires: (ttl > 0.0).then(|| expires_value(state.now, ttl)),
             })),
         });
         None

@@ -11,6 +11,7 @@ use crate::dashboard::effect::Effect;
 use crate::dashboard::input::typed_char;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::{AppState, PromptKind};
+use crate::domain::tags::{EXPIRES_TAG, extended_expiry};
 
 pub(super) fn on_key(state: &mut AppState, event: &KeyEvent, fx: &mut Vec<Effect>) {
     let Some(prompt) = state.prompt.as_mut() else {
@@ -106,11 +107,8 @@ fn extend_expiry(state: &mut AppState, text: &str, fx: &mut Vec<Effect>) {
         let Some(inst) = state.instance(&target.key) else {
             continue;
         };
-        let value = crate::domain::cost::extended_expiry(inst, now, hours);
-        let tags = std::collections::BTreeMap::from([(
-            crate::domain::cost::EXPIRES_TAG.to_string(),
-            value,
-        )]);
+        let value = extended_expiry(inst, now, hours);
+        let tags = std::collections::BTreeMap::from([(EXPIRES_TAG.to_string(), value)]);
         let id = state.request_id();
         fx.push(Effect::Send {
             cloud: target.key.cloud,

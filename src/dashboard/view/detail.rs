@@ -7,7 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline};
 
 use super::{Theme, text};
-use crate::dashboard::model::AppState;
+use crate::dashboard::model::{AppState, InstanceKey};
+use crate::domain::cost::Assessment;
 use crate::domain::format;
 use crate::domain::model::{Instance, Series};
 
@@ -34,7 +35,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let [fields, sparks] =
         Layout::horizontal([Constraint::Length(46), Constraint::Min(20)]).areas(inner);
     frame.render_widget(
-        Paragraph::new(field_lines(state, key.cloud, inst, theme)),
+        Paragraph::new(field_lines(state, &key, inst, theme)),
         fields,
     );
 
@@ -83,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 fn field_lines<'a>(
     state: &AppState,
-    cloud: usize,
+    key: &InstanceKey,
     inst: &'a Instance,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
@@ -101,37 +102,34 @@ fn field_lines<'a>(
         ),
         None => "-".into(),
     };
-    let prices = crate::domain::cost::Prices::embedded();
-    let rules = &state.config.cost;
-    let spent = crate::domain::cost::spent(inst, state.now, prices, rules);
-    let rate = crate::domain::cost::format_rate(crate::domain::cost::rate(inst, prices, rules));
-    let cost = match spent {
+    // The cached judgement, as the table, the header and `hytop check` read it.
+    let unknown = Assessment::default();
+    let assessment = state.assessment(key).unwrap_or(&unknown);
+    let rate = assessment.hourly_text();
+    let held_hours = assessment
+        .held
+        .and_then(|h| Some((h.vcpu_hours()?, h.gb_hours()?)));
+    let cost = match (assessment.spent, held_hours) {
         // An unpriced flavor: what it has held, in both units.
-        crate::domain::cost::Spent::Held {
-            vcpu_hours,
-            gb_hours,
-        } => format!("{vcpu_hours:.1} vCPU·h {gb_hours:.1} GB·h ({rate})"),
-        other => format!(
-            "{} so far · {rate} (estimate)",
-            crate::domain::cost::format_spent(other)
-        ),
+        (None, Some((vcpu_hours, gb_hours))) => {
+            format!("{vcpu_hours:.1} vCPU·h {gb_hours:.1} GB·h ({rate})")
+        }
+        _ => format!("{} so far · {rate} (estimate)", assessment.spent_text()),
     };
-    let flags = crate::domain::cost::instance_flags(
-        inst,
-        state.metrics.get(&crate::dashboard::model::InstanceKey {
-            cloud,
-            id: inst.id.clone(),
-        }),
-        state.now,
-        rules,
-    );
     // A flagged instance's reasons matter more than its image.
-    let image_or_flags = if flags.is_empty() {
+    let image_or_flags = if !assessment.is_flagged() {
         Line::from(vec![label("image"), Span::raw(inst.image.as_str())])
     } else {
-        let reasons: Vec<String> = flags
+        let reasons: Vec<String> = assessment
+            .flags
             .iter()
-            .map(|f| format!("{}: {}", f.short(), f.reason_at(state.now, rules)))
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.short(),
+                    f.reason_at(state.now, &state.config.cost)
+                )
+            })
             .collect();
         Line::from(vec![
             Span::styled(text::pad("! flagged", 10), theme.flagged()),
@@ -142,7 +140,7 @@ fn field_lines<'a>(
         Line::from(vec![label("id"), Span::raw(inst.id.as_str())]),
         Line::from(vec![
             label("cloud"),
-            Span::raw(state.clouds[cloud].label.clone()),
+            Span::raw(state.clouds[key.cloud].label.clone()),
         ]),
         Line::from(vec![
             label("state"),

@@ -16,13 +16,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         first.push(Span::styled("[READ-ONLY] ", theme.error()));
     }
     // Money and forgotten things first: they must not be cut off.
-    let c = &state.costs;
+    let c = &state.costs.totals;
     let mut burn = format!("≈ ${:.2}/h", c.dollars_per_hour);
     if c.held_vcpus > 0 {
         burn.push_str(&format!(" + {} vCPU", c.held_vcpus));
     }
     first.push(Span::styled(format!("{burn}  "), theme.title()));
-    let flagged = c.flagged_instances + c.flagged_addresses;
+    let flagged = c.flagged();
     if flagged > 0 {
         first.push(Span::styled(
             format!("! {flagged} flagged  "),
@@ -74,11 +74,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     ),
                     theme.dim(),
                 ));
-                let free = cloud
-                    .addresses
-                    .iter()
-                    .filter(|a| a.instance_id.is_none())
-                    .count();
+                // The flagged ones, as the "! N flagged" total counts them.
+                let free = state
+                    .address_assessments
+                    .get(i)
+                    .map_or(0, |a| a.iter().filter(|a| a.is_flagged()).count());
                 if free > 0 {
                     spans.push(Span::raw(format!("  {free} unassociated IP(s)")));
                 }

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, T
 
 use super::{Theme, text};
 use crate::dashboard::model::{AppState, InstanceKey, SortColumn};
+use crate::domain::cost::Assessment;
 use crate::domain::format;
 use crate::domain::model::{Instance, InstanceState};
 
@@ -122,8 +123,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
         .filter_map(|r| {
             let (key, inst) = state.row(r)?;
             let (cloud, idx) = state.view.get(r).copied()?;
-            let flagged = !state.flags_of(cloud, idx).is_empty();
-            Some(row(state, &key, inst, flagged, theme, &columns))
+            let assessment = state.assessment_of(cloud, idx);
+            Some(row(state, &key, inst, assessment, theme, &columns))
         })
         .collect();
 
@@ -200,11 +201,12 @@ fn row<'a>(
     state: &AppState,
     key: &InstanceKey,
     inst: &'a Instance,
-    flagged: bool,
+    assessment: Option<&Assessment>,
     theme: &Theme,
     columns: &Columns,
 ) -> Row<'a> {
     let marked = state.marks.contains(key);
+    let flagged = assessment.is_some_and(Assessment::is_flagged);
     let mut cells = Vec::with_capacity(columns.shown.len() + 1);
     // The "!" marks a forgotten-looking row without relying on colour.
     cells.push(Cell::from(Line::from(vec![
@@ -233,14 +235,10 @@ fn row<'a>(
                     .map(format::age)
                     .unwrap_or_else(|| "-".into()),
             ),
-            SortColumn::Cost => Cell::from(crate::domain::cost::format_spent(
-                crate::domain::cost::spent(
-                    inst,
-                    state.now,
-                    crate::domain::cost::Prices::embedded(),
-                    &state.config.cost,
-                ),
-            )),
+            // The cached judgement: the header and `hytop list` say the same.
+            SortColumn::Cost => {
+                Cell::from(assessment.map_or_else(|| "-".to_string(), Assessment::spent_text))
+            }
         });
     }
     let style = if inst.state == InstanceState::Terminated {

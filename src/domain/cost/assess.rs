@@ -134,7 +134,7 @@ pub fn assess(
 }
 
 /// $/h now and, for an unpriced OpenStack server, the (vCPUs, GB) it holds.
-pub(super) fn price_now(
+fn price_now(
     instance: &Instance,
     prices: &Prices,
     rules: &CostConfig,
@@ -168,7 +168,7 @@ fn billed_hours(instance: &Instance, now: DateTime<Utc>) -> Option<f64> {
 }
 
 /// `12 vCPU·h`, or `3.0 GB·h` when nothing but memory was held.
-pub(super) fn held_text(vcpu_hours: f64, gb_hours: f64) -> String {
+fn held_text(vcpu_hours: f64, gb_hours: f64) -> String {
     if vcpu_hours > 0.0 || gb_hours <= 0.0 {
         format!("{} vCPU·h", compact(vcpu_hours))
     } else {
@@ -287,6 +287,62 @@ mod tests {
 
     fn judge(i: &Instance) -> Assessment {
         assess(i, None, fixed_now(), Prices::embedded(), &rules())
+    }
+
+    /// An assessment with these figures only, to check its texts.
+    fn figures(hourly: Option<f64>, spent: Option<f64>, held: Option<Held>) -> Assessment {
+        Assessment {
+            hourly,
+            spent,
+            held,
+            ..Assessment::default()
+        }
+    }
+
+    #[test]
+    fn texts_are_short() {
+        let hourly = |d: f64| figures(Some(d), None, None).hourly_text();
+        assert_eq!(hourly(0.0116), "$0.0116/h");
+        assert_eq!(hourly(0.085), "$0.085/h");
+        assert_eq!(hourly(0.17), "$0.17/h");
+        assert_eq!(hourly(1.0), "$1.00/h");
+        assert_eq!(hourly(0.0), "$0/h");
+        assert_eq!(hourly(32.77), "$32.77/h");
+        assert_eq!(hourly(1500.0), "$1.5k/h");
+        assert_eq!(hourly(f64::NAN), "$0/h");
+        let held = |vcpus: u32, memory_gb: f64, hours: Option<f64>| Held {
+            vcpus,
+            memory_gb,
+            hours,
+        };
+        assert_eq!(
+            figures(None, None, Some(held(4, 8.0, None))).hourly_text(),
+            "4 vCPU, 8 GB"
+        );
+        assert_eq!(figures(None, None, None).hourly_text(), "?");
+        let spent = |d: f64| figures(Some(0.0), Some(d), None).spent_text();
+        assert_eq!(spent(0.28), "$0.28");
+        assert_eq!(spent(3.419), "$3.42");
+        assert_eq!(spent(342.4), "$342");
+        assert_eq!(spent(1523.0), "$1.5k");
+        assert_eq!(spent(0.001), "<$0.01");
+        assert_eq!(spent(0.0), "$0.00");
+        // 12.2 vCPU·h, 6 GB·h.
+        assert_eq!(
+            figures(None, None, Some(held(2, 1.0, Some(6.1)))).spent_text(),
+            "12 vCPU·h"
+        );
+        // 0 vCPU·h, 3 GB·h.
+        assert_eq!(
+            figures(None, None, Some(held(0, 1.5, Some(2.0)))).spent_text(),
+            "3.0 GB·h"
+        );
+        assert_eq!(figures(None, None, None).spent_text(), "-");
+        // Dollars win over what is held.
+        assert_eq!(
+            figures(Some(0.01), Some(0.02), Some(held(1, 1.0, Some(2.0)))).spent_text(),
+            "$0.02"
+        );
     }
 
     #[test]

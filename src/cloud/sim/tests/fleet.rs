@@ -1,6 +1,7 @@
 //! The first fleet of a seed: shapes of ids, states, tags and addresses per cloud.
 
 use super::*;
+use crate::domain::tags::EXPIRES_TAG;
 
 #[test]
 fn settings_default_and_deserialize() {
@@ -94,7 +95,7 @@ async fn aws_initial_fleet_looks_like_ec2() {
     assert!(days_old >= 2, "days-old instances: {days_old}");
     let expiries: Vec<DateTime<Utc>> = list
         .iter()
-        .filter_map(|i| i.tags.get("hytop:expires"))
+        .filter_map(|i| i.tags.get(EXPIRES_TAG))
         .map(|s| {
             DateTime::parse_from_rfc3339(s)
                 .expect("rfc3339")
