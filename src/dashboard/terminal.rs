@@ -11,7 +11,7 @@ use crossterm::terminal::{
 };
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend as _, CrosstermBackend};
 
 pub type Backend = CrosstermBackend<Stdout>;
 
@@ -52,9 +52,16 @@ impl Tui {
             )
             .wrap_err("cannot enter the alternate screen")?;
             self.active = true;
+            // Not `Terminal::clear`: it asks the terminal for the cursor
+            // position, and an answer that comes late (right after ssh gave
+            // the terminal back) fails the resume and is echoed as text.
+            // Clearing the screen and both buffers repaints the next frame
+            // in full without asking anything.
             self.terminal
+                .backend_mut()
                 .clear()
                 .wrap_err("cannot clear the terminal")?;
+            self.terminal.swap_buffers();
         }
         Ok(())
     }

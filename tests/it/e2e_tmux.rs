@@ -398,11 +398,9 @@ fn help_and_filter() {
     wait_listed(&t);
 
     t.type_text("?");
-    let screen = t.wait_for("Help — keys from keymap.toml");
-    let help = popup(&screen, "Help").expect("the help popup");
     // (key, command, description): X's description is keymap.toml's own,
     // not the built-in "Terminate the marked instances (or the selected one)".
-    for (key, command, what) in [
+    let expected = [
         (
             "X",
             "terminate",
@@ -411,16 +409,21 @@ fn help_and_filter() {
         ("c", "launch", "Launch instances from a template"),
         ("/", "filter", "Filter rows"),
         ("q", "quit", "Quit hytop"),
-    ] {
-        let bound = help.iter().any(|l| {
+    ];
+    let bound = |help: &[String], (key, command, what): (&str, &str, &str)| {
+        help.iter().any(|l| {
             let words: Vec<&str> = l
                 .split(|c: char| c.is_whitespace() || c == ',')
                 .filter(|w| !w.is_empty())
                 .collect();
             words.contains(&key) && words.contains(&command) && l.contains(what)
-        });
-        assert!(bound, "help shows {key} -> {command}: {what}\n{screen}");
-    }
+        })
+    };
+    // A capture can catch a frame half drawn: wait for the whole list.
+    let screen = t.wait_until("the help popup listing X, c, / and q", |s| {
+        popup(s, "Help").is_some_and(|help| expected.iter().all(|e| bound(&help, *e)))
+    });
+    assert!(screen.contains("Help — keys from keymap.toml"), "{screen}");
     t.send_keys(&["Escape"]);
     t.wait_gone("Help — keys from keymap.toml");
 
