@@ -1,7 +1,7 @@
 //! Frame time of the main screen with 10,000 instances, and the cost of
 //! re-filtering, re-sorting and re-judging them (`recompute_costs`: one
 //! `assess` per instance, which every frame then reads from the cache).
-//! Run: `cargo bench --bench render`.
+//! Run: `cargo bench -p hytop-render-bench`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
 
 use std::hint::black_box;
