@@ -50,11 +50,11 @@ async fn measure() {
         .collect();
     let end = Utc::now();
     let metrics = provider
-        .metrics(&MetricsQuery {
-            instance_ids: running.clone(),
-            start: end - Duration::minutes(60),
+        .metrics(&MetricsQuery::series(
+            running.clone(),
             end,
-        })
+            Duration::minutes(60),
+        ))
         .await
         .expect("metrics");
     let full = start.elapsed();

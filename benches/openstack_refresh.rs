@@ -86,11 +86,7 @@ async fn measure() {
         .map(|i| i.id.clone())
         .collect();
     let end = Utc::now();
-    let query = MetricsQuery {
-        instance_ids: running.clone(),
-        start: end - Duration::minutes(60),
-        end,
-    };
+    let query = MetricsQuery::series(running.clone(), end, Duration::minutes(60));
     let metrics = provider.metrics(&query).await.expect("metrics");
     let first_full = start.elapsed();
     let first_counts = provider.request_counts();

@@ -260,6 +260,11 @@ pub fn fleet_state() -> AppState {
             window_end: Some(fixed_now()),
         },
     );
+    // Fetched just now, as the worker would have: nothing is due yet.
+    state.clouds[0]
+        .metrics
+        .series_asked
+        .insert(key.id.clone(), fixed_now());
     state.selected = Some(key);
     state.selection_chosen = true;
     state.recompute_costs();

@@ -8,22 +8,18 @@
 //! Time limits are the caller's: `hytop list` wraps the whole fetch in its
 //! deadline and tells from what it already got which step ran out of time.
 
-use chrono::{DateTime, Utc};
-use tokio::sync::Mutex;
+use chrono::Utc;
 
 use crate::cloud::{CloudResult, MetricsQuery, Provider};
 use crate::domain::cost::{CostConfig, idle_candidates, idle_window};
-use crate::domain::model::{Instance, InstanceMetrics, InstanceState, PublicAddress};
+use crate::domain::model::{Instance, InstanceMetrics, PublicAddress};
 
 /// Whose metrics to ask, over which window.
 #[derive(Debug, Clone, Copy)]
 pub enum MetricsFor<'a> {
-    /// Every running instance, over the last `window_mins` (the dashboard's
-    /// sparklines and its idle flags).
-    Running { window_mins: u32 },
     /// Only the running instances the idle rule of `rules` can judge (up for
-    /// the whole idle window), over that window: `hytop check` asks no more
-    /// than it needs. Nothing when the rule is off.
+    /// the whole idle window), summarised over that window: `hytop check`
+    /// asks no more than it needs. Nothing when the rule is off.
     IdleCandidates(&'a CostConfig),
 }
 
@@ -32,11 +28,11 @@ pub enum MetricsFor<'a> {
 pub struct Plan<'a> {
     /// List the public addresses too (after the instances).
     pub addresses: bool,
-    /// Ask metrics (after the addresses); `None` for none.
+    /// Ask metrics (after the addresses); `None` for none. The dashboard
+    /// asks its metrics apart from its listings (see
+    /// `dashboard::update::metrics`), so a slow metrics service never
+    /// delays a listing.
     pub metrics: Option<MetricsFor<'a>>,
-    /// Ask metrics no more often than the provider's `metrics_interval`,
-    /// for callers that fetch again and again.
-    pub throttle: Option<&'a MetricsThrottle>,
 }
 
 /// One answer of a fetch, in the order asked.
@@ -47,47 +43,22 @@ pub enum Fetched {
     Metrics(CloudResult<Vec<(String, InstanceMetrics)>>),
 }
 
-/// When metrics were last fetched: asking again before new datapoints can
-/// exist only costs money (CloudWatch bills per metric).
-#[derive(Debug, Default)]
-pub struct MetricsThrottle {
-    last: Mutex<Option<DateTime<Utc>>>,
-}
-
-impl MetricsThrottle {
-    pub fn new() -> Self {
-        MetricsThrottle::default()
-    }
-
-    async fn due(&self, now: DateTime<Utc>, interval: std::time::Duration) -> bool {
-        let interval =
-            chrono::Duration::from_std(interval).unwrap_or_else(|_| chrono::Duration::seconds(60));
-        !self.last.lock().await.is_some_and(|t| now - t < interval)
-    }
-
-    async fn fetched(&self, now: DateTime<Utc>) {
-        *self.last.lock().await = Some(now);
-    }
-}
-
 /// Runs the sequence of `plan` against `provider`, handing each answer to
 /// `emit`: instances always; addresses and metrics only if the instances
-/// could be listed; metrics only if some instance qualifies and the
-/// throttle allows.
+/// could be listed; metrics only if some instance qualifies.
 pub async fn fetch(provider: &dyn Provider, plan: &Plan<'_>, mut emit: impl FnMut(Fetched)) {
     let instances = provider.list_instances().await;
-    // Only running instances have metrics worth asking for; kept before the
-    // list is handed over.
-    let running: Vec<Instance> = match &instances {
-        Ok(list) => list
-            .iter()
-            .filter(|i| i.state == InstanceState::Running)
-            .cloned()
-            .collect(),
-        Err(e) => {
-            tracing::warn!(cloud = %provider.label(), error = %e, "listing failed");
-            Vec::new()
+    let now = Utc::now();
+    // Judged before the list is handed over, so it is never cloned.
+    let candidates = match (&instances, plan.metrics) {
+        (Ok(list), Some(MetricsFor::IdleCandidates(rules))) => {
+            idle_window(rules).map(|window| (idle_candidates(list, now, rules), window))
         }
+        (Err(e), _) => {
+            tracing::warn!(cloud = %provider.label(), error = %e, "listing failed");
+            None
+        }
+        _ => None,
     };
     let listed = instances.is_ok();
     emit(Fetched::Instances(instances));
@@ -97,40 +68,14 @@ pub async fn fetch(provider: &dyn Provider, plan: &Plan<'_>, mut emit: impl FnMu
     if plan.addresses {
         emit(Fetched::Addresses(provider.list_addresses().await));
     }
-    let Some(metrics_for) = plan.metrics else {
+    let Some((ids, window)) = candidates else {
         return;
-    };
-    let now = Utc::now();
-    let (ids, window) = match metrics_for {
-        MetricsFor::Running { window_mins } => (
-            running.into_iter().map(|i| i.id).collect::<Vec<_>>(),
-            chrono::Duration::minutes(i64::from(window_mins)),
-        ),
-        MetricsFor::IdleCandidates(rules) => match idle_window(rules) {
-            Some(window) => (idle_candidates(&running, now, rules), window),
-            None => return,
-        },
     };
     if ids.is_empty() {
         return;
     }
-    if let Some(throttle) = plan.throttle
-        && !throttle.due(now, provider.metrics_interval()).await
-    {
-        return;
-    }
-    let query = MetricsQuery {
-        instance_ids: ids,
-        start: now - window,
-        end: now,
-    };
-    let metrics = provider.metrics(&query).await;
-    if metrics.is_ok()
-        && let Some(throttle) = plan.throttle
-    {
-        throttle.fetched(now).await;
-    }
-    emit(Fetched::Metrics(metrics));
+    let query = MetricsQuery::summary(ids, now, window);
+    emit(Fetched::Metrics(provider.metrics(&query).await));
 }
 
 #[cfg(test)]
@@ -172,12 +117,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn instances_addresses_metrics_in_order() {
-        let provider = sim(4, 0.0);
+    async fn instances_addresses_then_idle_summaries_in_order() {
+        let provider = sim(6, 0.0);
+        let rules = CostConfig::default();
         let plan = Plan {
             addresses: true,
-            metrics: Some(MetricsFor::Running { window_mins: 60 }),
-            throttle: None,
+            metrics: Some(MetricsFor::IdleCandidates(&rules)),
         };
         let answers = run(&provider, &plan).await;
         assert_eq!(kinds(&answers), ["instances", "addresses", "metrics"]);
@@ -186,14 +131,14 @@ mod tests {
         else {
             panic!("{answers:?}");
         };
-        let running: Vec<&str> = list
-            .iter()
-            .filter(|i| i.state == InstanceState::Running)
-            .map(|i| i.id.as_str())
-            .collect();
-        assert!(!running.is_empty());
-        for (id, _) in metrics {
-            assert!(running.contains(&id.as_str()), "{id} is not running");
+        let candidates = idle_candidates(list, Utc::now(), &rules);
+        assert!(
+            !metrics.is_empty(),
+            "the simulator's days-old instances are candidates"
+        );
+        for (id, m) in metrics {
+            assert!(candidates.contains(id), "{id} is not a candidate");
+            assert!(m.net_in.points.is_empty(), "a summary is CPU only");
         }
     }
 
@@ -202,61 +147,26 @@ mod tests {
         let plan = Plan {
             addresses: false,
             metrics: None,
-            throttle: None,
         };
         assert_eq!(kinds(&run(&sim(3, 0.0), &plan).await), ["instances"]);
+        let rules = CostConfig::default();
         let all = Plan {
             addresses: true,
-            metrics: Some(MetricsFor::Running { window_mins: 60 }),
-            throttle: None,
+            metrics: Some(MetricsFor::IdleCandidates(&rules)),
         };
         assert_eq!(kinds(&run(&sim(3, 1.0), &all).await), ["instances-err"]);
     }
 
     #[tokio::test]
-    async fn idle_candidates_only_and_none_when_the_rule_is_off() {
-        let provider = sim(6, 0.0);
-        let rules = CostConfig::default();
-        let plan = Plan {
-            addresses: false,
-            metrics: Some(MetricsFor::IdleCandidates(&rules)),
-            throttle: None,
-        };
-        let answers = run(&provider, &plan).await;
-        let (Fetched::Instances(Ok(list)), Some(Fetched::Metrics(Ok(metrics)))) =
-            (&answers[0], answers.get(1))
-        else {
-            panic!("the simulator's days-old instances are candidates: {answers:?}");
-        };
-        let candidates = idle_candidates(list, Utc::now(), &rules);
-        for (id, _) in metrics {
-            assert!(candidates.contains(id), "{id} is not a candidate");
-        }
-
+    async fn no_metrics_when_the_idle_rule_is_off() {
         let off = CostConfig {
             idle_after_mins: 0,
             ..CostConfig::default()
         };
         let plan = Plan {
-            metrics: Some(MetricsFor::IdleCandidates(&off)),
-            ..plan
-        };
-        assert_eq!(kinds(&run(&provider, &plan).await), ["instances"]);
-    }
-
-    #[tokio::test]
-    async fn the_throttle_skips_metrics_within_the_interval() {
-        let provider = sim(4, 0.0);
-        let throttle = MetricsThrottle::new();
-        let plan = Plan {
             addresses: false,
-            metrics: Some(MetricsFor::Running { window_mins: 60 }),
-            throttle: Some(&throttle),
+            metrics: Some(MetricsFor::IdleCandidates(&off)),
         };
-        assert_eq!(
-            kinds(&run(&provider, &plan).await),
-            ["instances", "metrics"]
-        );
-        assert_eq!(kinds(&run(&provider, &plan).await), ["instances"]);
+        assert_eq!(kinds(&run(&sim(6, 0.0), &plan).await), ["instances"]);
     }
 }

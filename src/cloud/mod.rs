@@ -47,6 +47,26 @@ impl CloudError {
             message: message.into(),
         }
     }
+
+    /// The cloud asked us to slow down (EC2 `RequestLimitExceeded`,
+    /// CloudWatch `Throttling`, HTTP 429): asking again at once only
+    /// prolongs it.
+    pub fn is_throttled(&self) -> bool {
+        self.code.as_deref().is_some_and(|c| {
+            matches!(
+                c,
+                "RequestLimitExceeded"
+                    | "Throttling"
+                    | "ThrottlingException"
+                    | "ThrottledException"
+                    | "RequestThrottled"
+                    | "RequestThrottledException"
+                    | "TooManyRequestsException"
+                    | "SlowDown"
+                    | "EC2ThrottledException"
+            ) || c.starts_with("429")
+        })
+    }
 }
 
 pub type CloudResult<T> = Result<T, CloudError>;
@@ -58,12 +78,51 @@ pub fn tail_lines(text: &str, lines: u32) -> String {
     all[from..].join("\n")
 }
 
+/// How fine the answer to a [`MetricsQuery`] must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Resolution {
+    /// CPU and NetworkIn at the finest period that fits a sparkline: for the
+    /// instance whose detail pane is shown.
+    #[default]
+    Series,
+    /// Only CPU, in as few points as the backend allows over the window
+    /// (CloudWatch: one period over the whole window; Gnocchi: the coarsest
+    /// granularity not longer than it): enough for the idle rule, cheap for
+    /// a fleet of thousands.
+    Summary,
+}
+
 /// Which metrics to fetch and over which window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricsQuery {
     pub instance_ids: Vec<String>,
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    pub resolution: Resolution,
+}
+
+impl MetricsQuery {
+    /// Full series of `instance_ids` over the `window` that ends now.
+    pub fn series(instance_ids: Vec<String>, end: DateTime<Utc>, window: chrono::Duration) -> Self {
+        MetricsQuery {
+            instance_ids,
+            start: end - window,
+            end,
+            resolution: Resolution::Series,
+        }
+    }
+
+    /// The CPU summary of `instance_ids` over the `window` that ends now.
+    pub fn summary(
+        instance_ids: Vec<String>,
+        end: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Self {
+        MetricsQuery {
+            resolution: Resolution::Summary,
+            ..MetricsQuery::series(instance_ids, end, window)
+        }
+    }
 }
 
 /// What an attach did, so the user learns whether an address was reused.

@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::mpsc;
 
-use crate::cloud::fetch::{Fetched, MetricsFor, MetricsThrottle, Plan, fetch};
+use crate::cloud::fetch::{Fetched, Plan, fetch};
 use crate::cloud::launch::LaunchDraft;
-use crate::cloud::{AttachedAddress, CloudResult, Provider};
+use crate::cloud::{AttachedAddress, CloudResult, MetricsQuery, Provider, Resolution};
 use crate::domain::model::{
     ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, PublicAddress,
 };
@@ -31,10 +31,12 @@ pub struct Answer {
 /// What the UI asks a cloud worker to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    /// List instances and addresses, then metrics if new datapoints can exist.
-    Refresh {
-        metrics_window_mins: u32,
-    },
+    /// List instances, then addresses. One at a time: a refresh asked while
+    /// one runs is skipped.
+    Refresh,
+    /// Metrics of some instances. The dashboard bounds how many run at once
+    /// and never waits for them before listing again.
+    Metrics(MetricsQuery),
     /// Prepared (user-data read, checked) by the worker, never on the UI loop.
     Launch(Box<LaunchDraft>),
     Terminate(Vec<String>),
@@ -58,7 +60,14 @@ pub enum Request {
 pub enum Response {
     Instances(CloudResult<Vec<Instance>>),
     Addresses(CloudResult<Vec<PublicAddress>>),
-    Metrics(CloudResult<Vec<(String, InstanceMetrics)>>),
+    Metrics {
+        resolution: Resolution,
+        /// The instances asked for (the answer may leave some out).
+        asked: Vec<String>,
+        result: CloudResult<Vec<(String, InstanceMetrics)>>,
+        /// No new datapoint can exist sooner.
+        interval: std::time::Duration,
+    },
     /// The refresh is over (whatever its parts answered).
     RefreshDone,
     /// A refresh was asked while one was still running; nothing was done.
@@ -121,8 +130,6 @@ struct Shared<T> {
     provider: Arc<dyn Provider>,
     actions: mpsc::UnboundedSender<T>,
     refreshing: AtomicBool,
-    /// Metrics are not asked again before new datapoints can exist.
-    metrics_throttle: MetricsThrottle,
 }
 
 impl<T: From<Answer> + Send + 'static> Shared<T> {
@@ -147,12 +154,9 @@ async fn run<T: From<Answer> + Send + 'static>(
         provider,
         actions,
         refreshing: AtomicBool::new(false),
-        metrics_throttle: MetricsThrottle::new(),
     });
     while let Some((id, request)) = rx.recv().await {
-        if matches!(request, Request::Refresh { .. })
-            && shared.refreshing.swap(true, Ordering::AcqRel)
-        {
+        if matches!(request, Request::Refresh) && shared.refreshing.swap(true, Ordering::AcqRel) {
             shared.answer(id, Response::RefreshSkipped);
             continue;
         }
@@ -183,11 +187,21 @@ async fn handle<T: From<Answer> + Send + 'static>(
 ) {
     let provider = &shared.provider;
     match request {
-        Request::Refresh {
-            metrics_window_mins,
-        } => {
+        Request::Refresh => {
             let _done = RefreshDone { shared, id };
-            refresh(shared, id, metrics_window_mins).await;
+            refresh(shared, id).await;
+        }
+        Request::Metrics(query) => {
+            let result = provider.metrics(&query).await;
+            shared.answer(
+                id,
+                Response::Metrics {
+                    resolution: query.resolution,
+                    asked: query.instance_ids,
+                    result,
+                    interval: provider.metrics_interval(),
+                },
+            );
         }
         Request::Launch(draft) => {
             // Reading the user-data file may block: not on the runtime's threads.
@@ -264,25 +278,19 @@ async fn handle<T: From<Answer> + Send + 'static>(
     }
 }
 
-/// The dashboard's look at its cloud: instances, addresses, then the
-/// metrics of the running instances (throttled), each answered as it comes.
-async fn refresh<T: From<Answer> + Send + 'static>(
-    shared: &Shared<T>,
-    id: RequestId,
-    metrics_window_mins: u32,
-) {
+/// The dashboard's look at its cloud: instances, then addresses, each
+/// answered as it comes. Metrics are asked apart ([`Request::Metrics`]).
+async fn refresh<T: From<Answer> + Send + 'static>(shared: &Shared<T>, id: RequestId) {
     let plan = Plan {
         addresses: true,
-        metrics: Some(MetricsFor::Running {
-            window_mins: metrics_window_mins,
-        }),
-        throttle: Some(&shared.metrics_throttle),
+        metrics: None,
     };
     fetch(shared.provider.as_ref(), &plan, |fetched| {
         let response = match fetched {
             Fetched::Instances(result) => Response::Instances(result),
             Fetched::Addresses(result) => Response::Addresses(result),
-            Fetched::Metrics(result) => Response::Metrics(result),
+            // Not asked by this plan.
+            Fetched::Metrics(_) => return,
         };
         shared.answer(id, response);
     })

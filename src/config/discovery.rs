@@ -79,6 +79,7 @@ impl Config {
             regions: Vec::new(),
             os_cloud,
             floating_pool: None,
+            refresh_secs: None,
             ssh_user: None,
             identity_file: None,
             sim: SimSettings::default(),

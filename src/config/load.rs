@@ -163,6 +163,16 @@ impl Checker<'_> {
                     "a simulator needs `simulate = \"aws\"` or `simulate = \"openstack\"`".into(),
                 ));
             }
+            if cloud.refresh_secs == Some(0) {
+                let line = line_of_key_in_entry(self.text, offset, "refresh_secs")
+                    .unwrap_or_else(|| line_of(self.text, offset));
+                return Err(self.at_line(
+                    line,
+                    section,
+                    "refresh_secs",
+                    "must be at least 1".into(),
+                ));
+            }
             if !(0.0..=1.0).contains(&cloud.sim.failure_rate) {
                 let line = line_of_key_in_entry(self.text, offset, "failure_rate")
                     .unwrap_or_else(|| line_of(self.text, offset));
@@ -298,6 +308,13 @@ mod tests {
 
     #[test]
     fn refresh_of_zero_is_refused() {
+        let text = "[[cloud]]\nname = \"lab\"\nprovider = \"openstack\"\nrefresh_secs = 0\n";
+        let err = Config::parse(text, "c.toml").unwrap_err();
+        assert_eq!(err.line, Some(4), "{err}");
+        assert_eq!(err.key.as_deref(), Some("refresh_secs"));
+        let ok = "[[cloud]]\nname = \"lab\"\nprovider = \"openstack\"\nrefresh_secs = 60\n";
+        let config = Config::parse(ok, "c.toml").expect("a cloud's own refresh_secs");
+        assert_eq!(config.clouds[0].refresh_secs, Some(60));
         let err = Config::parse("\nrefresh_secs = 0\n", "c.toml").unwrap_err();
         assert_eq!(err.line, Some(2));
         assert_eq!(err.key.as_deref(), Some("refresh_secs"));

@@ -24,8 +24,13 @@ pub const DEMO_CONFIG: &str = include_str!("../../assets/demo.toml");
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Seconds between two listings of one cloud.
+    /// Seconds between two listings of one cloud (a `[[cloud]]` may set
+    /// its own).
     pub refresh_secs: u64,
+    /// Minutes without a key after which refreshes slow down; 0 never.
+    pub idle_pause_mins: u32,
+    /// Seconds between two listings while slowed down.
+    pub idle_refresh_secs: u64,
     /// How far back the sparklines reach.
     pub metrics_window_mins: u32,
     /// How many lines of console output to ask for.
@@ -45,6 +50,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             refresh_secs: 10,
+            idle_pause_mins: 30,
+            idle_refresh_secs: 300,
             metrics_window_mins: 60,
             console_lines: 500,
             console_poll_secs: 2,
@@ -127,6 +134,9 @@ pub struct CloudConfig {
     /// from (default: the only external network).
     #[serde(default)]
     pub floating_pool: Option<String>,
+    /// This cloud's own seconds between listings (else the global one).
+    #[serde(default)]
+    pub refresh_secs: Option<u64>,
     #[serde(default)]
     pub ssh_user: Option<String>,
     #[serde(default)]

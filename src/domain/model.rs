@@ -176,6 +176,21 @@ impl Series {
     pub fn latest(&self) -> Option<f64> {
         self.points.last().map(|(_, v)| *v)
     }
+
+    /// The series as one point: the mean of its points, at the time of the
+    /// last, covering all their periods. What the idle rule needs of a
+    /// fleet, in a fraction of the memory.
+    pub fn summarised(&self) -> Series {
+        let n = self.points.len();
+        let Some(&(last, _)) = self.points.last() else {
+            return self.clone();
+        };
+        let mean = self.points.iter().map(|(_, v)| v).sum::<f64>() / n as f64;
+        Series {
+            period_secs: self.period_secs.saturating_mul(n as u32),
+            points: vec![(last, mean)],
+        }
+    }
 }
 
 /// The two metrics hytop shows for an instance, over one window.

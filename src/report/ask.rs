@@ -82,12 +82,10 @@ async fn ask_one(
         Ask::List => Plan {
             addresses: false,
             metrics: None,
-            throttle: None,
         },
         Ask::Check => Plan {
             addresses: true,
             metrics: Some(MetricsFor::IdleCandidates(rules)),
-            throttle: None,
         },
     };
     let mut taken = Taken::default();
@@ -227,7 +225,6 @@ mod tests {
         let check = Plan {
             addresses: true,
             metrics: None,
-            throttle: None,
         };
         let mut taken = Taken::default();
         taken.timed_out(&check, "timed out after 1 s");

@@ -10,7 +10,7 @@ use aws_sdk_ec2::config::Credentials;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use hytop::cloud::aws::{AwsProvider, PAGE_SIZE};
-use hytop::cloud::{MetricsQuery, Provider};
+use hytop::cloud::{MetricsQuery, Provider, Resolution};
 use hytop::domain::model::{InstanceState, LaunchSpec};
 use support::cloudwatch::{Behaviour, FakeCloudWatch, expected_timestamps, expected_value};
 use support::moto::MotoServer;
@@ -320,6 +320,7 @@ fn window() -> MetricsQuery {
         instance_ids: Vec::new(),
         start: end - Duration::minutes(60),
         end,
+        resolution: Resolution::Series,
     }
 }
 

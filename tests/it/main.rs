@@ -14,6 +14,7 @@ mod e2e_aws;
 mod e2e_openstack;
 mod e2e_tmux;
 mod keystone_selftest;
+mod metrics_schedule;
 mod model;
 mod openstack;
 mod openstack_fakes;

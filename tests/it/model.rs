@@ -160,7 +160,7 @@ fn sends(fx: &[Effect]) -> Vec<(CloudId, RequestId, Request)> {
 fn refreshes(fx: &[Effect]) -> Vec<(CloudId, RequestId)> {
     sends(fx)
         .into_iter()
-        .filter(|(_, _, r)| matches!(r, Request::Refresh { .. }))
+        .filter(|(_, _, r)| matches!(r, Request::Refresh))
         .map(|(c, id, _)| (c, id))
         .collect()
 }
@@ -343,17 +343,7 @@ fn tick_starts_one_refresh_per_idle_cloud() {
     assert_eq!(state.clouds[1].refreshing, Some(99));
     assert_eq!(state.clouds[2].refreshing, Some(started[1].1));
     for (_, _, request) in sends(&fx) {
-        assert_eq!(
-            request,
-            // The demo's 30 min sparkline window is widened to the idle
-            // rule's hour.
-            Request::Refresh {
-                metrics_window_mins: state
-                    .config
-                    .metrics_window_mins
-                    .max(state.config.cost.idle_after_mins)
-            }
-        );
+        assert_eq!(request, Request::Refresh);
     }
 
     // Every cloud is busy now: later ticks start nothing.
@@ -1675,7 +1665,11 @@ fn ssh_in_the_demo_shows_the_command() {
 
     let mut state = fleet_state();
     select(&mut state, "service");
-    assert!(run(&mut state, Command::Ssh).is_empty());
+    let fx = run(&mut state, Command::Ssh);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Ssh(_))),
+        "no ssh for a simulated cloud: {fx:?}"
+    );
     let (_, _, text) = message_text(&state);
     assert!(
         text.lines().any(|l| l.trim() == "ssh cloud@198.51.100.23"),
@@ -2233,7 +2227,17 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
             .iter()
             .map(|(id, m)| (id.clone(), m.clone()))
             .collect();
-        respond(&mut state, cloud, 3, Response::Metrics(Ok(metrics)));
+        respond(
+            &mut state,
+            cloud,
+            3,
+            Response::Metrics {
+                resolution: hytop::cloud::Resolution::Summary,
+                asked: answer.metrics.keys().cloned().collect(),
+                result: Ok(metrics),
+                interval: std::time::Duration::from_secs(60),
+            },
+        );
     }
 
     // The report, on the same answers.

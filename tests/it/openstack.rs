@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use chrono::Utc;
 use hytop::cloud::openstack::OpenStackProvider;
 use hytop::cloud::openstack::clouds::{self, Sources};
-use hytop::cloud::{MetricsQuery, Provider};
+use hytop::cloud::{MetricsQuery, Provider, Resolution};
 use hytop::domain::model::{InstanceState, LaunchSpec};
 use support::keystone::{Keystone, KeystoneUser};
 use support::openstack::{FakeOpenStack, FakeOptions, Service, TokenCheck};
@@ -430,6 +430,7 @@ async fn gnocchi_cpu_and_network_for_all_servers_in_few_requests() {
         instance_ids: ids.clone(),
         start: end - chrono::Duration::minutes(60),
         end,
+        resolution: Resolution::Series,
     };
     lab.fake.reset_requests();
     let metrics = provider.metrics(&query).await.expect("metrics");
@@ -476,6 +477,7 @@ async fn no_metric_service_in_the_catalog_is_a_quiet_note() {
             instance_ids: ids,
             start: end - chrono::Duration::minutes(60),
             end,
+            resolution: Resolution::Series,
         })
         .await
         .unwrap_err();

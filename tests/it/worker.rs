@@ -5,22 +5,26 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hytop::cloud::Provider;
+use std::collections::BTreeMap;
+
+use chrono::Utc;
 use hytop::cloud::launch::LaunchDraft;
 use hytop::cloud::sim::{AWS_IMAGES, SIM_KEY_NAME, SimProvider, SimSettings, system_clock};
 use hytop::cloud::worker::{WorkerHandle, spawn};
+use hytop::cloud::{AttachedAddress, CloudResult, MetricsQuery, Provider, Resolution};
 use hytop::config::Template;
 use hytop::dashboard::action::{Action, CloudId, Request, RequestId, Response};
-use hytop::domain::model::{CloudKind, InstanceState, USER_DATA_LIMIT};
+use hytop::domain::model::{
+    CloudKind, ConsoleOutput, Instance, InstanceMetrics, InstanceState, LaunchOptions, LaunchSpec,
+    PublicAddress, USER_DATA_LIMIT,
+};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use tokio::time::timeout;
 
 /// Far longer than any answer takes; only a hung worker reaches it.
 const GUARD: Duration = Duration::from_secs(30);
 
-const REFRESH: Request = Request::Refresh {
-    metrics_window_mins: 30,
-};
+const REFRESH: Request = Request::Refresh;
 
 fn sim(region: &str, latency_ms: u64, failure_rate: f64) -> Arc<SimProvider> {
     Arc::new(SimProvider::new(
@@ -79,8 +83,8 @@ fn kinds(responses: &[Response]) -> Vec<&'static str> {
             Response::Instances(Err(_)) => "instances-err",
             Response::Addresses(Ok(_)) => "addresses",
             Response::Addresses(Err(_)) => "addresses-err",
-            Response::Metrics(Ok(_)) => "metrics",
-            Response::Metrics(Err(_)) => "metrics-err",
+            Response::Metrics { result: Ok(_), .. } => "metrics",
+            Response::Metrics { result: Err(_), .. } => "metrics-err",
             Response::RefreshDone => "done",
             Response::RefreshSkipped => "skipped",
             _ => "other",
@@ -100,7 +104,7 @@ fn send(worker: &WorkerHandle, id: RequestId, request: Request) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refresh_answers_listing_addresses_metrics_and_done() {
+async fn refresh_answers_listing_addresses_and_done() {
     let (tx, mut rx) = unbounded_channel();
     let provider = sim("eu-west-1", 5, 0.0);
     let worker = spawn(7, provider.clone(), tx);
@@ -108,10 +112,7 @@ async fn refresh_answers_listing_addresses_metrics_and_done() {
     send(&worker, 42, REFRESH);
 
     let answers = refresh_answers(&mut rx, 7, 42).await;
-    assert_eq!(
-        kinds(&answers),
-        ["instances", "addresses", "metrics", "done"]
-    );
+    assert_eq!(kinds(&answers), ["instances", "addresses", "done"]);
     let Response::Instances(Ok(list)) = &answers[0] else {
         unreachable!()
     };
@@ -138,13 +139,132 @@ async fn refresh_answers_listing_addresses_metrics_and_done() {
         }
     }
 
-    // Metrics are asked for the running instances, and only those.
-    let Response::Metrics(Ok(metrics)) = &answers[2] else {
-        unreachable!()
+    // Metrics are asked apart: a summary of the running instances.
+    let asked: Vec<String> = running.iter().map(|s| s.to_string()).collect();
+    let query = MetricsQuery::summary(asked.clone(), Utc::now(), chrono::Duration::hours(1));
+    send(&worker, 43, Request::Metrics(query));
+    let (cloud, request, response) = next(&mut rx).await;
+    assert_eq!((cloud, request), (7, 43));
+    let Response::Metrics {
+        resolution,
+        asked: echoed,
+        result: Ok(metrics),
+        interval,
+    } = response
+    else {
+        panic!("{response:?}")
     };
+    assert_eq!(resolution, Resolution::Summary);
+    assert_eq!(echoed, asked);
+    assert_eq!(interval, provider.metrics_interval());
     let measured: BTreeSet<&str> = metrics.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(measured, running);
+    for (id, m) in &metrics {
+        assert!(m.cpu.points.len() <= 1, "{id}: a summary is one point");
+        assert!(m.net_in.points.is_empty(), "{id}: a summary is CPU only");
+    }
     assert_quiet(&mut rx).await;
+}
+
+/// The simulator, with metrics that take `delay` to answer.
+struct SlowMetrics {
+    inner: Arc<SimProvider>,
+    delay: Duration,
+}
+
+#[async_trait::async_trait]
+impl Provider for SlowMetrics {
+    fn kind(&self) -> CloudKind {
+        self.inner.kind()
+    }
+    fn label(&self) -> String {
+        self.inner.label()
+    }
+    async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
+        self.inner.list_instances().await
+    }
+    async fn metrics(&self, query: &MetricsQuery) -> CloudResult<Vec<(String, InstanceMetrics)>> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.metrics(query).await
+    }
+    async fn launch(&self, spec: &LaunchSpec) -> CloudResult<Vec<String>> {
+        self.inner.launch(spec).await
+    }
+    async fn terminate(&self, ids: &[String]) -> CloudResult<()> {
+        self.inner.terminate(ids).await
+    }
+    async fn attach_public_ip(&self, id: &str) -> CloudResult<AttachedAddress> {
+        self.inner.attach_public_ip(id).await
+    }
+    async fn detach_public_ip(&self, id: &str) -> CloudResult<String> {
+        self.inner.detach_public_ip(id).await
+    }
+    async fn list_addresses(&self) -> CloudResult<Vec<PublicAddress>> {
+        self.inner.list_addresses().await
+    }
+    async fn release_address(&self, id: &str) -> CloudResult<()> {
+        self.inner.release_address(id).await
+    }
+    async fn console_output(&self, id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
+        self.inner.console_output(id, lines).await
+    }
+    async fn launch_options(&self) -> CloudResult<LaunchOptions> {
+        self.inner.launch_options().await
+    }
+    async fn set_tags(&self, id: &str, tags: &BTreeMap<String, String>) -> CloudResult<()> {
+        self.inner.set_tags(id, tags).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_metrics_never_delay_a_listing() {
+    let (tx, mut rx) = unbounded_channel();
+    let provider = Arc::new(SlowMetrics {
+        inner: sim("eu-west-1", 5, 0.0),
+        delay: Duration::from_secs(3),
+    });
+    let worker = spawn(0, provider, tx);
+    let ids = vec!["i-0".to_string()];
+    send(
+        &worker,
+        1,
+        Request::Metrics(MetricsQuery::series(
+            ids,
+            Utc::now(),
+            chrono::Duration::hours(1),
+        )),
+    );
+    send(&worker, 2, REFRESH);
+    send(&worker, 3, REFRESH);
+    // The refresh is done (and a second one, asked after it, too) before
+    // the metrics asked first answer.
+    let mut order = Vec::new();
+    while order.len() < 5 {
+        let (_, request, response) = next(&mut rx).await;
+        if request == 2 && matches!(response, Response::RefreshDone) {
+            send(&worker, 4, REFRESH);
+        }
+        order.push((request, kinds(std::slice::from_ref(&response))[0]));
+    }
+    assert_eq!(
+        order,
+        [
+            (3, "skipped"),
+            (2, "instances"),
+            (2, "addresses"),
+            (2, "done"),
+            (4, "instances")
+        ],
+        "the listing waited for the metrics"
+    );
+    let rest: Vec<_> = [next(&mut rx).await, next(&mut rx).await]
+        .into_iter()
+        .map(|(_, r, response)| (r, kinds(std::slice::from_ref(&response))[0]))
+        .collect();
+    assert_eq!(rest, [(4, "addresses"), (4, "done")]);
+    let (_, request, response) = next(&mut rx).await;
+    assert_eq!(request, 1);
+    assert!(matches!(response, Response::Metrics { .. }), "{response:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,33 +336,12 @@ async fn failing_cloud_answers_its_error_and_done_while_the_other_succeeds() {
         unreachable!()
     };
     assert!(e.to_string().contains("simulated outage"), "{e}");
-    assert_eq!(
-        kinds(&answers[1]),
-        ["instances", "addresses", "metrics", "done"]
-    );
+    assert_eq!(kinds(&answers[1]), ["instances", "addresses", "done"]);
 
     // A failed refresh does not leave the worker stuck in "refreshing".
     send(&down, 3, REFRESH);
     let again = refresh_answers(&mut rx, 0, 3).await;
     assert_eq!(kinds(&again), ["instances-err", "done"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_are_not_asked_again_before_the_interval() {
-    let (tx, mut rx) = unbounded_channel();
-    let provider = sim("eu-west-1", 5, 0.0);
-    assert!(
-        provider.metrics_interval() >= Duration::from_secs(30),
-        "the test relies on a long interval"
-    );
-    let worker = spawn(2, provider, tx);
-    send(&worker, 1, REFRESH);
-    let first = refresh_answers(&mut rx, 2, 1).await;
-    assert!(kinds(&first).contains(&"metrics"));
-
-    send(&worker, 2, REFRESH);
-    let second = refresh_answers(&mut rx, 2, 2).await;
-    assert_eq!(kinds(&second), ["instances", "addresses", "done"]);
 }
 
 fn launch_draft(count: u32, user_data: Option<&std::path::Path>) -> Box<LaunchDraft> {

@@ -10,7 +10,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::cloud_error;
 use super::ec2::to_chrono;
-use crate::cloud::{CloudResult, MetricsQuery};
+use crate::cloud::{CloudResult, MetricsQuery, Resolution};
 use crate::domain::model::{Instance, InstanceMetrics, Series};
 
 /// GetMetricData takes at most 500 metric queries per call.
@@ -29,8 +29,9 @@ pub(super) struct MetricsCache {
     /// Detailed monitoring per instance, from the last listing: it decides
     /// the metric period (60 s detailed, 300 s basic).
     monitoring: Mutex<HashMap<String, bool>>,
-    /// When each instance's metrics were last fetched.
-    fetched: Mutex<HashMap<String, Fetched>>,
+    /// When each instance's metrics were last fetched, per resolution: a
+    /// fleet's summary does not make the selected instance's series fresh.
+    fetched: Mutex<HashMap<(String, Resolution), Fetched>>,
 }
 
 impl MetricsCache {
@@ -66,10 +67,12 @@ impl MetricsCache {
             .iter()
             .map(|id| (id.clone(), self.period_of(id)))
             .filter(|(id, period)| {
-                fetched.get(id).is_none_or(|f| {
-                    f.period != *period
-                        || query.end - f.at >= chrono::Duration::seconds(i64::from(*period))
-                })
+                fetched
+                    .get(&(id.clone(), query.resolution))
+                    .is_none_or(|f| {
+                        f.period != *period
+                            || query.end - f.at >= chrono::Duration::seconds(i64::from(*period))
+                    })
             })
             .collect()
     }
@@ -86,7 +89,7 @@ impl MetricsCache {
         let mut out = Vec::with_capacity(due.len());
         for (id, period) in due {
             fetched.insert(
-                id.clone(),
+                (id.clone(), query.resolution),
                 Fetched {
                     at: query.end,
                     period,
@@ -98,6 +101,13 @@ impl MetricsCache {
             // Pages may come in any order; the sparkline wants time order.
             m.cpu.points.sort_by_key(|(t, _)| *t);
             m.net_in.points.sort_by_key(|(t, _)| *t);
+            if query.resolution == Resolution::Summary {
+                // A window that straddles two periods answers two points.
+                m.cpu = Series {
+                    period_secs: summary_period(query) as u32,
+                    ..m.cpu.summarised()
+                };
+            }
             out.push((id, m));
         }
         out
@@ -125,15 +135,29 @@ pub(super) async fn get_metric_data(
     query: &MetricsQuery,
 ) -> CloudResult<HashMap<String, InstanceMetrics>> {
     let mut results: HashMap<String, InstanceMetrics> = HashMap::new();
-    // Both periods share one window, aligned to the coarser one.
-    for chunk in due.chunks(MAX_QUERIES / 2) {
+    let summary = query.resolution == Resolution::Summary;
+    let per_instance = if summary { 1 } else { 2 };
+    for chunk in due.chunks(MAX_QUERIES / per_instance) {
         let queries: Vec<MetricDataQuery> = chunk
             .iter()
             .enumerate()
-            .flat_map(|(n, (id, period))| queries_for(n, id, *period))
+            .flat_map(|(n, (id, period))| {
+                let [cpu, net] = if summary {
+                    queries_for(n, id, summary_period(query))
+                } else {
+                    queries_for(n, id, *period)
+                };
+                if summary { vec![cpu] } else { vec![cpu, net] }
+            })
             .collect();
-        let start = align(query.start, 300);
+        // Both periods share one window, aligned to the coarser one; a
+        // summary is one period that ends at the last full minute.
         let end = align(query.end, 60);
+        let start = if summary {
+            end - chrono::Duration::seconds(i64::from(summary_period(query)))
+        } else {
+            align(query.start, 300)
+        };
         let mut next: Option<String> = None;
         loop {
             let out = cloudwatch
@@ -210,6 +234,13 @@ fn queries_for(index: usize, instance_id: &str, period: i32) -> [MetricDataQuery
         query("cpu", "CPUUtilization", "Average"),
         query("net", "NetworkIn", "Sum"),
     ]
+}
+
+/// One period over the whole window, in whole minutes as CloudWatch wants.
+fn summary_period(query: &MetricsQuery) -> i32 {
+    let secs = (query.end - query.start).num_seconds().max(60);
+    let minutes = (secs + 59) / 60;
+    i32::try_from(minutes * 60).unwrap_or(i32::MAX / 60 * 60)
 }
 
 fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {

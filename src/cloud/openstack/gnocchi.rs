@@ -34,13 +34,35 @@ pub struct Plan {
     /// `rate:mean` where the archive policy keeps it; else `mean`, and the
     /// rate is taken here from consecutive cumulative values.
     pub aggregation: String,
+    /// Every granularity the archive policy keeps, finest first.
+    pub available: Vec<u32>,
 }
 
 impl Plan {
     fn server_side_rate(&self) -> bool {
         self.aggregation == "rate:mean"
     }
+
+    /// The plan of a summary over `window_secs`: the coarsest granularity
+    /// that still gives a few points in the window (a rate needs two, the
+    /// idle rule's coverage a few more), so a fleet's batch stays small.
+    pub fn coarse(&self, window_secs: i64) -> Plan {
+        let granularity = self
+            .available
+            .iter()
+            .copied()
+            .filter(|g| i64::from(*g) * SUMMARY_POINTS <= window_secs)
+            .max()
+            .unwrap_or_else(|| self.available.first().copied().unwrap_or(self.granularity));
+        Plan {
+            granularity,
+            ..self.clone()
+        }
+    }
 }
+
+/// Points a summary asks per server (at least).
+const SUMMARY_POINTS: i64 = 4;
 
 #[derive(Debug, Deserialize)]
 struct Resource {
@@ -122,13 +144,14 @@ pub async fn plan(
     let m: Metric = session
         .json(&Call::get(Service::Metric, format!("/metric/{metric_id}")))
         .await?;
-    let granularities: Vec<u32> = m
+    let mut granularities: Vec<u32> = m
         .archive_policy
         .definition
         .iter()
         .filter_map(|d| parse_granularity(&d.granularity))
         .collect();
-    let Some(granularity) = choose_granularity(granularities, window_secs) else {
+    granularities.sort_unstable();
+    let Some(granularity) = choose_granularity(granularities.clone(), window_secs) else {
         return Ok(None);
     };
     let methods = &m.archive_policy.aggregation_methods;
@@ -145,6 +168,7 @@ pub async fn plan(
     Ok(Some(Plan {
         granularity,
         aggregation: aggregation.to_string(),
+        available: granularities,
     }))
 }
 
@@ -323,6 +347,19 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_takes_the_coarsest_granularity_with_a_few_points() {
+        let plan = Plan {
+            granularity: 60,
+            aggregation: "rate:mean".into(),
+            available: vec![10, 60, 300, 3600],
+        };
+        assert_eq!(plan.coarse(3600).granularity, 300);
+        assert_eq!(plan.coarse(4 * 3600).granularity, 3600);
+        // A window shorter than every coarse granularity keeps the finest.
+        assert_eq!(plan.coarse(30).granularity, 10);
+    }
+
+    #[test]
     fn cpu_nanoseconds_become_percent() {
         // 30 s of CPU time in a 60 s period on one vCPU: half busy.
         assert!((cpu_percent(30e9, 60, 1) - 50.0).abs() < 1e-9);
@@ -335,6 +372,7 @@ mod tests {
         let plan = Plan {
             granularity: 60,
             aggregation: "mean".into(),
+            available: vec![60],
         };
         let mut per_metric = Measures::new();
         per_metric.insert(

@@ -19,7 +19,7 @@ use serde_json::json;
 use self::clouds::CloudProfile;
 use self::nova::Microversion;
 use self::session::{Service, Session};
-use super::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider};
+use super::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider, Resolution};
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, InstanceState, LaunchOptions,
     LaunchSpec, PublicAddress,
@@ -402,6 +402,13 @@ impl Provider for OpenStackProvider {
         }
         let window = (query.end - query.start).num_seconds().max(60);
         let (cpu_plan, net_plan) = self.plans(ids, window).await?;
+        // A summary is CPU only, at the coarsest granularity that serves.
+        let summary = query.resolution == Resolution::Summary;
+        let (cpu_plan, net_plan) = if summary {
+            (cpu_plan.map(|p| p.coarse(window)), None)
+        } else {
+            (cpu_plan, net_plan)
+        };
         let cpu = async {
             match &cpu_plan {
                 Some(p) => gnocchi::cpu(&self.session, p, ids, query.start, query.end).await,
@@ -439,8 +446,9 @@ impl Provider for OpenStackProvider {
                     .into_iter()
                     .map(|(t, ns)| (t, gnocchi::cpu_percent(ns, cpu_period, n)))
                     .collect();
+                let cpu = gnocchi::series(cpu_period, cpu_points);
                 let metrics = InstanceMetrics {
-                    cpu: gnocchi::series(cpu_period, cpu_points),
+                    cpu: if summary { cpu.summarised() } else { cpu },
                     net_in: gnocchi::series(net_period, net.remove(id).unwrap_or_default()),
                     window_start: Some(query.start),
                     window_end: Some(query.end),

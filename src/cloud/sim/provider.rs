@@ -10,7 +10,7 @@ use super::console::console_text;
 use super::dialect::{Refusal, SIM_KEY_NAME, has_id};
 use super::metrics::metrics_of;
 use super::world::{SimInstance, World};
-use crate::cloud::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider};
+use crate::cloud::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider, Resolution};
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec,
     PublicAddress, USER_DATA_LIMIT,
@@ -109,7 +109,11 @@ impl Provider for SimProvider {
             .iter()
             .filter_map(|id| by_id.get(id.as_str()).copied())
             .map(|inst| {
-                let m = metrics_of(inst, query, period, world.timing.pending, now);
+                let mut m = metrics_of(inst, query, period, world.timing.pending, now);
+                if query.resolution == Resolution::Summary {
+                    m.cpu = m.cpu.summarised();
+                    m.net_in.points = Vec::new();
+                }
                 (inst.id.clone(), m)
             })
             .collect())

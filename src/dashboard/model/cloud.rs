@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::metrics::MetricsSchedule;
 use crate::cloud::endpoints::Endpoint;
 use crate::dashboard::action::RequestId;
 use crate::domain::model::{CloudKind, PublicAddress};
@@ -34,6 +35,10 @@ pub struct CloudStatus {
     /// Something changed during the refresh under way: go again right after it.
     pub again: bool,
     pub addresses: Vec<PublicAddress>,
+    /// Listings in a row the cloud throttled: each doubles the wait.
+    pub throttled: u32,
+    /// Its metrics requests, apart from its listings.
+    pub metrics: MetricsSchedule,
 }
 
 impl CloudStatus {
@@ -53,6 +58,8 @@ impl CloudStatus {
             next_refresh: None,
             again: false,
             addresses: Vec::new(),
+            throttled: 0,
+            metrics: MetricsSchedule::default(),
         }
     }
 }

@@ -5,14 +5,18 @@
 //! these cached assessments, so they cannot disagree with each other or
 //! with the report.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
+use super::metrics::newer;
 use super::{AppState, InstanceKey, Target};
 use crate::dashboard::action::CloudId;
 use crate::dashboard::overlays::quit_reminder::Reminded;
 use crate::domain::cost::{
     AddressAssessment, Assessment, Flag, Prices, Totals, assess, assess_address,
 };
+use crate::domain::model::InstanceMetrics;
 
 /// What the header says about money and forgotten things.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -33,14 +37,21 @@ impl AppState {
         let now = self.now;
         let mut totals = Totals::default();
         for (cloud, list) in self.instances.iter().enumerate() {
+            // The few full series of this cloud, looked up without a key
+            // per instance.
+            let series: HashMap<&str, &InstanceMetrics> = self
+                .metrics
+                .iter()
+                .filter(|(k, _)| k.cloud == cloud)
+                .map(|(k, m)| (k.id.as_str(), m))
+                .collect();
+            let summaries = self.summaries.get(cloud);
             let assessed: Vec<Assessment> = list
                 .iter()
                 .map(|inst| {
-                    let key = InstanceKey {
-                        cloud,
-                        id: inst.id.clone(),
-                    };
-                    assess(inst, self.metrics.get(&key), now, prices, rules)
+                    let id = inst.id.as_str();
+                    let judged = newer(series.get(id).copied(), summaries.and_then(|s| s.get(id)));
+                    assess(inst, judged, now, prices, rules)
                 })
                 .collect();
             assessed.iter().for_each(|a| totals.add(a));

@@ -8,6 +8,8 @@
 pub mod cloud;
 pub mod console;
 pub mod costs;
+pub mod metrics;
+pub mod pacing;
 pub mod table;
 
 use std::collections::{BTreeSet, HashMap};
@@ -93,7 +95,11 @@ pub struct AppState {
     pub costs: CostSummary,
     /// Show only flagged instances (`F`, `:forgotten`).
     pub forgotten_only: bool,
+    /// Full series (sparklines) of the selected instance and the last few
+    /// looked at; see [`metrics::SERIES_KEPT`].
     pub metrics: HashMap<InstanceKey, InstanceMetrics>,
+    /// CPU summaries for the idle rule, per cloud by instance id.
+    pub summaries: Vec<HashMap<String, InstanceMetrics>>,
     /// The shown rows (filtered and sorted), as (cloud, index into `instances`).
     pub view: Vec<(CloudId, usize)>,
     pub selected: Option<InstanceKey>,
@@ -126,6 +132,8 @@ pub struct AppState {
     /// Terminations sent from the quit reminder: hytop exits once every
     /// one is confirmed.
     pub quit_after: BTreeSet<RequestId>,
+    /// The last key or paste: long ago, refreshes slow down (see [`pacing`]).
+    pub last_input: DateTime<Utc>,
     /// Something changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
@@ -153,6 +161,7 @@ impl AppState {
             costs: CostSummary::default(),
             forgotten_only: false,
             metrics: HashMap::new(),
+            summaries: vec![HashMap::new(); n],
             view: Vec::new(),
             selected: None,
             selection_chosen: false,
@@ -174,6 +183,7 @@ impl AppState {
             next_request: 1,
             width: 120,
             height: 40,
+            last_input: now,
             dirty: true,
             quit: false,
         }

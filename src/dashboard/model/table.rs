@@ -106,6 +106,12 @@ impl AppState {
             .retain(|k| k.cloud != cloud || alive.contains(k.id.as_str()));
         self.metrics
             .retain(|k, _| k.cloud != cloud || alive.contains(k.id.as_str()));
+        if let Some(map) = self.summaries.get_mut(cloud) {
+            map.retain(|id, _| alive.contains(id.as_str()));
+        }
+        if let Some(status) = self.clouds.get_mut(cloud) {
+            status.metrics.retain(|id| alive.contains(id));
+        }
         if let Some(want) = self.select_when_listed.clone()
             && want.cloud == cloud
             && alive.contains(want.id.as_str())
@@ -228,7 +234,7 @@ fn compare(
             (a.kind, &clouds[ca].config_name).cmp(&(b.kind, &clouds[cb].config_name))
         }
         SortColumn::Region => a.region.cmp(&b.region),
-        SortColumn::Name => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+        SortColumn::Name => natural_cmp(&a.name, &b.name),
         SortColumn::Id => a.id.cmp(&b.id),
         SortColumn::State => a.state.cmp(&b.state),
         SortColumn::Size => a.size.cmp(&b.size),
@@ -241,6 +247,50 @@ fn compare(
         // Compared by the caller, which holds the computed costs.
         SortColumn::Cost => std::cmp::Ordering::Equal,
     }
+}
+
+/// Orders names as people read them: case-insensitively, and runs of
+/// digits by their value, so `web-2` comes before `web-10`. Allocates
+/// nothing: a fleet of 10,000 is sorted with it on every listing.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    // Always on a char boundary: digits are ASCII, other steps are whole chars.
+    let (mut i, mut j) = (0, 0);
+    while i < x.len() && j < y.len() {
+        let order = if x[i].is_ascii_digit() && y[j].is_ascii_digit() {
+            let (run_x, end_x) = digit_run(x, i);
+            let (run_y, end_y) = digit_run(y, j);
+            i = end_x;
+            j = end_y;
+            // Without leading zeros, the longer run is the larger number.
+            run_x.len().cmp(&run_y.len()).then_with(|| run_x.cmp(run_y))
+        } else {
+            let (Some(c), Some(d)) = (a[i..].chars().next(), b[j..].chars().next()) else {
+                break;
+            };
+            i += c.len_utf8();
+            j += d.len_utf8();
+            c.to_lowercase().cmp(d.to_lowercase())
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    (x.len() - i).cmp(&(y.len() - j)).then_with(|| a.cmp(b))
+}
+
+/// The digits from `start` without their leading zeros, and where the run ends.
+fn digit_run(s: &[u8], start: usize) -> (&[u8], usize) {
+    let end = s[start..]
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .map_or(s.len(), |n| start + n);
+    let first = s[start..end]
+        .iter()
+        .position(|c| *c != b'0')
+        .map_or(end, |n| start + n);
+    (&s[first..end], end)
 }
 
 /// Orders costs so far ascending, with no figure (`None`) before every
@@ -257,5 +307,26 @@ fn ip_key(ip: Option<&str>) -> (bool, Option<std::net::IpAddr>, String) {
     match ip {
         Some(s) => (false, s.parse().ok(), s.to_string()),
         None => (true, None, String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::natural_cmp;
+
+    #[test]
+    fn names_sort_naturally() {
+        let mut names = vec![
+            "web-10", "web-2", "Web-1", "db", "web-02b", "web-2a", "node-007", "node-7", "a",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            [
+                "a", "db", "node-007", "node-7", "Web-1", "web-2", "web-2a", "web-02b", "web-10"
+            ]
+        );
+        // Runs longer than any integer still compare.
+        assert!(natural_cmp("x99999999999999999999999", "x100000000000000000000000").is_lt());
     }
 }

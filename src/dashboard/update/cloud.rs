@@ -19,6 +19,9 @@ pub(super) fn on_tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Eff
         }
     }
     poll_console(state, fx);
+    // The fleet's summaries are planned once a second; the selected
+    // instance's series after every action (see `update`).
+    super::metrics::plan(state, second_changed, fx);
     // Ages, costs and expiries move with the clock alone.
     if state
         .costs
@@ -50,14 +53,7 @@ fn start_refresh(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
     fx.push(Effect::Send {
         cloud,
         id,
-        request: Request::Refresh {
-            // The idle rule judges CPU over its own window: ask for at
-            // least that much.
-            metrics_window_mins: state
-                .config
-                .metrics_window_mins
-                .max(state.config.cost.idle_after_mins),
-        },
+        request: Request::Refresh,
     });
 }
 
@@ -111,8 +107,20 @@ pub(super) fn on_response(
             match result {
                 Ok(list) => {
                     state.clouds[cloud].error = None;
+                    state.clouds[cloud].throttled = 0;
                     state.clouds[cloud].last_ok = Some(state.now);
                     state.set_instances(cloud, list);
+                }
+                Err(e) if e.is_throttled() => {
+                    // Asking again at once would only prolong it: wait
+                    // longer each time, and say so.
+                    let c = &mut state.clouds[cloud];
+                    c.throttled = c.throttled.saturating_add(1);
+                    let wait = state.next_refresh_after(cloud);
+                    state.clouds[cloud].error = Some(format!(
+                        "{e} (throttled: next try in {})",
+                        crate::domain::format::span(wait)
+                    ));
                 }
                 Err(e) => state.clouds[cloud].error = Some(e.to_string()),
             }
@@ -124,34 +132,19 @@ pub(super) fn on_response(
             }
             Err(e) => state.clouds[cloud].error = Some(format!("addresses: {e}")),
         },
-        Response::Metrics(result) => match result {
-            Ok(list) => {
-                state.clouds[cloud].metrics_error = None;
-                for (id, m) in list {
-                    state.metrics.insert(InstanceKey { cloud, id }, m);
-                }
-                // Idle flags depend on the new CPU points.
-                state.recompute_costs();
-                if state.forgotten_only {
-                    state.rebuild_view();
-                }
-            }
-            Err(e) if e.code.as_deref() == Some(crate::cloud::openstack::NO_METRICS_SERVICE) => {
-                state.clouds[cloud].metrics_error = None;
-                state.clouds[cloud].metrics_note = Some(e.message);
-            }
-            Err(e) => state.clouds[cloud].metrics_error = Some(e.to_string()),
-        },
+        response @ Response::Metrics { .. } => {
+            super::metrics::on_answer(state, cloud, request, response)
+        }
         Response::RefreshDone => {
+            let after = state.next_refresh_after(cloud);
+            let now = state.now;
             let c = &mut state.clouds[cloud];
             if c.refreshing == Some(request) {
                 c.refreshing = None;
-                c.next_refresh = if std::mem::take(&mut c.again) {
-                    None
-                } else {
-                    let every = state.config.refresh_secs.max(1) as i64;
-                    Some(state.now + chrono::Duration::seconds(every))
-                };
+                // A change asked for during the refresh goes at once, unless
+                // the cloud is throttling us.
+                let again = std::mem::take(&mut c.again) && c.throttled == 0;
+                c.next_refresh = if again { None } else { Some(now + after) };
             }
         }
         Response::RefreshSkipped => {

@@ -9,6 +9,7 @@
 mod cloud;
 mod command_line;
 mod console;
+mod metrics;
 mod prompt;
 mod table;
 
@@ -23,6 +24,9 @@ use crate::dashboard::overlays;
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
+    if matches!(action, Action::Key(_) | Action::Paste(_)) && state.input_at(state.now) {
+        state.info("welcome back: refreshing at the normal pace again");
+    }
     match action {
         Action::Key(key) => on_key(state, key, &mut fx),
         Action::Paste(text) => on_paste(state, &text),
@@ -47,6 +51,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.dirty = true;
         }
     }
+    // A new selection (a key, a listing) gets its sparklines at once.
+    metrics::plan(state, false, &mut fx);
     fx
 }
 

@@ -32,6 +32,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if state.forgotten_only {
         first.push(Span::styled("[forgotten only]  ", theme.flagged()));
     }
+    if state.paused() {
+        first.push(Span::styled(
+            format!(
+                "[idle: refreshing every {}, any key resumes]  ",
+                format::span(chrono::Duration::seconds(
+                    i64::try_from(state.config.idle_refresh_secs).unwrap_or(i64::MAX / 1000)
+                ))
+            ),
+            theme.dim(),
+        ));
+    }
 
     for (s, n) in state.state_counts() {
         if n > 0 {

@@ -7,6 +7,7 @@ fn query(ids: Vec<String>, start: DateTime<Utc>, end: DateTime<Utc>) -> MetricsQ
         instance_ids: ids,
         start,
         end,
+        resolution: crate::cloud::Resolution::Series,
     }
 }
 
