@@ -383,3 +383,62 @@ fn a_throttled_listing_backs_off_until_one_succeeds() {
     // refresh_secs is 10: 20, 40, 80, then back to 10 after a success.
     assert_eq!(waits, [20, 40, 80, 10]);
 }
+
+/// The header line of the screen at 120×36.
+fn header(state: &mut AppState) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 36)).expect("terminal");
+    let theme = hytop::dashboard::view::Theme { color: false };
+    terminal
+        .draw(|f| hytop::dashboard::view::draw(f, state, &theme))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    (0..120).map(|x| buffer[(x, 0)].symbol()).collect()
+}
+
+#[test]
+fn an_idle_terminal_refreshes_slowly_says_so_and_wakes_on_a_key() {
+    let mut state = fleet_state();
+    state.config.idle_refresh_secs = 300;
+    assert!(
+        !header(&mut state).contains("idle"),
+        "{}",
+        header(&mut state)
+    );
+    let later = fixed_now() + Duration::minutes(31);
+    let fx = tick(&mut state, later);
+    assert!(state.paused());
+    let shown = header(&mut state);
+    assert!(
+        shown.contains("[idle: refreshing every 5m, any key resumes]"),
+        "{shown}"
+    );
+    // The refreshes that were due still run; the next ones wait 5 minutes.
+    for c in 0..state.clouds.len() {
+        let id = refresh_of(&fx, c).unwrap_or_else(|| panic!("cloud {c} refreshes"));
+        let list = Ok(state.instances[c].clone());
+        finish_refresh(&mut state, c, id, list);
+        assert_eq!(
+            state.clouds[c].next_refresh,
+            Some(later + Duration::minutes(5))
+        );
+    }
+    assert!(refresh_of(&tick(&mut state, later + Duration::minutes(1)), 0).is_none());
+    // Any key: every cloud at once, and the header forgets the pause.
+    let fx = update(
+        &mut state,
+        Action::Key(crossterm::event::KeyEvent::from(
+            crossterm::event::KeyCode::Char('j'),
+        )),
+    );
+    assert!(fx.iter().all(|e| !matches!(e, Effect::Quit)));
+    assert!(!state.paused());
+    assert!(!header(&mut state).contains("idle"));
+    let fx = tick(
+        &mut state,
+        later + Duration::minutes(1) + Duration::seconds(1),
+    );
+    for c in 0..state.clouds.len() {
+        assert!(refresh_of(&fx, c).is_some(), "cloud {c} refreshes at once");
+    }
+}
