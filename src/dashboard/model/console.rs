@@ -7,6 +7,11 @@ use super::InstanceKey;
 use crate::dashboard::action::RequestId;
 use crate::domain::format::sanitize;
 
+/// Lines a console view keeps at most (the newest).
+pub const MAX_LINES: usize = 10_000;
+/// Characters kept of one console line; the rest is cut with `…`.
+pub const MAX_LINE_CHARS: usize = 2_000;
+
 /// The console log view of one instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConsoleView {
@@ -51,8 +56,18 @@ impl ConsoleView {
         self.lines.len().saturating_sub(self.height.max(1))
     }
 
+    /// Keeps the newest [`MAX_LINES`] lines of `text`, each cut to
+    /// [`MAX_LINE_CHARS`]: a runaway log must not grow hytop without bound.
     pub fn set_text(&mut self, text: &str) {
-        self.lines = text.lines().map(sanitize).collect();
+        let count = text.lines().count();
+        self.lines = text
+            .lines()
+            .skip(count.saturating_sub(MAX_LINES))
+            .map(|line| match line.char_indices().nth(MAX_LINE_CHARS) {
+                Some((cut, _)) => format!("{}…", sanitize(&line[..cut])),
+                None => sanitize(line),
+            })
+            .collect();
         if self.follow {
             self.top = self.max_top();
         } else {
@@ -104,5 +119,27 @@ impl ConsoleView {
                 }
             })
             .find(|&i| self.lines[i].to_lowercase().contains(&needle))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runaway_log_is_bounded() {
+        let key = InstanceKey {
+            cloud: 0,
+            id: "i-1".into(),
+        };
+        let mut view = ConsoleView::new(key, "web".into());
+        let mut text: String = (0..25_000).map(|n| format!("line {n}\n")).collect();
+        text.push_str(&"x".repeat(1_000_000));
+        view.set_text(&text);
+        assert_eq!(view.lines.len(), MAX_LINES);
+        assert_eq!(view.lines[0], "line 15001");
+        let last = view.lines.last().expect("a last line");
+        assert_eq!(last.chars().count(), MAX_LINE_CHARS + 1);
+        assert!(last.ends_with('…'));
     }
 }
