@@ -189,10 +189,10 @@ fn a_fleet_is_summarised_in_bounded_batches_visible_rows_first() {
         .into_iter()
         .filter(|(_, _, q)| q.resolution == Resolution::Summary)
         .collect();
-    // Three per cloud, 250 instances each.
+    // Three per cloud, 500 instances each.
     assert_eq!(summaries.len(), 9, "{}", summaries.len());
     for (_, _, q) in &summaries {
-        assert!(q.instance_ids.len() <= 250);
+        assert!(q.instance_ids.len() <= 500);
         assert_eq!(q.end - q.start, Duration::minutes(60), "the idle window");
     }
     // The rows on screen are in each cloud's first batch.
@@ -243,9 +243,9 @@ fn a_fleet_is_summarised_in_bounded_batches_visible_rows_first() {
             pending.push((c, id, q));
         }
     }
-    // ⌈2,000 / 250⌉ = 8 requests per cloud for the whole fleet.
+    // ⌈2,000 / 500⌉ = 4 requests per cloud for the whole fleet.
     for c in 0..3 {
-        assert_eq!(state.clouds[c].metrics.sent_summaries, 8, "cloud {c}");
+        assert_eq!(state.clouds[c].metrics.sent_summaries, 4, "cloud {c}");
     }
     assert_eq!(asked.len(), 6000);
     // Every instance is judged idle from its summary alone.

@@ -19,10 +19,11 @@ use crate::dashboard::model::AppState;
 use crate::domain::cost::idle_window;
 use crate::domain::model::InstanceState;
 
-/// Instances per summary request: one CloudWatch `GetMetricData` (500
-/// queries, one per instance... two for a series) and one Gnocchi
-/// aggregates call (250 resources) each.
-pub const BATCH: usize = 250;
+/// Instances per summary request: one CloudWatch `GetMetricData` call (500
+/// queries, one per instance for a summary); the OpenStack provider splits
+/// it into Gnocchi aggregates calls of 250 resources. Either way a cycle
+/// costs ⌈instances / 500⌉ CloudWatch or ⌈servers / 250⌉ Gnocchi requests.
+pub const BATCH: usize = 500;
 
 /// Summary requests under way per cloud at most: a few, so a fleet's first
 /// cycle is quick without flooding the metrics service.
