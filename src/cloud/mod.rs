@@ -149,6 +149,13 @@ pub trait Provider: Send + Sync {
         std::time::Duration::from_secs(60)
     }
 
+    /// The same for summaries over `window`, which may be asked at a
+    /// coarser granularity.
+    fn summary_interval(&self, window: chrono::Duration) -> std::time::Duration {
+        let _ = window;
+        self.metrics_interval()
+    }
+
     async fn list_instances(&self) -> CloudResult<Vec<Instance>>;
 
     /// Metrics for many instances at once; instances without data are absent

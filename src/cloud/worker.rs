@@ -193,13 +193,17 @@ async fn handle<T: From<Answer> + Send + 'static>(
         }
         Request::Metrics(query) => {
             let result = provider.metrics(&query).await;
+            let interval = match query.resolution {
+                Resolution::Series => provider.metrics_interval(),
+                Resolution::Summary => provider.summary_interval(query.end - query.start),
+            };
             shared.answer(
                 id,
                 Response::Metrics {
                     resolution: query.resolution,
                     asked: query.instance_ids,
                     result,
-                    interval: provider.metrics_interval(),
+                    interval,
                 },
             );
         }

@@ -394,6 +394,44 @@ async fn metrics_are_batched_500_queries_a_call() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn summaries_ask_one_cpu_period_over_the_window_500_instances_a_call() {
+    let fake = FakeCloudWatch::start(Behaviour::default()).await;
+    let p = provider("http://127.0.0.1:9", &fake.url, "eu-west-1").await;
+    let end = Utc::now();
+    let q = MetricsQuery::summary(ids(1200), end, Duration::minutes(60));
+    let metrics = p.metrics(&q).await.expect("summaries");
+    assert_eq!(fake.violations(), Vec::<String>::new());
+    let calls = fake.calls();
+    assert_eq!(
+        calls.iter().map(|c| c.queries.len()).collect::<Vec<_>>(),
+        vec![500, 500, 200],
+        "one query per instance, ⌈1200/500⌉ calls"
+    );
+    for call in &calls {
+        assert_eq!(call.end - call.start, 3600.0);
+        for query in &call.queries {
+            assert_eq!(query.metric, "CPUUtilization");
+            assert_eq!(query.stat, "Average");
+            assert_eq!(query.period, 3600, "one period over the window");
+        }
+    }
+    assert_eq!(metrics.len(), 1200);
+    for (id, m) in &metrics {
+        assert!(m.net_in.points.is_empty(), "{id}: CPU only");
+        assert!(m.cpu.points.len() <= 1, "{id}: one point: {m:?}");
+        assert_eq!(m.cpu.period_secs, 3600);
+    }
+    // A summary does not make a series fresh, nor the reverse.
+    let series = MetricsQuery::series(ids(1), end, Duration::minutes(60));
+    assert_eq!(p.metrics(&series).await.expect("a series").len(), 1);
+    assert!(
+        p.metrics(&q).await.expect("again").is_empty(),
+        "nothing new yet"
+    );
+    assert_eq!(fake.calls().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_follow_next_token() {
     let fake = FakeCloudWatch::start(Behaviour {
         max_datapoints_per_page: Some(7),

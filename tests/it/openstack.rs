@@ -466,6 +466,61 @@ async fn gnocchi_cpu_and_network_for_all_servers_in_few_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gnocchi_summaries_are_cpu_only_at_a_coarse_granularity_250_servers_a_call() {
+    let lab = Lab::start(|o| o.granularities = vec![10, 60, 300, 3600], true).await;
+    let ids = lab.fake.seed(&lab.user.project_id, 600);
+    for (i, id) in ids.iter().enumerate() {
+        lab.fake.set_cpu_percent(id, 1.0 + (i % 3) as f64);
+    }
+    let provider = lab.password_provider();
+    provider.list_instances().await.expect("listing");
+    let window = chrono::Duration::minutes(60);
+    let query = MetricsQuery::summary(ids.clone(), Utc::now(), window);
+    // Plans first (a search and a metric per kind), then only the data.
+    provider.metrics(&query).await.expect("planned");
+    lab.fake.reset_requests();
+    let metrics = provider.metrics(&query).await.expect("summaries");
+    assert_eq!(metrics.len(), 600);
+    for (i, id) in ids.iter().enumerate() {
+        let (_, m) = metrics
+            .iter()
+            .find(|(mid, _)| mid == id)
+            .expect("each server");
+        assert!(m.net_in.points.is_empty(), "a summary is CPU only");
+        assert!(m.cpu.points.len() <= 1, "one point at most: {m:?}");
+        if m.cpu.points.is_empty() {
+            // Not running long enough (or not running) for a rate yet.
+            assert!(i >= 300, "an hours-old server has data: {m:?}");
+            continue;
+        }
+        let cpu = m.cpu.latest().expect("a mean");
+        assert!((cpu - (1.0 + (i % 3) as f64)).abs() < 0.01, "{id}: {cpu}");
+        // The points it averaged are 300 s each; for the older half of the
+        // fleet (seeded over the last 6 hours, oldest first) they cover
+        // most of the hour.
+        assert!(
+            m.cpu.period_secs % 300 == 0 && m.cpu.period_secs <= 3900,
+            "{m:?}"
+        );
+        if i < 300 {
+            assert!(m.cpu.period_secs >= 2400, "{m:?}");
+        }
+    }
+    let calls = lab.fake.requests();
+    // ⌈600 / 250⌉ aggregates calls, all of `cpu` at the 5-minute granularity.
+    assert_eq!(calls.len(), 3, "{calls:#?}");
+    for call in &calls {
+        assert!(call.path.ends_with("/aggregates"), "{call:?}");
+        assert!(call.query.contains("granularity=300"), "{call:?}");
+    }
+    assert_eq!(
+        provider.summary_interval(window),
+        std::time::Duration::from_secs(300),
+        "no new 5-minute datapoint sooner"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_metric_service_in_the_catalog_is_a_quiet_note() {
     let lab = Lab::start(|_| {}, false).await;
     let ids = lab.fake.seed(&lab.user.project_id, 2);

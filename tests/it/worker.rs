@@ -156,7 +156,10 @@ async fn refresh_answers_listing_addresses_and_done() {
     };
     assert_eq!(resolution, Resolution::Summary);
     assert_eq!(echoed, asked);
-    assert_eq!(interval, provider.metrics_interval());
+    assert_eq!(
+        interval,
+        provider.summary_interval(chrono::Duration::hours(1))
+    );
     let measured: BTreeSet<&str> = metrics.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(measured, running);
     for (id, m) in &metrics {

@@ -375,6 +375,20 @@ impl Provider for OpenStackProvider {
         std::time::Duration::from_secs(u64::from(secs.max(10)))
     }
 
+    fn summary_interval(&self, window: chrono::Duration) -> std::time::Duration {
+        let secs = self
+            .plans
+            .try_lock()
+            .ok()
+            .and_then(|p| {
+                p.cpu
+                    .as_ref()
+                    .map(|c| c.coarse(window.num_seconds()).granularity)
+            })
+            .unwrap_or(60);
+        std::time::Duration::from_secs(u64::from(secs.max(10)))
+    }
+
     async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
         let mv = self.microversion().await?;
         let servers = nova::list_servers(&self.session, mv).await?;

@@ -26,9 +26,11 @@ pub struct MetricsSchedule {
     pub summary_asked: HashMap<String, DateTime<Utc>>,
     /// When each instance's full series was last asked for.
     pub series_asked: HashMap<String, DateTime<Utc>>,
-    /// The cloud's shortest interval between datapoints, as its worker
-    /// last said.
+    /// The cloud's shortest interval between datapoints of a series, as
+    /// its worker last said.
     pub interval: Duration,
+    /// The same for summaries (a coarser granularity may be asked).
+    pub summary_interval: Duration,
     /// Failures in a row; each doubles the wait before the next request.
     pub failures: u32,
     /// Nothing is asked before this (after a failure).
@@ -47,6 +49,7 @@ impl Default for MetricsSchedule {
             summary_asked: HashMap::new(),
             series_asked: HashMap::new(),
             interval: Duration::seconds(60),
+            summary_interval: Duration::seconds(60),
             failures: 0,
             retry_at: None,
             unavailable: false,
@@ -83,8 +86,7 @@ impl MetricsSchedule {
         }
     }
 
-    /// Whether the `resolution` of `id` asked at `asked` may have a new
-    /// datapoint by `now`.
+    /// Whether a series asked at `asked` may have a new datapoint by `now`.
     pub fn due(&self, asked: Option<&DateTime<Utc>>, now: DateTime<Utc>) -> bool {
         asked.is_none_or(|t| now - *t >= self.interval)
     }
@@ -121,7 +123,11 @@ impl MetricsSchedule {
     ) {
         self.in_flight.remove(&request);
         if let Ok(interval) = Duration::from_std(interval) {
-            self.interval = interval.max(Duration::seconds(10));
+            let interval = interval.max(Duration::seconds(10));
+            match resolution {
+                Resolution::Series => self.interval = interval,
+                Resolution::Summary => self.summary_interval = interval,
+            }
         }
         if failed {
             let map = self.asked_mut(resolution);
@@ -240,7 +246,7 @@ mod tests {
             now,
         );
         assert!(s.may_ask(now));
-        assert_eq!(s.interval, Duration::seconds(300));
-        assert!(!s.due(s.summary_asked.get("a"), now + Duration::seconds(299)));
+        assert_eq!(s.summary_interval, Duration::seconds(300));
+        assert_eq!(s.interval, Duration::seconds(60), "series keep theirs");
     }
 }

@@ -94,9 +94,9 @@ fn plan_summaries(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
     // An idle terminal's flags stay current, at the slow pace.
     let gap = if state.paused() {
         let slow = i64::try_from(state.config.idle_refresh_secs).unwrap_or(i64::MAX / 1000);
-        schedule.interval.max(Duration::seconds(slow))
+        schedule.summary_interval.max(Duration::seconds(slow))
     } else {
-        schedule.interval
+        schedule.summary_interval
     };
     let instances = &state.instances[cloud];
     let judgeable = |idx: usize| {
