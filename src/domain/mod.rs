@@ -5,3 +5,4 @@ pub mod cost;
 pub mod format;
 pub mod model;
 pub mod tags;
+pub mod text;

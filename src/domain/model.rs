@@ -6,6 +6,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use super::text::Text;
+
 /// Which kind of cloud an instance lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -124,21 +126,21 @@ impl fmt::Display for InstanceState {
 pub struct Instance {
     pub kind: CloudKind,
     /// AWS profile or OpenStack cloud name.
-    pub account: String,
+    pub account: Text,
     /// AWS region, or the OpenStack region (often the cloud name when unset).
-    pub region: String,
+    pub region: Text,
     pub id: String,
     pub name: String,
     pub state: InstanceState,
     /// The cloud's own word for the state (`shutting-down`, `ACTIVE`, ...).
-    pub raw_state: String,
+    pub raw_state: Text,
     /// Instance type or flavor name.
-    pub size: String,
+    pub size: Text,
     /// vCPUs and memory of the flavor, where the cloud says (OpenStack);
     /// what an OpenStack server holds when its flavor has no price.
     pub vcpus: Option<u32>,
     pub memory_mb: Option<u64>,
-    pub image: String,
+    pub image: Text,
     pub key_name: Option<String>,
     pub public_ip: Option<String>,
     pub private_ip: Option<String>,
@@ -149,7 +151,7 @@ pub struct Instance {
     pub detailed_monitoring: bool,
     /// Cloud-specific facts for the describe view (subnet, VPC, security
     /// groups, Elastic IP association, ...), in display order.
-    pub extra: Vec<(String, String)>,
+    pub extra: Vec<(&'static str, String)>,
 }
 
 impl Instance {

@@ -252,7 +252,7 @@ async fn elastic_ip_attach_reuse_detach_release() {
     let i = listed.iter().find(|i| i.id == ids[0]).expect("listed");
     assert_eq!(i.public_ip.as_deref(), Some(first.ip.as_str()));
     assert!(
-        i.extra.iter().any(|(k, _)| k == "Elastic IP"),
+        i.extra.iter().any(|(k, _)| *k == "Elastic IP"),
         "{:?}",
         i.extra
     );

@@ -151,10 +151,10 @@ fn to_instance(
     );
     let mut extra = Vec::new();
     if let Some(vpc) = i.vpc_id() {
-        extra.push(("VPC".to_string(), vpc.to_string()));
+        extra.push(("VPC", vpc.to_string()));
     }
     if let Some(subnet) = i.subnet_id() {
-        extra.push(("subnet".to_string(), subnet.to_string()));
+        extra.push(("subnet", subnet.to_string()));
     }
     let groups: Vec<String> = i
         .security_groups()
@@ -167,32 +167,33 @@ fn to_instance(
         })
         .collect();
     if !groups.is_empty() {
-        extra.push(("security groups".to_string(), groups.join(", ")));
+        extra.push(("security groups", groups.join(", ")));
     }
     extra.push((
-        "monitoring".to_string(),
+        "monitoring",
         i.monitoring()
             .and_then(|m| m.state())
             .map(|s| s.as_str().to_string())
             .unwrap_or_else(|| "-".into()),
     ));
     if let Some(allocation) = eips.get(&id) {
-        extra.push(("Elastic IP".to_string(), allocation.clone()));
+        extra.push(("Elastic IP", allocation.clone()));
     }
     Instance {
         kind: CloudKind::Aws,
-        account: account.to_string(),
-        region: region.to_string(),
+        account: account.into(),
+        region: region.into(),
         name: tags.get("Name").cloned().unwrap_or_default(),
         state: InstanceState::from_ec2(&raw_state),
-        raw_state,
+        raw_state: raw_state.into(),
         size: i
             .instance_type()
-            .map(|t| t.as_str().to_string())
-            .unwrap_or_default(),
+            .map(|t| t.as_str())
+            .unwrap_or_default()
+            .into(),
         vcpus: None,
         memory_mb: None,
-        image: i.image_id().unwrap_or_default().to_string(),
+        image: i.image_id().unwrap_or_default().into(),
         key_name: i.key_name().map(str::to_string),
         public_ip: i.public_ip_address().map(str::to_string),
         private_ip: i.private_ip_address().map(str::to_string),

@@ -295,45 +295,42 @@ pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
     if let Some(f) = flavor
         && let (Some(vcpus), Some(ram)) = (f.vcpus, f.ram)
     {
-        extra.push((
-            "flavor".to_string(),
-            format!("{size} · {vcpus} vCPU · {ram} MB"),
-        ));
+        extra.push(("flavor", format!("{size} · {vcpus} vCPU · {ram} MB")));
     }
     if !networks.is_empty() {
-        extra.push(("networks".to_string(), networks.join("; ")));
+        extra.push(("networks", networks.join("; ")));
     }
     if let Some(groups) = &s.security_groups {
         let mut names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         names.dedup();
-        extra.push(("security groups".to_string(), names.join(", ")));
+        extra.push(("security groups", names.join(", ")));
     }
     if let Some(az) = &s.availability_zone {
-        extra.push(("availability zone".to_string(), az.clone()));
+        extra.push(("availability zone", az.clone()));
     }
     if let Some(task) = &s.task_state {
-        extra.push(("task".to_string(), task.clone()));
+        extra.push(("task", task.clone()));
     }
     if let Some(project) = &s.tenant_id {
-        extra.push(("project".to_string(), project.clone()));
+        extra.push(("project", project.clone()));
     }
     if let Some(fault) = &s.fault
         && !fault.message.is_empty()
     {
-        extra.push(("fault".to_string(), fault.message.clone()));
+        extra.push(("fault", fault.message.clone()));
     }
     Instance {
         kind: CloudKind::OpenStack,
-        account: account.to_string(),
-        region: region.to_string(),
+        account: account.into(),
+        region: region.into(),
         id: s.id.clone(),
         name: s.name.clone(),
         state: InstanceState::from_nova(&s.status, s.task_state.as_deref()),
-        raw_state: s.status.clone(),
-        size,
+        raw_state: s.status.as_str().into(),
+        size: size.into(),
         vcpus: flavor.and_then(|f| f.vcpus),
         memory_mb: flavor.and_then(|f| f.ram),
-        image: s.image_id().unwrap_or("(volume)").to_string(),
+        image: s.image_id().unwrap_or("(volume)").into(),
         key_name: s.key_name.clone().filter(|k| !k.is_empty()),
         public_ip,
         private_ip,
@@ -796,7 +793,7 @@ mod tests {
         assert!(
             i.extra
                 .iter()
-                .any(|(k, v)| k == "flavor" && v.contains("1 vCPU"))
+                .any(|(k, v)| *k == "flavor" && v.contains("1 vCPU"))
         );
     }
 

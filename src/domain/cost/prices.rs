@@ -98,7 +98,7 @@ impl Prices {
             CloudKind::Aws => self.aws_hourly(&instance.region, &instance.size, config),
             CloudKind::OpenStack => config
                 .flavor_prices
-                .get(&instance.size)
+                .get(instance.size.as_str())
                 .copied()
                 .and_then(usable),
         }

@@ -98,7 +98,7 @@ pub(super) async fn get(p: &SimProvider, id: &str) -> Option<Instance> {
 }
 
 pub(super) async fn state(p: &SimProvider, id: &str) -> Option<(InstanceState, String)> {
-    get(p, id).await.map(|i| (i.state, i.raw_state))
+    get(p, id).await.map(|i| (i.state, i.raw_state.to_string()))
 }
 
 pub(super) fn is_hex(s: &str) -> bool {
