@@ -48,23 +48,16 @@ impl CloudError {
         }
     }
 
-    /// The cloud asked us to slow down (EC2 `RequestLimitExceeded`,
-    /// CloudWatch `Throttling`, HTTP 429): asking again at once only
-    /// prolongs it.
+    /// The cloud asked us to slow down: an AWS throttling code
+    /// (`RequestLimitExceeded`, `Throttling`, ...), or HTTP 429 / 503 (a
+    /// proxy or service shedding load, OpenStack's codes are the status):
+    /// asking again at once only prolongs it.
     pub fn is_throttled(&self) -> bool {
         self.code.as_deref().is_some_and(|c| {
-            matches!(
-                c,
-                "RequestLimitExceeded"
-                    | "Throttling"
-                    | "ThrottlingException"
-                    | "ThrottledException"
-                    | "RequestThrottled"
-                    | "RequestThrottledException"
-                    | "TooManyRequestsException"
-                    | "SlowDown"
-                    | "EC2ThrottledException"
-            ) || c.starts_with("429")
+            aws::is_throttling_code(c)
+                || ["429", "503"]
+                    .iter()
+                    .any(|s| c == *s || c.starts_with(&format!("{s} ")))
         })
     }
 }

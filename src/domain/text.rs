@@ -138,6 +138,6 @@ mod tests {
         assert_eq!(a.to_string(), "eu-west-1");
         assert_eq!(format!("{a:?}"), "\"eu-west-1\"");
         assert_eq!(serde_json::to_string(&a).expect("json"), "\"eu-west-1\"");
-        assert!(Text::from("a") < Text::from("b"));
+        assert!(Text::interned("a") < Text::interned("b"));
     }
 }

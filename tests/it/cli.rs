@@ -656,6 +656,54 @@ fn moto_check_flags_instances_older_than_max_age() {
     drop(aws.rt);
 }
 
+#[test]
+fn an_incomplete_ec2_listing_is_exit_2_with_its_error() {
+    use support::faults::{FaultServer, Reply, ec2};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let full = ec2::describe_instances(&[ec2::instance("i-0aaaaaaaaaaaaaaaa")], None);
+    let cut = full.find("<instanceId>").expect("an id") + "<instanceId>i-0a".len();
+    let cases = [
+        ("cut inside <instanceId>", full[..cut].to_string()),
+        (
+            "no state",
+            full.replace(
+                "<instanceState><code>16</code><name>running</name></instanceState>",
+                "",
+            ),
+        ),
+        (
+            "no launch time",
+            full.replace("<launchTime>2026-01-05T10:00:00.000Z</launchTime>", ""),
+        ),
+        ("unclosed", full.replace("</DescribeInstancesResponse>", "")),
+    ];
+    for (what, body) in cases {
+        assert_ne!(body, full, "{what}: the answer was changed");
+        let server = rt.block_on(FaultServer::start(ec2::listing(move |_| {
+            Reply::xml(200, body.clone())
+        })));
+        let home = Home::new(&aws_config(""))
+            .with("AWS_ACCESS_KEY_ID", "testing")
+            .with("AWS_SECRET_ACCESS_KEY", "testing")
+            .with("AWS_REGION", TEST_REGION)
+            .with("AWS_ENDPOINT_URL_EC2", server.url.clone())
+            .with("AWS_ENDPOINT_URL_CLOUDWATCH", server.url.clone());
+        let run = home.hytop(&["list", "--json"]);
+        run.expect_code(2);
+        assert!(
+            run.stderr
+                .contains(&format!("default/{TEST_REGION}: BadResponse: ")),
+            "{what}: {run:#?}"
+        );
+        assert!(run.json().is_empty(), "{what}: nothing made up: {run:#?}");
+    }
+    drop(rt);
+}
+
 // ---------------------------------------------------------------------------
 // OpenStack: a real Keystone and the Nova/Neutron/Glance/Gnocchi fakes
 

@@ -416,6 +416,25 @@ async fn console_output_is_tailed_to_the_asked_length() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_console_log_sent_whole_is_cut_to_its_tail() {
+    // A cloud that ignores `length` sends all of a chatty VM's log on every
+    // poll; hytop keeps the end (1 MB of it) and shows the asked lines.
+    let lab = Lab::start(|o| o.console_ignores_length = true, true).await;
+    let ids = lab.fake.seed(&lab.user.project_id, 1);
+    let text: String = (1..=250_000)
+        .map(|i| format!("[{i:>8}] \"quoted\" \\ tab\t and ünïcode line {i}\n"))
+        .collect();
+    assert!(text.len() > 10 * 1024 * 1024);
+    lab.fake.console_set(&ids[0], &text);
+    let provider = lab.password_provider();
+    let out = provider.console_output(&ids[0], 10).await.expect("console");
+    let want: Vec<String> = (249_991..=250_000)
+        .map(|i| format!("[{i:>8}] \"quoted\" \\ tab\t and ünïcode line {i}"))
+        .collect();
+    assert_eq!(out.text.lines().collect::<Vec<_>>(), want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gnocchi_cpu_and_network_for_all_servers_in_few_requests() {
     let lab = Lab::start(|o| o.granularities = vec![10, 60, 3600], true).await;
     let ids = lab.fake.seed(&lab.user.project_id, 30);

@@ -7,6 +7,8 @@
 //! - [`keystone::Keystone`]: a real Keystone (PyPI `keystone`) on loopback.
 //! - [`openstack::FakeOpenStack`]: in-process Nova, Neutron, Glance and Gnocchi
 //!   that accept Keystone's tokens and answer in the api-ref's wire format.
+//! - [`faults::FaultServer`]: answers what a test scripts (truncated XML, HTML
+//!   error pages, cut-off connections) and records what it was asked.
 //! - [`tls::TlsProxy`]: HTTPS in front of a test server, signed by a test CA.
 //! - [`tmux::Tmux`]: hytop in a real terminal, driven and read through tmux.
 //!
@@ -15,6 +17,7 @@
 //! benches; the integration tests name it `support`.
 
 pub mod cloudwatch;
+pub mod faults;
 pub mod keystone;
 pub mod moto;
 pub mod openstack;

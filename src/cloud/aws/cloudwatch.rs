@@ -8,8 +8,8 @@ use std::sync::Mutex;
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::cloud_error;
 use super::ec2::to_chrono;
+use super::errors::cloudwatch_error;
 use crate::cloud::{CloudResult, MetricsQuery, Resolution};
 use crate::domain::model::{Instance, InstanceMetrics, Series};
 
@@ -169,7 +169,7 @@ pub(super) async fn get_metric_data(
                 .set_next_token(next.clone())
                 .send()
                 .await
-                .map_err(cloud_error)?;
+                .map_err(cloudwatch_error)?;
             for r in out.metric_data_results() {
                 let Some(qid) = r.id() else { continue };
                 let (is_cpu, n) = match (qid.strip_prefix("cpu"), qid.strip_prefix("net")) {

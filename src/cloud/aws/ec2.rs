@@ -16,15 +16,18 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, TimeZone, Utc};
 
-use super::cloud_error;
+use super::errors::{BAD_RESPONSE, ec2_error};
 use crate::cloud::{AttachedAddress, CloudError, CloudResult};
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceState, LaunchOptions, LaunchSpec,
     PublicAddress, USER_DATA_LIMIT,
 };
 
-/// DescribeInstances page size: bounded so one page never gets huge.
-pub const PAGE_SIZE: i32 = 200;
+/// DescribeInstances page size: the largest EC2 allows (5 to 1000), so a
+/// big account lists in as few calls as possible (each call counts against
+/// the request rate limit). Only valid without `InstanceIds`, which the
+/// listing never sends.
+pub const PAGE_SIZE: i32 = 1000;
 
 /// How long the addresses of a listing stay good for the `list_addresses`
 /// of the same refresh.
@@ -89,7 +92,7 @@ pub(super) async fn vpc_addresses(ec2: &Client) -> CloudResult<Vec<Address>> {
         .filters(Filter::builder().name("domain").values("vpc").build())
         .send()
         .await
-        .map_err(cloud_error)?;
+        .map_err(ec2_error)?;
     Ok(out.addresses().to_vec())
 }
 
@@ -117,34 +120,44 @@ pub(super) async fn describe_instances(
         .send();
     let mut out = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(cloud_error)?;
+        let page = page.map_err(ec2_error)?;
         for reservation in page.reservations() {
             for i in reservation.instances() {
-                out.push(to_instance(account, region, i, &eips));
+                out.push(to_instance(account, region, i, &eips)?);
             }
         }
     }
     Ok(out)
 }
 
-/// Maps one EC2 instance into the shared model.
+/// Maps one EC2 instance into the shared model. EC2 always sends an
+/// instance's id, state and launch time: an instance without one is a
+/// damaged answer, and the whole listing is refused rather than showing a
+/// made-up row (or hiding a real one) in its place.
 fn to_instance(
     account: &str,
     region: &str,
     i: &aws_sdk_ec2::types::Instance,
     eips: &HashMap<String, String>,
-) -> Instance {
+) -> CloudResult<Instance> {
+    let id = present(i.instance_id())
+        .ok_or_else(|| incomplete_instance("an instance id", None))?
+        .to_string();
+    let raw_state = i
+        .state()
+        .and_then(|s| s.name())
+        .map(|n| n.as_str().to_string())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| incomplete_instance("a state", Some(&id)))?;
+    let launched_at = i
+        .launch_time()
+        .and_then(to_chrono)
+        .ok_or_else(|| incomplete_instance("a launch time", Some(&id)))?;
     let tags: BTreeMap<String, String> = i
         .tags()
         .iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect();
-    let raw_state = i
-        .state()
-        .and_then(|s| s.name())
-        .map(|n| n.as_str().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let id = i.instance_id().unwrap_or_default().to_string();
     let detailed = matches!(
         i.monitoring().and_then(|m| m.state()).map(|s| s.as_str()),
         Some("enabled" | "pending")
@@ -179,7 +192,7 @@ fn to_instance(
     if let Some(allocation) = eips.get(&id) {
         extra.push(("Elastic IP", allocation.clone()));
     }
-    Instance {
+    Ok(Instance {
         kind: CloudKind::Aws,
         account: account.into(),
         region: region.into(),
@@ -197,12 +210,23 @@ fn to_instance(
         key_name: i.key_name().map(str::to_string),
         public_ip: i.public_ip_address().map(str::to_string),
         private_ip: i.private_ip_address().map(str::to_string),
-        launched_at: i.launch_time().and_then(to_chrono),
+        launched_at: Some(launched_at),
         tags,
         detailed_monitoring: detailed,
         id,
         extra,
-    }
+    })
+}
+
+/// The error for a listed instance that lacks `what`.
+fn incomplete_instance(what: &str, id: Option<&str>) -> CloudError {
+    let which = id.map(|id| format!(" ({id})")).unwrap_or_default();
+    CloudError::new(
+        BAD_RESPONSE,
+        format!(
+            "the EC2 endpoint listed an instance{which} without {what}: the answer is damaged, so the listing is not used"
+        ),
+    )
 }
 
 /// Refuses user-data EC2 would refuse, before any call.
@@ -260,7 +284,7 @@ pub(super) async fn run_instances(ec2: &Client, spec: &LaunchSpec) -> CloudResul
     if let Some(data) = &spec.user_data {
         run = run.user_data(BASE64.encode(data));
     }
-    let out = run.send().await.map_err(cloud_error)?;
+    let out = run.send().await.map_err(ec2_error)?;
     Ok(out
         .instances()
         .iter()
@@ -273,7 +297,7 @@ pub(super) async fn terminate_instances(ec2: &Client, instance_ids: &[String]) -
         .set_instance_ids(Some(instance_ids.to_vec()))
         .send()
         .await
-        .map_err(cloud_error)?;
+        .map_err(ec2_error)?;
     Ok(())
 }
 
@@ -312,7 +336,7 @@ pub(super) async fn attach(
                 .domain(DomainType::Vpc)
                 .send()
                 .await
-                .map_err(cloud_error)?;
+                .map_err(ec2_error)?;
             (
                 out.allocation_id().unwrap_or_default().to_string(),
                 out.public_ip().unwrap_or_default().to_string(),
@@ -325,7 +349,7 @@ pub(super) async fn attach(
         .allocation_id(&allocation)
         .send()
         .await
-        .map_err(cloud_error)?;
+        .map_err(ec2_error)?;
     Ok(AttachedAddress { ip, reused })
 }
 
@@ -349,7 +373,7 @@ pub(super) async fn detach(
         .association_id(association)
         .send()
         .await
-        .map_err(cloud_error)?;
+        .map_err(ec2_error)?;
     Ok(a.public_ip().unwrap_or_default().to_string())
 }
 
@@ -390,7 +414,7 @@ pub(super) async fn release(
         .allocation_id(address_id)
         .send()
         .await
-        .map_err(cloud_error)?;
+        .map_err(ec2_error)?;
     Ok(())
 }
 
@@ -408,7 +432,7 @@ pub(super) async fn create_tags(
         .set_tags(Some(tags))
         .send()
         .await
-        .map_err(cloud_error)?;
+        .map_err(ec2_error)?;
     Ok(())
 }
 
@@ -437,9 +461,9 @@ pub(super) async fn console_output(
                 .instance_id(instance_id)
                 .send()
                 .await
-                .map_err(cloud_error)?
+                .map_err(ec2_error)?
         }
-        Err(e) => return Err(cloud_error(e)),
+        Err(e) => return Err(ec2_error(e)),
     };
     let text = match out.output() {
         Some(encoded) => {
@@ -474,7 +498,7 @@ pub(super) async fn launch_options(ec2: &Client) -> CloudResult<LaunchOptions> {
     };
     Ok(LaunchOptions {
         images: images
-            .map_err(cloud_error)?
+            .map_err(ec2_error)?
             .images()
             .iter()
             .filter_map(|i| {
@@ -486,7 +510,7 @@ pub(super) async fn launch_options(ec2: &Client) -> CloudResult<LaunchOptions> {
             .collect(),
         sizes: COMMON_TYPES.iter().map(|t| Choice::new(*t, *t)).collect(),
         networks: subnets
-            .map_err(cloud_error)?
+            .map_err(ec2_error)?
             .subnets()
             .iter()
             .filter_map(|s| {
@@ -501,13 +525,13 @@ pub(super) async fn launch_options(ec2: &Client) -> CloudResult<LaunchOptions> {
             })
             .collect(),
         key_names: keys
-            .map_err(cloud_error)?
+            .map_err(ec2_error)?
             .key_pairs()
             .iter()
             .filter_map(|k| Some(Choice::new(k.key_name()?, k.key_name()?)))
             .collect(),
         security_groups: groups
-            .map_err(cloud_error)?
+            .map_err(ec2_error)?
             .security_groups()
             .iter()
             .filter_map(|g| {

@@ -6,22 +6,23 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
-use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use tokio::sync::OnceCell;
 
-use super::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider};
+use super::{AttachedAddress, CloudResult, MetricsQuery, Provider};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
 };
 
 mod cloudwatch;
+mod complete;
 mod ec2;
+mod errors;
 mod setup;
 
 pub use cloudwatch::MAX_QUERIES;
 pub use ec2::PAGE_SIZE;
+pub use errors::BAD_RESPONSE;
+pub(crate) use errors::is_throttling_code;
 pub use setup::{
     AwsClients, CallCounter, NO_CREDENTIALS, http_client, load_config, nothing_configured,
     profile_region,
@@ -92,49 +93,6 @@ impl AwsProvider {
         let c = self.clients().await?;
         let addresses = ec2::vpc_addresses(&c.ec2).await?;
         Ok((c, addresses))
-    }
-}
-
-/// Turns an SDK error into the line the user sees: the AWS error code and
-/// message for service errors, a short reason otherwise.
-pub fn cloud_error<E, R>(err: SdkError<E, R>) -> CloudError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
-{
-    match &err {
-        SdkError::ServiceError(service) => {
-            let e = service.err();
-            CloudError {
-                code: e.code().map(str::to_string),
-                message: e
-                    .message()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{}", DisplayErrorContext(e))),
-            }
-        }
-        SdkError::TimeoutError(_) => CloudError::new("Timeout", "the request to AWS timed out"),
-        SdkError::DispatchFailure(failure) => {
-            let what = if failure.is_timeout() {
-                "timed out connecting to AWS"
-            } else if failure.is_io() {
-                "cannot reach the AWS endpoint"
-            } else {
-                "the request to AWS failed"
-            };
-            CloudError::new(
-                "Unreachable",
-                format!("{what}: {}", DisplayErrorContext(&err)),
-            )
-        }
-        _ => {
-            let text = format!("{}", DisplayErrorContext(&err));
-            if text.contains("no credentials") || text.contains("CredentialsNotLoaded") {
-                CloudError::new("NoCredentials", NO_CREDENTIALS)
-            } else {
-                CloudError::message(text)
-            }
-        }
     }
 }
 

@@ -19,6 +19,7 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
+use super::complete::CompleteXml;
 use crate::cloud::{CloudError, CloudResult};
 
 /// The message for the most common first-run problem.
@@ -68,12 +69,14 @@ pub struct AwsClients {
 
 impl AwsClients {
     /// Clients for EC2 and CloudWatch (each may have its own configuration,
-    /// e.g. endpoint), both counted by `counter`.
+    /// e.g. endpoint), both counted by `counter`; EC2's answers must be
+    /// complete documents (see `complete`).
     pub fn new(ec2: &SdkConfig, cloudwatch: &SdkConfig, counter: &CallCounter) -> AwsClients {
         AwsClients {
             ec2: aws_sdk_ec2::Client::from_conf(
                 aws_sdk_ec2::config::Builder::from(ec2)
                     .interceptor(counter.clone())
+                    .interceptor(CompleteXml)
                     .build(),
             ),
             cloudwatch: aws_sdk_cloudwatch::Client::from_conf(

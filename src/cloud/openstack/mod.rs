@@ -1,6 +1,7 @@
 //! The OpenStack provider: Keystone v3, Nova, Neutron, Glance and Gnocchi
 //! over a small REST client of our own (one module per service).
 
+mod body;
 pub mod clouds;
 pub mod glance;
 pub mod gnocchi;

@@ -368,7 +368,14 @@ struct ConsoleOutput {
     output: String,
 }
 
-/// The last `lines` lines of the server's console log.
+/// The most of a console answer hytop reads. Nova cuts the log to the
+/// `length` lines it is asked for, but a cloud that ignores `length` sends
+/// the whole log (megabytes for a chatty VM) on every poll of the console
+/// view: only its end is kept.
+pub const CONSOLE_LIMIT: usize = 1024 * 1024;
+
+/// The last `lines` lines of the server's console log (at most about
+/// [`CONSOLE_LIMIT`] bytes of it).
 pub async fn console_output(
     session: &Session,
     mv: Microversion,
@@ -381,11 +388,48 @@ pub async fn console_output(
             Method::POST,
             format!("/servers/{id}/action"),
         )
-        .json(json!({ "os-getConsoleOutput": { "length": lines } })),
+        .json(json!({ "os-getConsoleOutput": { "length": lines } }))
+        .keep_tail(CONSOLE_LIMIT),
         mv,
     );
-    let out: ConsoleOutput = session.json(&call).await?;
-    Ok(out.output)
+    let reply = session.send(&call).await?;
+    if !reply.truncated {
+        let out: ConsoleOutput = reply.json(Service::Compute)?;
+        return Ok(out.output);
+    }
+    output_tail(&reply.body).ok_or_else(|| {
+        CloudError::new(
+            "BadResponse",
+            format!(
+                "compute sent more than {} KB of console log and its end cannot be read",
+                CONSOLE_LIMIT / 1024
+            ),
+        )
+    })
+}
+
+/// The whole lines at the end of the `output` string of a console answer
+/// (`{"output": "..."}`) whose start was dropped: from the first newline
+/// escape that surely is one to the string's closing quote.
+fn output_tail(tail: &[u8]) -> Option<String> {
+    let end = tail.iter().rposition(|b| !b.is_ascii_whitespace())?;
+    if tail[end] != b'}' {
+        return None;
+    }
+    let quote = tail[..end].iter().rposition(|b| !b.is_ascii_whitespace())?;
+    if tail[quote] != b'"' {
+        return None;
+    }
+    // A backslash right after a non-backslash starts an escape, so `\n`
+    // there is a newline (deeper in a run of backslashes it might be an
+    // escaped backslash followed by an `n`).
+    let newline = (1..quote.saturating_sub(1))
+        .find(|&i| tail[i] == b'\\' && tail[i + 1] == b'n' && tail[i - 1] != b'\\')?;
+    let mut string = Vec::with_capacity(quote - newline);
+    string.push(b'"');
+    string.extend_from_slice(&tail[newline + 2..quote]);
+    string.push(b'"');
+    serde_json::from_slice(&string).ok()
 }
 
 /// A refused launch, before any request.
@@ -400,7 +444,10 @@ pub fn user_data_too_large(encoded_len: usize) -> CloudError {
 
 #[cfg(test)]
 mod tests {
+    use hytop_testkit::faults::Reply;
+
     use super::*;
+    use crate::cloud::openstack::body::on_faults;
 
     #[test]
     fn next_links_keep_only_their_query() {
@@ -423,5 +470,64 @@ mod tests {
         assert!(Microversion::parse("2.96").unwrap().embeds_flavor());
         assert!(!Microversion::parse("2.46").unwrap().embeds_flavor());
         assert!(Microversion(2, 9) < Microversion(2, 47));
+    }
+
+    /// `{"output": ...}` of `lines` numbered lines, JSON-escaped as Nova
+    /// does (quotes, backslashes, tabs, non-ASCII).
+    fn console_answer(lines: usize) -> Vec<u8> {
+        let log: String = (1..=lines)
+            .map(|i| format!("[{i:>7}] \"q\" \\ \t é line {i}\n"))
+            .collect();
+        serde_json::to_vec(&json!({ "output": log })).unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_console_log_sent_whole_is_kept_to_its_last_megabyte() {
+        let answer = console_answer(100_000);
+        assert!(answer.len() > 3 * CONSOLE_LIMIT);
+        let (server, session) =
+            on_faults::session(move |_| Reply::new(200, "application/json", answer.clone())).await;
+        let text = console_output(&session, Microversion(2, 1), "vm-1", 10)
+            .await
+            .unwrap();
+        assert!(text.len() <= CONSOLE_LIMIT, "{} bytes kept", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() > 10_000, "whole lines of the last megabyte");
+        assert!(lines[0].starts_with('['), "starts at a line: {}", lines[0]);
+        assert_eq!(
+            lines.last().copied(),
+            Some("[ 100000] \"q\" \\ \t é line 100000")
+        );
+        let action = server
+            .requests()
+            .into_iter()
+            .find(|r| r.path.ends_with("/servers/vm-1/action"))
+            .unwrap();
+        let asked: Value = serde_json::from_slice(&action.body).unwrap();
+        assert_eq!(asked, json!({ "os-getConsoleOutput": { "length": 10 } }));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_console_log_within_the_limit_is_read_whole() {
+        let (_server, session) =
+            on_faults::session(|_| Reply::new(200, "application/json", console_answer(3))).await;
+        let text = console_output(&session, Microversion(2, 1), "vm-1", 10)
+            .await
+            .unwrap();
+        assert_eq!(text.lines().count(), 3);
+        assert!(text.starts_with("[      1]"), "{text}");
+    }
+
+    #[test]
+    fn the_tail_starts_at_a_newline_that_surely_is_one() {
+        // An escaped backslash before an "n" is text, not a newline.
+        assert_eq!(
+            output_tail(br#"xa\nb\\nc\nd"}"#).as_deref(),
+            Some("b\\nc\nd")
+        );
+        // Deeper in a run of backslashes it is not sure: the next one is.
+        assert_eq!(output_tail(br#"x\\\nlast\nz" }"#).as_deref(), Some("z"));
+        assert_eq!(output_tail(br#"no newline at all"}"#), None);
+        assert_eq!(output_tail(br#"\nnot the end"#), None);
     }
 }

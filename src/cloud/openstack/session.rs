@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::body::{BodyLimit, MAX_BODY, read_body};
 use super::clouds::{AppCredentialRef, Auth, CloudProfile, Domain, Named, Secret};
 use crate::cloud::{CloudError, CloudResult};
 
@@ -102,6 +103,8 @@ struct Token {
 pub struct Reply {
     pub status: StatusCode,
     pub body: Vec<u8>,
+    /// The start of the body was dropped ([`BodyLimit::KeepTail`]).
+    pub truncated: bool,
 }
 
 impl Reply {
@@ -127,6 +130,8 @@ pub struct Call {
     pub query: Vec<(String, String)>,
     pub body: Option<Value>,
     pub headers: Vec<(HeaderName, String)>,
+    /// How much of the answer to read; [`MAX_BODY`] unless said otherwise.
+    pub limit: BodyLimit,
 }
 
 impl Call {
@@ -138,6 +143,7 @@ impl Call {
             query: Vec::new(),
             body: None,
             headers: Vec::new(),
+            limit: BodyLimit::Refuse(MAX_BODY),
         }
     }
 
@@ -160,6 +166,12 @@ impl Call {
 
     pub fn header(mut self, name: HeaderName, value: impl Into<String>) -> Call {
         self.headers.push((name, value.into()));
+        self
+    }
+
+    /// Keeps only the last `bytes` of a larger answer.
+    pub fn keep_tail(mut self, bytes: usize) -> Call {
+        self.limit = BodyLimit::KeepTail(bytes);
         self
     }
 }
@@ -298,10 +310,7 @@ impl Session {
             .get("x-subject-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| transport_error(Service::Identity, &e))?;
+        let (body, _) = read_body(response, BodyLimit::Refuse(MAX_BODY), Service::Identity).await?;
         if !status.is_success() {
             let mut err = error_from_body(status, &body);
             err.message = format!(
@@ -446,11 +455,7 @@ impl Session {
                 .await
                 .map_err(|e| transport_error(call.service, &e))?;
             let status = response.status();
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| transport_error(call.service, &e))?
-                .to_vec();
+            let (body, truncated) = read_body(response, call.limit, call.service).await?;
             if status == StatusCode::UNAUTHORIZED && !retried {
                 tracing::info!(cloud = %self.profile.name, service = call.service.catalog_type(), "401: re-authenticating");
                 self.drop_token(&token).await;
@@ -460,7 +465,11 @@ impl Session {
             if !status.is_success() {
                 return Err(error_from_body(status, &body));
             }
-            return Ok(Reply { status, body });
+            return Ok(Reply {
+                status,
+                body,
+                truncated,
+            });
         }
     }
 
@@ -469,7 +478,7 @@ impl Session {
     }
 }
 
-fn transport_error(service: Service, e: &reqwest::Error) -> CloudError {
+pub(super) fn transport_error(service: Service, e: &reqwest::Error) -> CloudError {
     let host = e
         .url()
         .map(|u| {
@@ -629,6 +638,7 @@ mod tests {
         let reply = Reply {
             status: StatusCode::OK,
             body: b"<html>proxy error</html>".to_vec(),
+            truncated: false,
         };
         let err = reply
             .json::<serde_json::Value>(Service::Compute)

@@ -108,6 +108,9 @@ pub struct FakeOptions {
     pub granularities: Vec<u32>,
     /// Informational: the test just does not register the metric endpoint.
     pub metric_service: bool,
+    /// `os-getConsoleOutput` answers the whole log whatever `length` asks,
+    /// as a cloud whose driver ignores it does.
+    pub console_ignores_length: bool,
 }
 
 impl FakeOptions {
@@ -122,6 +125,7 @@ impl FakeOptions {
             floating_pool_size: 20,
             granularities: vec![10, 60, 3600],
             metric_service: true,
+            console_ignores_length: false,
         }
     }
 

@@ -1050,6 +1050,7 @@ fn server_action(shared: &Shared, ctx: &Ctx, req: &Req, id: &str) -> Response {
                 return fault(409, &format!("Instance {id} is not ready"));
             }
             let text = world.console_text(server);
+            let length = length.filter(|_| !shared.options.console_ignores_length);
             // nova.compute.manager._tail_log (so -1 drops the first line).
             let output = match length {
                 None => text,
