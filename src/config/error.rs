@@ -82,6 +82,23 @@ impl Located {
     }
 }
 
+/// Whether a key's name says it holds a credential (`password`,
+/// `application_credential_secret`, `aws_secret_access_key`, `token`, ...):
+/// the value of such a key, and the line it is on, are never shown.
+pub fn looks_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "passcode",
+        "private_key",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -122,6 +139,30 @@ mod tests {
             .at_line(Some(4))
             .with_snippet(Some("x = 1".into()));
         assert_eq!(e.to_string(), "c.toml:4: bad\n    4 | x = 1");
+    }
+
+    #[test]
+    fn credential_names_look_secret() {
+        for key in [
+            "password",
+            "auth.password",
+            "application_credential_secret",
+            "aws_secret_access_key",
+            "OS_PASSWORD",
+            "token",
+            "api_token",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
+        for key in [
+            "username",
+            "auth_url",
+            "project_name",
+            "name",
+            "refresh_secs",
+        ] {
+            assert!(!looks_secret(key), "{key}");
+        }
     }
 
     #[test]
