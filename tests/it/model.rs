@@ -2355,3 +2355,4 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
 }
 
 mod cloud_text;
+mod outcomes;
