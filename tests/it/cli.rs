@@ -816,4 +816,5 @@ fn openstack_check_flags_old_servers_and_a_failing_nova_is_exit_2() {
     drop(os.rt);
 }
 
+mod idleness;
 mod secrets;
