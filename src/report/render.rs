@@ -8,11 +8,23 @@ use unicode_width::UnicodeWidthStr;
 use crate::domain::format::sanitize;
 use crate::report::rows::Row;
 
-/// `list --json`: one pretty-printed JSON array of [`Row`]s.
+/// `list --json`: one pretty-printed JSON array of [`Row`]s, the values as
+/// the clouds gave them.
 pub fn render_json(rows: &[Row]) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(rows).wrap_err("cannot write the JSON")?;
-    text.push('\n');
-    Ok(text)
+    let text = serde_json::to_string_pretty(rows).wrap_err("cannot write the JSON")?;
+    // serde_json escapes C0 controls (ESC is \u001b) but writes C1 ones as
+    // they are, and a terminal may take U+009B for a CSI. They can only be
+    // inside strings, where the escape keeps the value.
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 const TABLE_HEADER: [&str; 10] = [
@@ -250,6 +262,24 @@ mod tests {
                 "{name:?} ({cells} cells) in {line:?}:\n{table}"
             );
         }
+    }
+
+    #[test]
+    fn json_cannot_drive_the_terminal_and_keeps_the_values() {
+        let i = aged("i-1", "evil\x1b[2J\u{9b}5m\u{9d}0;t\u{9c}name", 1);
+        let rows = rows(
+            &[answer(aws(), vec![i])],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let text = render_json(&rows).expect("json");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
+        assert_eq!(value[0]["name"], "evil\x1b[2J\u{9b}5m\u{9d}0;t\u{9c}name");
     }
 
     #[test]
