@@ -99,6 +99,26 @@ pub fn looks_secret(key: &str) -> bool {
     .any(|word| key.contains(word))
 }
 
+/// A parser's message without the text it quotes from the file: serde and
+/// the parsers quote values in backticks (`` `73951824` ``) or double quotes,
+/// and the value may be a secret. Each quoted part becomes `(not shown)`.
+pub fn without_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '`' || c == '"' => {
+                quote = Some(c);
+                out.push_str("(not shown)");
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -163,6 +183,19 @@ mod tests {
         ] {
             assert!(!looks_secret(key), "{key}");
         }
+    }
+
+    #[test]
+    fn quoted_text_is_not_shown() {
+        assert_eq!(
+            without_quoted("invalid value: string \"hunter2\", expected an integer"),
+            "invalid value: string (not shown), expected an integer"
+        );
+        assert_eq!(
+            without_quoted("invalid type: integer `73951824`, expected a string"),
+            "invalid type: integer (not shown), expected a string"
+        );
+        assert_eq!(without_quoted("cut \"short"), "cut (not shown)");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use super::error::{Located, line_of, line_text, looks_secret};
+use super::error::{Located, line_of, line_text, looks_secret, without_quoted};
 use super::{Config, ConfigError, DEMO_CONFIG, ProviderKind};
 
 impl Config {
@@ -78,22 +78,8 @@ fn without_values(message: &str) -> String {
              ~/.aws/credentials, OpenStack passwords in clouds.yaml or secure.yaml)"
         );
     }
-    // serde quotes values in backticks (`73951824`) or double quotes; the
-    // parser's first line says what is wrong, the rest may show the text.
-    let first = message.lines().next().unwrap_or_default();
-    let mut out = String::new();
-    let mut quote = None;
-    for c in first.chars() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == '`' || c == '"' => {
-                quote = Some(c);
-                out.push_str("(not shown)");
-            }
-            None => out.push(c),
-        }
-    }
+    // The parser's first line says what is wrong; the rest may show the text.
+    let out = without_quoted(message.lines().next().unwrap_or_default());
     format!(
         "{} (the line is not shown: its key looks like a credential)",
         out.trim()

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde_norway::{Mapping, Value};
 
 use self::yaml::{FieldError, RawAuth, RawCloud, YamlFile, deep_merge, line_of_path, read_yaml};
-use crate::config::Located;
+use crate::config::{Located, looks_secret};
 
 mod yaml;
 
@@ -92,11 +92,30 @@ pub struct CloudProfile {
 
 /// Where the files are looked for and what the environment says; tests
 /// build one by hand, [`Sources::from_process`] reads the real ones.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Sources {
     pub env: BTreeMap<String, String>,
     pub cwd: Option<PathBuf>,
     pub home: Option<PathBuf>,
+}
+
+/// `OS_PASSWORD` and the other credential variables print as a placeholder.
+impl fmt::Debug for Sources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: BTreeMap<&str, &str> = self
+            .env
+            .iter()
+            .map(|(k, v)| {
+                let shown = if looks_secret(k) { "<redacted>" } else { v };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Sources")
+            .field("env", &env)
+            .field("cwd", &self.cwd)
+            .field("home", &self.home)
+            .finish()
+    }
 }
 
 impl Sources {

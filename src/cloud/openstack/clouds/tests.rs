@@ -182,3 +182,40 @@ fn type_errors_never_show_a_secret() {
     assert!(!err.contains("s3cr3tpart"), "{err}");
     assert!(err.contains("application_credential_secret"), "{err}");
 }
+
+#[test]
+fn credential_variables_never_print() {
+    let s = sources(
+        Path::new("/tmp"),
+        &[
+            ("OS_PASSWORD", "hunter2"),
+            ("OS_APPLICATION_CREDENTIAL_SECRET", "s3cr3t"),
+            ("OS_USERNAME", "alice"),
+        ],
+    );
+    let shown = format!("{s:?}");
+    assert!(
+        !shown.contains("hunter2") && !shown.contains("s3cr3t"),
+        "{shown}"
+    );
+    assert!(shown.contains("alice"), "{shown}");
+}
+
+#[test]
+fn syntax_errors_never_show_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = sources(dir.path(), &[]);
+    for broken in [
+        "clouds:\n  lab:\n    auth:\n      password: \"918273645\n",
+        "clouds:\n  lab:\n    auth:\n      password: 918273645: x\n",
+        "clouds:\n  lab:\n    auth:\n      password: '918273645\n      username: u\n",
+        "clouds:\n  lab:\n    auth:\n\t  password: 918273645\n",
+        "clouds:\n  lab:\n    auth:\n      password: *918273645\n",
+        "clouds:\n  lab:\n    auth:\n      password: !!int 918273645x\n",
+    ] {
+        std::fs::write(dir.path().join("clouds.yaml"), broken).unwrap();
+        let err = find(&s, "lab").unwrap_err().to_string();
+        assert!(!err.contains("918273645"), "{broken:?}: {err}");
+        assert!(err.contains("clouds.yaml:"), "{err}");
+    }
+}

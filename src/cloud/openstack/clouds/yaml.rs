@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_norway::{Mapping, Value};
 
-use crate::config::{Located, looks_secret};
+use crate::config::{Located, looks_secret, without_quoted};
 
 pub(super) struct YamlFile {
     pub path: PathBuf,
@@ -44,10 +44,11 @@ pub(super) fn read_yaml(path: &Path) -> Result<Option<YamlFile>, Located> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Located::new(path.display().to_string(), e.to_string())),
     };
-    // The parser's messages say where, never what (libyaml's are fixed
-    // texts; a duplicate names the key): a secret's text stays out.
+    // libyaml's messages are fixed texts, but a tagged scalar that does not
+    // parse is quoted (`password: !!int 7395x`): whatever the parser quotes
+    // stays out, and its message keeps the path of keys and the position.
     let value: Value = serde_norway::from_str(&text).map_err(|e| {
-        Located::new(path.display().to_string(), e.to_string())
+        Located::new(path.display().to_string(), without_quoted(&e.to_string()))
             .at_line(e.location().map(|l| l.line()))
     })?;
     let clouds = match value.get("clouds") {
