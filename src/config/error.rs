@@ -82,6 +82,43 @@ impl Located {
     }
 }
 
+/// Whether a key's name says it holds a credential (`password`,
+/// `application_credential_secret`, `aws_secret_access_key`, `token`, ...):
+/// the value of such a key, and the line it is on, are never shown.
+pub fn looks_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "passcode",
+        "private_key",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
+}
+
+/// A parser's message without the text it quotes from the file: serde and
+/// the parsers quote values in backticks (`` `73951824` ``) or double quotes,
+/// and the value may be a secret. Each quoted part becomes `(not shown)`.
+pub fn without_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '`' || c == '"' => {
+                quote = Some(c);
+                out.push_str("(not shown)");
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// 1-based line of a byte offset.
 pub fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
@@ -122,6 +159,43 @@ mod tests {
             .at_line(Some(4))
             .with_snippet(Some("x = 1".into()));
         assert_eq!(e.to_string(), "c.toml:4: bad\n    4 | x = 1");
+    }
+
+    #[test]
+    fn credential_names_look_secret() {
+        for key in [
+            "password",
+            "auth.password",
+            "application_credential_secret",
+            "aws_secret_access_key",
+            "OS_PASSWORD",
+            "token",
+            "api_token",
+        ] {
+            assert!(looks_secret(key), "{key}");
+        }
+        for key in [
+            "username",
+            "auth_url",
+            "project_name",
+            "name",
+            "refresh_secs",
+        ] {
+            assert!(!looks_secret(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn quoted_text_is_not_shown() {
+        assert_eq!(
+            without_quoted("invalid value: string \"hunter2\", expected an integer"),
+            "invalid value: string (not shown), expected an integer"
+        );
+        assert_eq!(
+            without_quoted("invalid type: integer `73951824`, expected a string"),
+            "invalid type: integer (not shown), expected a string"
+        );
+        assert_eq!(without_quoted("cut \"short"), "cut (not shown)");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-use super::error::{Located, line_of, line_text};
+use super::error::{Located, line_of, line_text, looks_secret, without_quoted};
 use super::{Config, ConfigError, DEMO_CONFIG, ProviderKind};
 
 impl Config {
@@ -44,19 +44,46 @@ impl Config {
 }
 
 /// A parser error at `span`, with the table it is in, the key of its line
-/// and the line itself (config.toml holds no secrets).
+/// and the line itself. config.toml has no credential keys, but a user may
+/// put one there by mistake: such a line is never shown, nor a value the
+/// parser quotes from it.
 fn parse_error(text: &str, source: &str, span: Range<usize>, message: String) -> Located {
     let line = line_of(text, span.start);
-    let mut error = Located::new(source, message)
-        .at_line(Some(line))
-        .with_snippet(line_text(text, line));
+    let line_text = line_text(text, line);
+    let key = line_text.as_deref().and_then(key_of_line);
+    let secret =
+        key.as_deref().is_some_and(looks_secret) || line_text.as_deref().is_some_and(looks_secret);
+    let mut error = if secret {
+        Located::new(source, without_values(&message))
+    } else {
+        Located::new(source, message).with_snippet(line_text)
+    }
+    .at_line(Some(line));
     if let Some(section) = table_of_line(text, line) {
         error = error.in_section(section);
     }
-    if let Some(key) = line_text(text, line).as_deref().and_then(key_of_line) {
+    if let Some(key) = key {
         error = error.at_key(key);
     }
     error
+}
+
+/// A parser message about a line that may hold a credential, without any
+/// text it quotes from that line. An unknown field's message quotes only
+/// key names, and gets a word on where credentials belong.
+fn without_values(message: &str) -> String {
+    if message.starts_with("unknown field") {
+        return format!(
+            "{message} (credentials do not belong in config.toml: AWS keys go in \
+             ~/.aws/credentials, OpenStack passwords in clouds.yaml or secure.yaml)"
+        );
+    }
+    // The parser's first line says what is wrong; the rest may show the text.
+    let out = without_quoted(message.lines().next().unwrap_or_default());
+    format!(
+        "{} (the line is not shown: its key looks like a credential)",
+        out.trim()
+    )
 }
 
 /// The name of a `[table]` or `[[array]]` header line.
@@ -286,6 +313,33 @@ mod tests {
             shown.starts_with("/home/u/.config/hytop/config.toml:4: [ssh] key \"aws_usr\": "),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn a_credential_put_in_config_toml_is_never_shown() {
+        let cases = [
+            // Not a config key at all: AWS keys belong in ~/.aws/credentials.
+            "[[cloud]]\nname = \"aws\"\nprovider = \"aws\"\naws_secret_access_key = \"wJalr73951824\"\n",
+            "[[cloud]]\nname = \"lab\"\nprovider = \"openstack\"\npassword = 73951824\n",
+            // A tag value of the wrong type: serde quotes what it got.
+            "[[cloud]]\nname = \"aws\"\nprovider = \"aws\"\n[[template]]\nname = \"t\"\ncloud = \"aws\"\nimage = \"i\"\nsize = \"s\"\n[template.tags]\napi_token = 73951824\n",
+            // Not even TOML: the line cannot be parsed.
+            "[[cloud]]\nname = \"aws\"\nprovider = \"aws\"\nos_password = 73951824abc\n",
+        ];
+        for text in cases {
+            let err = Config::parse(text, "c.toml").unwrap_err();
+            let shown = err.to_string();
+            assert!(!shown.contains("73951824"), "{shown}");
+            assert_eq!(err.line, Some(text.lines().count()), "{shown}");
+            assert!(err.key.as_deref().is_some_and(looks_secret), "{shown}");
+            assert_eq!(err.snippet, None, "{shown}");
+        }
+        let err = Config::parse(cases[0], "c.toml").unwrap_err().to_string();
+        assert!(
+            err.contains("unknown field `aws_secret_access_key`"),
+            "{err}"
+        );
+        assert!(err.contains("~/.aws/credentials"), "{err}");
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub struct Template {
     pub identity_file: Option<PathBuf>,
 }
 
-pub use error::{Located, line_of, line_text};
+pub use error::{Located, line_of, line_text, looks_secret, without_quoted};
 
 /// A config problem, located in its file.
 pub type ConfigError = Located;

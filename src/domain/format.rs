@@ -135,48 +135,110 @@ pub fn period(secs: u32) -> String {
     }
 }
 
-/// Removes what could drive the terminal (escape sequences, control
-/// characters) from text a cloud or a VM gave us; tabs become spaces.
+/// Removes what could drive the terminal from text a cloud or a VM gave us:
+/// whole escape sequences (never leaving their `[2J` behind), in their 7-bit
+/// (`ESC [`) and 8-bit (C1: `CSI`, `OSC`, ...) forms; control characters;
+/// and the invisible characters terminals do not agree on (a soft hyphen
+/// one counts and another shows, bidi controls that reorder the line).
+/// Tabs become spaces, line breaks one space.
 pub fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\x1b' => {
-                // CSI `ESC [ ... final`, OSC `ESC ] ... BEL|ESC \`, or a two-byte escape.
-                match chars.peek() {
-                    Some('[') => {
-                        chars.next();
-                        for c in chars.by_ref() {
-                            if ('@'..='~').contains(&c) {
-                                break;
-                            }
-                        }
-                    }
-                    Some(']') => {
-                        chars.next();
-                        while let Some(c) = chars.next() {
-                            if c == '\x07' {
-                                break;
-                            }
-                            if c == '\x1b' && chars.peek() == Some(&'\\') {
-                                chars.next();
-                                break;
-                            }
-                        }
-                    }
-                    Some(_) => {
-                        chars.next();
-                    }
-                    None => {}
-                }
-            }
+            '\x1b' => skip_escape(&mut chars),
+            '\u{9b}' => skip_csi(&mut chars),
+            // DCS, SOS, OSC, PM, APC: a string up to its terminator.
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
             '\t' => out.push_str("    "),
-            c if c.is_control() => {}
+            '\n' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if c.is_control() || is_invisible(c) => {}
             c => out.push(c),
         }
     }
     out
+}
+
+type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+/// What follows an ESC (ECMA-48 / ECMA-35): a CSI, a control string, an
+/// `ESC <intermediates> <final>` sequence (charset selection), or one
+/// character. A lone ESC, or one before what cannot follow it, goes alone.
+fn skip_escape(chars: &mut Chars<'_>) {
+    match chars.peek().copied() {
+        Some('[') => {
+            chars.next();
+            skip_csi(chars);
+        }
+        Some(']' | 'P' | 'X' | '^' | '_') => {
+            chars.next();
+            skip_string(chars);
+        }
+        Some(' '..='/') => {
+            while chars.next_if(|c| matches!(c, ' '..='/')).is_some() {}
+            chars.next_if(|c| matches!(c, '0'..='~'));
+        }
+        Some('0'..='~') => {
+            chars.next();
+        }
+        _ => {}
+    }
+}
+
+/// A CSI's parameters (`0`-`?`), intermediates (` `-`/`) and final byte
+/// (`@`-`~`). Anything else ends it early and is judged on its own.
+fn skip_csi(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.peek().copied() {
+        match c {
+            '0'..='?' | ' '..='/' => {
+                chars.next();
+            }
+            '@'..='~' => {
+                chars.next();
+                return;
+            }
+            _ => return,
+        }
+    }
+}
+
+/// A control string (OSC title, DCS, APC image, ...) up to BEL or ST
+/// (`ESC \` or C1 `ST`); CAN and SUB cancel it, and another ESC ends it and
+/// starts a sequence of its own, as in a terminal.
+fn skip_string(chars: &mut Chars<'_>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\x07' | '\u{9c}' | '\x18' | '\x1a' => return,
+            '\x1b' => {
+                if chars.next_if_eq(&'\\').is_none() {
+                    skip_escape(chars);
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Format characters that show nothing, or something only in some
+/// terminals: the soft hyphen, zero-width space, word joiner and invisible
+/// operators, byte order mark, interlinear annotations and the bidi
+/// controls. ZWJ, ZWNJ and variation selectors stay: emoji sequences and
+/// scripts need them, and terminals agree on them.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{ad}'
+            | '\u{61c}'
+            | '\u{200b}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+    )
 }
 
 #[cfg(test)]
@@ -242,6 +304,60 @@ mod tests {
         assert_eq!(period(60), "1 min");
         assert_eq!(period(300), "5 min");
         assert_eq!(period(3600), "1 h");
+    }
+
+    #[test]
+    fn sanitize_drops_whole_sequences_never_their_remains() {
+        // Nova's fault text as a hostile or broken cloud may send it.
+        assert_eq!(
+            sanitize("No valid host \x1b[2J\x1b[5mBLINK"),
+            "No valid host BLINK"
+        );
+        // The 8-bit forms: CSI, OSC, DCS, APC, PM, SOS and ST as C1 characters.
+        assert_eq!(sanitize("a\u{9b}2Jb\u{9b}?25lc"), "abc");
+        assert_eq!(sanitize("a\u{9d}0;title\u{9c}b"), "ab");
+        assert_eq!(sanitize("a\u{90}1$r\u{9c}b\u{9f}apc\u{9c}c"), "abc");
+        // String sequences end at BEL or ST (ESC \), and their payload goes.
+        assert_eq!(
+            sanitize("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b"),
+            "alinkb"
+        );
+        assert_eq!(sanitize("a\x1bPq#0;2;0;0;0\x1b\\b"), "ab");
+        assert_eq!(sanitize("a\x1b_Gf=100;AAAA\x1b\\b"), "ab");
+        assert_eq!(sanitize("a\x1b^pm\x1b\\b\x1bXsos\x07c"), "abc");
+        // An escape inside a string ends it and is itself dropped whole.
+        assert_eq!(sanitize("a\x1b]0;t\x1b[2Jb"), "ab");
+        // Charset selection and other ESC + intermediate + final sequences.
+        assert_eq!(sanitize("a\x1b(Bb\x1b#8c\x1b%Gd"), "abcd");
+        // Two-character escapes: keypad mode, reset, save/restore cursor.
+        assert_eq!(sanitize("a\x1b=b\x1bcc\x1b7d\x1b8e"), "abcde");
+        // A CSI cut short by something that cannot be in it ends there.
+        assert_eq!(sanitize("a\x1b[12ü"), "aü");
+        assert_eq!(sanitize("end\x1b"), "end");
+        assert_eq!(sanitize("end\x1b["), "end");
+        // Private parameters and intermediates belong to the sequence.
+        assert_eq!(sanitize("a\x1b[?1049hb\x1b[0 qc\x1b[>4;2md"), "abcd");
+    }
+
+    #[test]
+    fn sanitize_drops_invisible_characters_terminals_disagree_on() {
+        // Soft hyphen, zero-width space, word joiner, BOM, bidi controls.
+        assert_eq!(sanitize("co\u{ad}op"), "coop");
+        assert_eq!(sanitize("a\u{200b}b\u{2060}c\u{feff}d"), "abcd");
+        assert_eq!(
+            sanitize("\u{202e}evil\u{202c} \u{2066}x\u{2069}\u{200f}"),
+            "evil x"
+        );
+        // What emoji and scripts need stays: ZWJ, ZWNJ, variation selectors.
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(sanitize(family), family);
+        assert_eq!(sanitize("❤\u{fe0f}"), "❤\u{fe0f}");
+        assert_eq!(sanitize("می\u{200c}خواهم"), "می\u{200c}خواهم");
+        // Line breaks inside a message become spaces, not glued words.
+        assert_eq!(
+            sanitize("first\nsecond\r\nthird\u{2028}x"),
+            "first second third x"
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use crate::cloud::Provider;
 use crate::cloud::endpoints::{Built, Endpoint};
 use crate::cloud::fetch::{Fetched, MetricsFor, Plan, fetch};
+use crate::cloud::openstack::NO_METRICS_SERVICE;
 use crate::domain::cost::CostConfig;
 use crate::domain::model::{Instance, InstanceMetrics, PublicAddress};
 
@@ -23,7 +24,8 @@ pub struct Answer {
     /// Why this endpoint (or part of it) could not be asked; any error makes
     /// the exit status 2.
     pub errors: Vec<String>,
-    /// What could not be judged (metrics), said on stderr without failing.
+    /// What could not be judged for want of a service to ask (a cloud
+    /// without metrics), said on stderr without failing.
     pub notes: Vec<String>,
 }
 
@@ -127,15 +129,23 @@ impl Taken {
             }
             Fetched::Metrics(result) => match result {
                 Ok(metrics) => answer.metrics = metrics.into_iter().collect(),
-                Err(e) => answer
+                // A cloud without a metrics service has nothing to ask: said,
+                // not failed (else `check` could never pass on such a cloud).
+                Err(e) if e.code.as_deref() == Some(NO_METRICS_SERVICE) => answer
                     .notes
+                    .push(format!("idleness not judged: {}", e.message)),
+                // Failed metrics leave idleness unjudged: `check` cannot say
+                // nothing is forgotten, as when a listing fails.
+                Err(e) => answer
+                    .errors
                     .push(format!("idleness not judged, no metrics: {e}")),
             },
         }
     }
 
-    /// The step running at the deadline: the listing or the addresses are
-    /// errors (the answer is incomplete), metrics only a note.
+    /// The step running at the deadline, an error whichever it is: the
+    /// listing, the addresses or the metrics (idleness not judged) are
+    /// missing from the answer.
     fn timed_out(&mut self, plan: &Plan<'_>, timed_out: &str) {
         let answer = &mut self.answer;
         if !self.instances {
@@ -144,7 +154,7 @@ impl Taken {
             answer.errors.push(format!("public addresses: {timed_out}"));
         } else {
             answer
-                .notes
+                .errors
                 .push(format!("idleness not judged, metrics {timed_out}"));
         }
     }
@@ -242,9 +252,11 @@ mod tests {
         taken.take(Fetched::Instances(Ok(Vec::new())));
         taken.take(Fetched::Addresses(Ok(Vec::new())));
         taken.timed_out(&check, "timed out after 1 s");
-        assert!(taken.answer.errors.is_empty());
+        // Metrics that did not come in time leave idleness unjudged: the
+        // answer is incomplete like any other part that was not answered.
+        assert!(taken.answer.notes.is_empty());
         assert_eq!(
-            taken.answer.notes,
+            taken.answer.errors,
             ["idleness not judged, metrics timed out after 1 s"]
         );
         assert_eq!(timed_out(Duration::from_secs(10)), "timed out after 10 s");
@@ -266,11 +278,28 @@ mod tests {
         taken.take(Fetched::Metrics(Err(CloudError::new("AccessDenied", "no"))));
         assert_eq!(
             taken.answer.errors,
-            ["500: Nova is down", "public addresses: refused"]
+            [
+                "500: Nova is down",
+                "public addresses: refused",
+                "idleness not judged, no metrics: AccessDenied: no"
+            ]
         );
+        assert!(taken.answer.notes.is_empty());
+    }
+
+    #[test]
+    fn a_cloud_without_a_metrics_service_is_a_note() {
+        use crate::cloud::CloudError;
+        use crate::cloud::openstack::NO_METRICS_SERVICE;
+        let mut taken = Taken::default();
+        taken.take(Fetched::Metrics(Err(CloudError::new(
+            NO_METRICS_SERVICE,
+            "no metrics service",
+        ))));
+        assert!(taken.answer.errors.is_empty());
         assert_eq!(
             taken.answer.notes,
-            ["idleness not judged, no metrics: AccessDenied: no"]
+            ["idleness not judged: no metrics service"]
         );
     }
 }

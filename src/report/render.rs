@@ -8,11 +8,23 @@ use unicode_width::UnicodeWidthStr;
 use crate::domain::format::sanitize;
 use crate::report::rows::Row;
 
-/// `list --json`: one pretty-printed JSON array of [`Row`]s.
+/// `list --json`: one pretty-printed JSON array of [`Row`]s, the values as
+/// the clouds gave them.
 pub fn render_json(rows: &[Row]) -> Result<String> {
-    let mut text = serde_json::to_string_pretty(rows).wrap_err("cannot write the JSON")?;
-    text.push('\n');
-    Ok(text)
+    let text = serde_json::to_string_pretty(rows).wrap_err("cannot write the JSON")?;
+    // serde_json escapes C0 controls (ESC is \u001b) but writes C1 ones as
+    // they are, and a terminal may take U+009B for a CSI. They can only be
+    // inside strings, where the escape keeps the value.
+    let mut out = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+    Ok(out)
 }
 
 const TABLE_HEADER: [&str; 10] = [
@@ -194,6 +206,80 @@ mod tests {
         // CJK characters, 12 cells), not as its longest in chars or bytes.
         let name_col = column(lines[0], "NAME");
         assert_eq!(id_col - name_col, 12 + GAP, "{table}");
+    }
+
+    #[test]
+    fn emoji_sequences_and_invisible_characters_take_their_cells_on_screen() {
+        // Each name with the cells a terminal gives it (xterm, VTE, kitty):
+        // an emoji ZWJ sequence, a flag, a keycap, a skin tone and an emoji
+        // with VS16 are one two-cell picture each; VS15 asks for the
+        // one-cell text form. A soft hyphen shows as `-` in terminals
+        // (unicode-width counts none), and zero-width and bidi marks show
+        // nothing but may reorder the line: the cleaner drops them, so the
+        // name takes the cells of what is left.
+        let names = [
+            ("👨\u{200d}👩\u{200d}👧\u{200d}👦family", None, 8),
+            ("🏳\u{fe0f}\u{200d}🌈", None, 2),
+            ("🇩🇪-de", None, 5),
+            ("1\u{fe0f}\u{20e3}one", None, 5),
+            ("👍🏽ok", None, 4),
+            ("❤\u{fe0f}love", None, 6),
+            ("☺\u{fe0e}text", None, 5),
+            ("ｶﾀｶﾅ", None, 4),
+            ("ＡＢ全角", None, 8),
+            ("co\u{ad}op", Some("coop"), 4),
+            ("zero\u{200b}width\u{2060}", Some("zerowidth"), 9),
+            ("\u{202e}evil\u{202c}", Some("evil"), 4),
+            ("\u{feff}bom", Some("bom"), 3),
+        ];
+        let instances = names
+            .iter()
+            .enumerate()
+            .map(|(k, (name, _, _))| aged(&format!("i-{k:02}"), name, 2))
+            .collect();
+        let rows = rows(
+            &[answer(aws(), instances)],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let table = render_table(&rows);
+        let lines: Vec<&str> = table.lines().collect();
+        let widest = names.iter().map(|(_, _, w)| *w).max().unwrap_or(0);
+        for line in &lines[1..] {
+            let id_at = line.find(" i-").expect("an id");
+            let k: usize = line[id_at + 3..id_at + 5].parse().expect("the id's number");
+            let (name, printed, cells) = names[k];
+            // The name is the third cell; what follows it up to the id is
+            // padding: as many spaces as the name leaves of the column.
+            let before = line[..id_at].trim_end();
+            let shown = before.split("  ").last().expect("the name cell");
+            assert_eq!(shown, printed.unwrap_or(name), "{line:?}");
+            let pad = id_at + 1 - before.len();
+            assert_eq!(
+                pad,
+                widest - cells + GAP,
+                "{name:?} ({cells} cells) in {line:?}:\n{table}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_cannot_drive_the_terminal_and_keeps_the_values() {
+        let i = aged("i-1", "evil\x1b[2J\u{9b}5m\u{9d}0;t\u{9c}name", 1);
+        let rows = rows(
+            &[answer(aws(), vec![i])],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let text = render_json(&rows).expect("json");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        let value: serde_json::Value = serde_json::from_str(&text).expect("parses");
+        assert_eq!(value[0]["name"], "evil\x1b[2J\u{9b}5m\u{9d}0;t\u{9c}name");
     }
 
     #[test]

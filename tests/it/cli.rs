@@ -863,3 +863,6 @@ fn openstack_check_flags_old_servers_and_a_failing_nova_is_exit_2() {
     assert!(run.stderr.contains(&prefix), "{run:#?}");
     drop(os.rt);
 }
+
+mod idleness;
+mod secrets;

@@ -122,3 +122,105 @@ fn no_source_file_is_huge() {
         );
     }
 }
+
+/// The part of the README from the heading `## {title}` to the next `## `.
+fn readme_section(title: &str) -> &'static str {
+    let start = README
+        .find(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("README has no section {title}"));
+    let rest = &README[start + 1..];
+    let end = rest[3..].find("\n## ").map_or(rest.len(), |e| e + 3);
+    &rest[..end]
+}
+
+/// The README bullet that starts with `**{name}**`.
+fn readme_bullet(section: &'static str, name: &str) -> &'static str {
+    let start = section
+        .find(&format!("- **{name}**"))
+        .unwrap_or_else(|| panic!("no bullet {name}"));
+    let rest = &section[start..];
+    let end = rest[2..].find("\n- ").map_or(rest.len(), |e| e + 2);
+    &rest[..end]
+}
+
+/// The table's REGION column holds `Instance::region`: for OpenStack the
+/// region of the endpoint (clouds.yaml's `region_name`/`regions` or the
+/// config's), and the cloud's name only when none is named.
+#[test]
+fn readme_says_what_the_region_column_shows() {
+    let table = readme_bullet(readme_section("The screen"), "Table");
+    assert!(
+        table.contains("region (the AWS region, or the OpenStack region"),
+        "{table}"
+    );
+    assert!(!table.contains("or cloud name (OpenStack)"), "{table}");
+}
+
+/// One user-data limit for every cloud, checked before any request; the
+/// README's OpenStack launch bullet says that limit, not Nova's larger one.
+#[test]
+fn readme_gives_the_user_data_limit_the_code_applies() {
+    use hytop::domain::model::USER_DATA_LIMIT;
+    assert_eq!(USER_DATA_LIMIT, 16_384, "update the README's figures");
+    let launch = readme_bullet(readme_section("OpenStack"), "Launch");
+    assert!(launch.contains("16,384 bytes"), "{launch}");
+    assert!(
+        !launch.contains("over Nova's 65,535"),
+        "hytop refuses user-data long before Nova's limit: {launch}"
+    );
+}
+
+/// Every key name the parser takes is in the README and keymap.toml's
+/// header; the ones no terminal reports to hytop are refused.
+#[test]
+fn key_names_are_documented_or_refused() {
+    use hytop::dashboard::keymap::Key;
+    let keymap = include_str!("../../keymap.toml");
+    let header: String = keymap
+        .lines()
+        .take_while(|l| l.starts_with('#') || l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for name in [
+        "Enter",
+        "Return",
+        "Esc",
+        "Escape",
+        "Tab",
+        "BackTab",
+        "Backspace",
+        "Delete",
+        "Del",
+        "Insert",
+        "Ins",
+        "PageUp",
+        "PgUp",
+        "PageDown",
+        "PgDn",
+        "Home",
+        "End",
+        "Space",
+    ] {
+        assert!(name.parse::<Key>().is_ok(), "{name}");
+        assert!(README.contains(name), "README lacks the key name {name}");
+        assert!(header.contains(name), "keymap.toml's header lacks {name}");
+    }
+    for prefix in ["ctrl-", "alt-", "shift-", "control-"] {
+        assert!(format!("{prefix}Up").parse::<Key>().is_ok(), "{prefix}");
+        assert!(
+            README.contains(&format!("`{prefix}`")),
+            "README lacks {prefix}"
+        );
+    }
+    assert!(README.contains("F1…F20"), "README: the function keys");
+    assert!(
+        header.contains("F1 ... F20"),
+        "keymap.toml: the function keys"
+    );
+    assert!("F20".parse::<Key>().is_ok());
+    assert!("F21".parse::<Key>().is_err());
+    for refused in ["meta-x", "super-x", "hyper-x"] {
+        assert!(refused.parse::<Key>().is_err(), "{refused}");
+    }
+    assert!(README.contains("`meta-`"), "README: why meta- is refused");
+}

@@ -2357,3 +2357,6 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
     assert!(!want.is_empty());
     assert_eq!(listed, want);
 }
+
+mod cloud_text;
+mod outcomes;

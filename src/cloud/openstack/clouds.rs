@@ -5,12 +5,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use serde::{Deserialize, Deserializer};
 use serde_norway::{Mapping, Value};
 
-use crate::config::Located;
+use self::yaml::{FieldError, RawAuth, RawCloud, YamlFile, deep_merge, line_of_path, read_yaml};
+use crate::config::{Located, looks_secret};
+
+mod yaml;
 
 /// The name openstacksdk gives the cloud made of `OS_*` variables.
 pub const ENV_CLOUD: &str = "envvars";
@@ -90,11 +92,30 @@ pub struct CloudProfile {
 
 /// Where the files are looked for and what the environment says; tests
 /// build one by hand, [`Sources::from_process`] reads the real ones.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Sources {
     pub env: BTreeMap<String, String>,
     pub cwd: Option<PathBuf>,
     pub home: Option<PathBuf>,
+}
+
+/// `OS_PASSWORD` and the other credential variables print as a placeholder.
+impl fmt::Debug for Sources {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let env: BTreeMap<&str, &str> = self
+            .env
+            .iter()
+            .map(|(k, v)| {
+                let shown = if looks_secret(k) { "<redacted>" } else { v };
+                (k.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Sources")
+            .field("env", &env)
+            .field("cwd", &self.cwd)
+            .field("home", &self.home)
+            .finish()
+    }
 }
 
 impl Sources {
@@ -168,137 +189,6 @@ fn known_clouds(known: &[String]) -> String {
     } else {
         format!(" (clouds: {})", known.join(", "))
     }
-}
-
-struct YamlFile {
-    path: PathBuf,
-    text: String,
-    clouds: Mapping,
-}
-
-fn read_yaml(path: &Path) -> Result<Option<YamlFile>, CloudsError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Located::new(path.display().to_string(), e.to_string()).into()),
-    };
-    // The parser's messages say where, never what: a secret's text stays out.
-    let value: Value = serde_norway::from_str(&text).map_err(|e| {
-        Located::new(path.display().to_string(), e.to_string())
-            .at_line(e.location().map(|l| l.line()))
-    })?;
-    let clouds = match value.get("clouds") {
-        Some(Value::Mapping(m)) => m.clone(),
-        Some(_) => {
-            return Err(Located::new(
-                path.display().to_string(),
-                "must be a mapping of cloud names to settings",
-            )
-            .at_line(Some(line_of_key(&text, "clouds")))
-            .at_key("clouds")
-            .into());
-        }
-        None => Mapping::new(),
-    };
-    Ok(Some(YamlFile {
-        path: path.to_path_buf(),
-        text,
-        clouds,
-    }))
-}
-
-/// Line of the first `key:` in a YAML text (1 when absent), for messages.
-fn line_of_key(text: &str, key: &str) -> usize {
-    text.lines()
-        .position(|l| {
-            let t = l.trim_start().trim_start_matches(['"', '\'']);
-            t.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start_matches(['"', '\'']).starts_with(':'))
-        })
-        .map_or(1, |i| i + 1)
-}
-
-/// Mappings merge key by key (secure.yaml adds a password to an auth block);
-/// anything else in `over` replaces what `base` had.
-fn deep_merge(base: &mut Value, over: &Value) {
-    match (base, over) {
-        (Value::Mapping(b), Value::Mapping(o)) => {
-            for (k, v) in o {
-                match b.get_mut(k) {
-                    Some(existing) => deep_merge(existing, v),
-                    None => {
-                        b.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (b, o) => *b = o.clone(),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawAuth {
-    auth_url: Option<String>,
-    username: Option<String>,
-    user_id: Option<String>,
-    #[serde(deserialize_with = "password")]
-    password: Option<String>,
-    project_name: Option<String>,
-    project_id: Option<String>,
-    tenant_name: Option<String>,
-    tenant_id: Option<String>,
-    user_domain_name: Option<String>,
-    user_domain_id: Option<String>,
-    project_domain_name: Option<String>,
-    project_domain_id: Option<String>,
-    domain_name: Option<String>,
-    domain_id: Option<String>,
-    application_credential_id: Option<String>,
-    application_credential_name: Option<String>,
-    #[serde(deserialize_with = "credential_secret")]
-    application_credential_secret: Option<String>,
-}
-
-fn password<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    secret_text(d, "auth.password")
-}
-
-fn credential_secret<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    secret_text(d, "auth.application_credential_secret")
-}
-
-/// A secret's text. Serde's own type errors quote the value they got, so
-/// a mistyped secret is refused here with its name only.
-fn secret_text<'de, D: Deserializer<'de>>(d: D, name: &str) -> Result<Option<String>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(serde::de::Error::custom(format!(
-            "{name} must be a string (quote it)"
-        ))),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawRegion {
-    Name(String),
-    Entry { name: String },
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct RawCloud {
-    auth: RawAuth,
-    auth_type: Option<String>,
-    region_name: Option<String>,
-    regions: Vec<RawRegion>,
-    interface: Option<String>,
-    cacert: Option<String>,
-    verify: Option<bool>,
-    insecure: Option<bool>,
-    profile: Option<String>,
 }
 
 fn some(v: &Option<String>) -> Option<String> {
@@ -411,13 +301,7 @@ impl RawCloud {
                 .at_key("auth_type"));
             }
         };
-        let mut regions: Vec<String> = self
-            .regions
-            .into_iter()
-            .map(|r| match r {
-                RawRegion::Name(n) | RawRegion::Entry { name: n } => n,
-            })
-            .collect();
+        let mut regions = self.regions;
         if regions.is_empty()
             && let Some(r) = some(&self.region_name)
         {
@@ -449,6 +333,7 @@ pub fn identity_v3(auth_url: &str) -> String {
 /// `clouds.yaml` merged with `secure.yaml`, as found from `sources`.
 struct CloudsFile {
     file: Option<YamlFile>,
+    secure: Option<YamlFile>,
     merged: Mapping,
 }
 
@@ -457,17 +342,23 @@ fn load_files(sources: &Sources) -> Result<CloudsFile, CloudsError> {
         Some(path) => read_yaml(&path)?,
         None => None,
     };
+    let secure = match sources.first_file("OS_CLIENT_SECURE_FILE", "secure.yaml") {
+        Some(path) => read_yaml(&path)?,
+        None => None,
+    };
     let mut merged = Value::Mapping(file.as_ref().map(|f| f.clouds.clone()).unwrap_or_default());
-    if let Some(path) = sources.first_file("OS_CLIENT_SECURE_FILE", "secure.yaml")
-        && let Some(secure) = read_yaml(&path)?
-    {
-        deep_merge(&mut merged, &Value::Mapping(secure.clouds));
+    if let Some(secure) = &secure {
+        deep_merge(&mut merged, &Value::Mapping(secure.clouds.clone()));
     }
     let merged = match merged {
         Value::Mapping(m) => m,
         _ => Mapping::new(),
     };
-    Ok(CloudsFile { file, merged })
+    Ok(CloudsFile {
+        file,
+        secure,
+        merged,
+    })
 }
 
 fn profile_from_file(
@@ -475,17 +366,30 @@ fn profile_from_file(
     name: &str,
     value: &Value,
 ) -> Result<CloudProfile, CloudsError> {
-    let (source, line) = match &files.file {
-        Some(f) => (f.path.display().to_string(), line_of_key(&f.text, name)),
-        None => ("secure.yaml".to_string(), 1),
+    // Each file's entry is read on its own first, so that a mistyped key is
+    // located in the file, and at the line, that holds it.
+    let present = [&files.file, &files.secure].into_iter().flatten();
+    for f in present.clone() {
+        if let Some(entry) = f.clouds.get(name) {
+            RawCloud::from_value(entry).map_err(|e| f.locate(name, e))?;
+        }
+    }
+    // The file that defines the cloud answers for what is missing.
+    let Some(home) = present
+        .clone()
+        .find(|f| f.clouds.contains_key(name))
+        .or_else(|| present.clone().next())
+    else {
+        return Err(Located::new("clouds.yaml", format!("cloud \"{name}\" has no file")).into());
     };
+    let source = home.name();
+    let line = line_of_path(&home.text, &["clouds", name]);
     let problem = |msg: String| {
         Located::new(&source, msg)
             .at_line(Some(line))
             .in_section(format!("cloud \"{name}\""))
     };
-    let raw: RawCloud =
-        serde_norway::from_value(value.clone()).map_err(|e| problem(e.to_string()))?;
+    let raw = RawCloud::from_value(value).map_err(|e: FieldError| home.locate(name, e))?;
     Ok(raw.into_profile(name, &source, &problem)?)
 }
 
@@ -596,181 +500,4 @@ pub fn find(sources: &Sources, name: &str) -> Result<CloudProfile, CloudsError> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sources(dir: &Path, env: &[(&str, &str)]) -> Sources {
-        Sources {
-            env: env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            cwd: Some(dir.to_path_buf()),
-            home: Some(dir.join("home")),
-        }
-    }
-
-    const CLOUDS: &str = "\
-clouds:
-  lab:
-    auth:
-      auth_url: https://keystone.example.org:5000
-      username: alice
-      project_name: course
-      user_domain_name: Default
-      project_domain_name: Default
-    region_name: RegionOne
-    cacert: /etc/ssl/campus.pem
-  appcred:
-    auth_type: v3applicationcredential
-    auth:
-      auth_url: https://keystone.example.org:5000/v3/
-      application_credential_id: abc
-      application_credential_secret: s3cret
-    regions: [north, {name: south}]
-    interface: internal
-    verify: false
-";
-
-    #[test]
-    fn clouds_yaml_and_secure_yaml_merge() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("clouds.yaml"), CLOUDS).unwrap();
-        std::fs::write(
-            dir.path().join("secure.yaml"),
-            "clouds:\n  lab:\n    auth:\n      password: hunter2\n",
-        )
-        .unwrap();
-        let s = sources(dir.path(), &[]);
-        let lab = find(&s, "lab").unwrap();
-        assert_eq!(lab.auth_url, "https://keystone.example.org:5000/v3");
-        assert_eq!(lab.regions, vec!["RegionOne".to_string()]);
-        assert_eq!(lab.interface, "public");
-        assert_eq!(lab.cacert, Some(PathBuf::from("/etc/ssl/campus.pem")));
-        assert!(lab.verify);
-        match &lab.auth {
-            Auth::Password {
-                user,
-                password,
-                project,
-            } => {
-                assert_eq!(
-                    user,
-                    &Named::Name {
-                        name: "alice".into(),
-                        domain: Domain::Name("Default".into())
-                    }
-                );
-                assert_eq!(password.expose(), "hunter2");
-                assert!(matches!(project, Named::Name { name, .. } if name == "course"));
-            }
-            other => panic!("{other:?}"),
-        }
-        // The secret never prints.
-        assert!(!format!("{lab:?}").contains("hunter2"));
-
-        let app = find(&s, "appcred").unwrap();
-        assert_eq!(app.auth_url, "https://keystone.example.org:5000/v3");
-        assert_eq!(app.regions, vec!["north".to_string(), "south".to_string()]);
-        assert_eq!(app.interface, "internal");
-        assert!(!app.verify);
-        assert!(matches!(
-            app.auth,
-            Auth::ApplicationCredential { credential: AppCredentialRef::Id(ref id), .. } if id == "abc"
-        ));
-
-        let all = discover(&s);
-        let names: Vec<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, vec!["lab", "appcred"]);
-    }
-
-    #[test]
-    fn user_config_dir_is_searched_and_os_cloud_selects() {
-        let dir = tempfile::tempdir().unwrap();
-        let user = dir.path().join("home/.config/openstack");
-        std::fs::create_dir_all(&user).unwrap();
-        std::fs::write(user.join("clouds.yaml"), CLOUDS).unwrap();
-        let mut s = sources(dir.path(), &[("OS_CLOUD", "appcred")]);
-        s.cwd = Some(dir.path().join("elsewhere"));
-        let found = discover(&s);
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].1.as_ref().unwrap().name, "appcred");
-    }
-
-    #[test]
-    fn openrc_variables_make_a_cloud() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = sources(
-            dir.path(),
-            &[
-                ("OS_AUTH_URL", "http://10.0.0.1:5000/v3"),
-                ("OS_USERNAME", "student"),
-                ("OS_PASSWORD", "pw"),
-                ("OS_PROJECT_ID", "p-123"),
-                ("OS_USER_DOMAIN_NAME", "Default"),
-                ("OS_REGION_NAME", "RegionOne"),
-                ("OS_INTERFACE", "public"),
-                ("OS_IDENTITY_API_VERSION", "3"),
-                ("OS_CACERT", "/tmp/ca.pem"),
-            ],
-        );
-        let found = discover(&s);
-        assert_eq!(found.len(), 1);
-        let p = found[0].1.as_ref().unwrap();
-        assert_eq!(p.name, ENV_CLOUD);
-        assert_eq!(p.regions, vec!["RegionOne".to_string()]);
-        assert_eq!(p.cacert, Some(PathBuf::from("/tmp/ca.pem")));
-        assert!(matches!(&p.auth, Auth::Password { project: Named::Id(id), .. } if id == "p-123"));
-    }
-
-    #[test]
-    fn problems_name_file_line_and_key() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("clouds.yaml"),
-            "clouds:\n  lab:\n    auth:\n      username: alice\n",
-        )
-        .unwrap();
-        let s = sources(dir.path(), &[]);
-        let err = find(&s, "lab").unwrap_err().to_string();
-        assert!(
-            err.contains("clouds.yaml:2: [cloud \"lab\"] no auth.auth_url"),
-            "{err}"
-        );
-
-        let err = find(&s, "nope").unwrap_err().to_string();
-        assert!(
-            err.contains("cloud \"nope\" is not in") && err.contains("(clouds: lab)"),
-            "{err}"
-        );
-
-        std::fs::write(dir.path().join("clouds.yaml"), "clouds:\n  lab: [\n").unwrap();
-        let err = find(&s, "lab").unwrap_err().to_string();
-        assert!(err.contains("clouds.yaml:"), "{err}");
-
-        let env = sources(
-            dir.path(),
-            &[("OS_AUTH_URL", "http://x:5000"), ("OS_USERNAME", "u")],
-        );
-        let err = find(&env, ENV_CLOUD).unwrap_err().to_string();
-        assert!(err.contains("OS_PASSWORD"), "{err}");
-    }
-
-    #[test]
-    fn type_errors_never_show_a_secret() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("clouds.yaml"), CLOUDS).unwrap();
-        std::fs::write(
-            dir.path().join("secure.yaml"),
-            "clouds:\n  lab:\n    auth:\n      password: 918273645\n  appcred:\n    auth:\n      application_credential_secret: [s3cr3tpart]\n",
-        )
-        .unwrap();
-        let s = sources(dir.path(), &[]);
-        let err = find(&s, "lab").unwrap_err().to_string();
-        assert!(!err.contains("918273645"), "{err}");
-        assert!(err.contains("auth.password"), "{err}");
-        let err = find(&s, "appcred").unwrap_err().to_string();
-        assert!(!err.contains("s3cr3tpart"), "{err}");
-        assert!(err.contains("application_credential_secret"), "{err}");
-    }
-}
+mod tests;

@@ -19,6 +19,19 @@ const MODIFIERS: &[(&str, KeyModifiers)] = &[
     ("meta", KeyModifiers::META),
 ];
 
+/// Modifiers crossterm knows but a terminal never reports to hytop: they
+/// come only with the kitty keyboard protocol, which hytop does not turn
+/// on (and xterm's "meta" bit arrives as super- on a few named keys only).
+/// A binding with one would never run, so it is refused.
+const UNREPORTED: KeyModifiers = KeyModifiers::SUPER
+    .union(KeyModifiers::HYPER)
+    .union(KeyModifiers::META);
+
+/// The highest function key crossterm decodes from a terminal without the
+/// kitty keyboard protocol (`CSI 34 ~`); keyboards with F13 and up send
+/// them that way.
+const MAX_FUNCTION_KEY: u8 = 20;
+
 /// Accepted spellings of modifier prefixes besides the canonical ones.
 const MODIFIER_ALIASES: &[(&str, KeyModifiers)] = &[("control", KeyModifiers::CONTROL)];
 
@@ -213,6 +226,18 @@ impl FromStr for Key {
             if modifiers.contains(flag) {
                 return fail(format!("modifier \"{head}\" given twice"));
             }
+            if flag == KeyModifiers::META {
+                let before = &s[..s.len() - rest.len()];
+                return fail(format!(
+                    "terminals do not report \"{head}-\" to hytop: the Meta key arrives as Alt, \
+                     write \"{before}alt-{tail}\""
+                ));
+            }
+            if UNREPORTED.contains(flag) {
+                return fail(format!(
+                    "terminals do not report \"{head}-\" to hytop (only ctrl-, alt- and shift-)"
+                ));
+            }
             modifiers |= flag;
             rest = tail;
         }
@@ -261,12 +286,23 @@ fn named_key(name: &str) -> Option<KeyCode> {
         return None;
     }
     match number.parse::<u8>() {
-        Ok(n) if n >= 1 => Some(KeyCode::F(n)),
+        Ok(n) if (1..=MAX_FUNCTION_KEY).contains(&n) => Some(KeyCode::F(n)),
         _ => None,
     }
 }
 
+/// `F<digits>`, in range or not.
+fn looks_like_function_key(name: &str) -> bool {
+    name.strip_prefix(['f', 'F'])
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 fn unknown_key_message(name: &str) -> String {
+    if looks_like_function_key(name) {
+        return format!(
+            "unknown key \"{name}\" (terminals report function keys F1 to F{MAX_FUNCTION_KEY})"
+        );
+    }
     let names = NAMED_KEYS.iter().map(|(n, _)| *n);
     match suggest(name, names) {
         Some(guess) => format!("unknown key \"{name}\" (did you mean \"{guess}\"?)"),
@@ -278,7 +314,8 @@ fn unknown_key_message(name: &str) -> String {
                 .map(|(_, (n, _))| *n)
                 .collect();
             format!(
-                "unknown key \"{name}\" (a key is a single character, F1, F2, ... or one of {})",
+                "unknown key \"{name}\" (a key is a single character, F1 to F{MAX_FUNCTION_KEY} \
+                 or one of {})",
                 canonical.join(", ")
             )
         }
@@ -329,7 +366,9 @@ mod tests {
             "Delete",
             "F1",
             "F12",
-            "super-hyper-meta-k",
+            "F13",
+            "F20",
+            "ctrl-F20",
         ] {
             assert_eq!(key(name).to_string(), name, "round trip of {name:?}");
         }
@@ -395,13 +434,32 @@ mod tests {
         );
         assert_eq!(
             err("hello"),
-            "unknown key \"hello\" (a key is a single character, F1, F2, ... or one of Enter, \
+            "unknown key \"hello\" (a key is a single character, F1 to F20 or one of Enter, \
              Esc, Space, Tab, BackTab, Backspace, Up, Down, Left, Right, PageUp, PageDown, \
              Home, End, Insert, Delete)"
         );
         assert!(err("F0").starts_with("unknown key \"F0\""));
         assert!(err("F+1").starts_with("unknown key \"F+1\""));
         assert!(err("F256").starts_with("unknown key \"F256\""));
+        // Terminals report function keys up to F20 (crossterm decodes no
+        // more without the kitty keyboard protocol, which hytop leaves off).
+        assert_eq!(
+            err("F21"),
+            "unknown key \"F21\" (terminals report function keys F1 to F20)"
+        );
+        assert!(err("ctrl-F24").starts_with("unknown key \"F24\""));
+        // Modifiers a terminal never reports to hytop: a binding with one
+        // would never run.
+        assert_eq!(
+            err("meta-x"),
+            "terminals do not report \"meta-\" to hytop: the Meta key arrives as Alt, \
+             write \"alt-x\""
+        );
+        assert_eq!(
+            err("ctrl-Super-Up"),
+            "terminals do not report \"Super-\" to hytop (only ctrl-, alt- and shift-)"
+        );
+        assert!(err("hyper-k").starts_with("terminals do not report \"hyper-\""));
         assert!(err("page-down").starts_with("unknown key \"page-down\""));
         assert_eq!(
             err("shift-/"),

@@ -156,9 +156,7 @@ pub(super) fn on_response(
                 c.next_refresh = Some(state.now + chrono::Duration::seconds(1));
             }
         }
-        Response::LaunchRefused(msg) => {
-            MessagePopup::show(state, "Launch refused", vec![msg], true)
-        }
+        Response::LaunchRefused(msg) => failed(state, "Launch refused", msg),
         Response::Launched(result) => match result {
             Ok(ids) => {
                 for id in &ids {
@@ -176,9 +174,7 @@ pub(super) fn on_response(
                 state.info(format!("launched on {label}: {}", ids.join(", ")));
                 refresh_soon(state, cloud, fx);
             }
-            Err(e) => {
-                MessagePopup::show(state, "Launch failed", vec![format!("{label}: {e}")], true)
-            }
+            Err(e) => failed(state, "Launch failed", format!("{label}: {e}")),
         },
         Response::Terminated { ids, result } => match result {
             Ok(()) => {
@@ -192,11 +188,10 @@ pub(super) fn on_response(
             Err(e) => {
                 // Something still runs: stay, so the user sees it.
                 state.quit_after.clear();
-                MessagePopup::show(
+                failed(
                     state,
                     "Terminate failed",
-                    vec![format!("{label}: {}: {e}", ids.join(", "))],
-                    true,
+                    format!("{label}: {}: {e}", ids.join(", ")),
                 )
             }
         },
@@ -213,11 +208,10 @@ pub(super) fn on_response(
                 state.info(format!("attached {} to {instance_id} ({how})", addr.ip));
                 refresh_soon(state, cloud, fx);
             }
-            Err(e) => MessagePopup::show(
+            Err(e) => failed(
                 state,
                 "Attach public IP failed",
-                vec![format!("{label}: {instance_id}: {e}")],
-                true,
+                format!("{label}: {instance_id}: {e}"),
             ),
         },
         Response::IpDetached {
@@ -230,11 +224,10 @@ pub(super) fn on_response(
                 ));
                 refresh_soon(state, cloud, fx);
             }
-            Err(e) => MessagePopup::show(
+            Err(e) => failed(
                 state,
                 "Detach public IP failed",
-                vec![format!("{label}: {instance_id}: {e}")],
-                true,
+                format!("{label}: {instance_id}: {e}"),
             ),
         },
         Response::AddressReleased { address_id, result } => match result {
@@ -242,11 +235,10 @@ pub(super) fn on_response(
                 state.info(format!("released {address_id}"));
                 refresh_soon(state, cloud, fx);
             }
-            Err(e) => MessagePopup::show(
+            Err(e) => failed(
                 state,
                 "Release address failed",
-                vec![format!("{label}: {address_id}: {e}")],
-                true,
+                format!("{label}: {address_id}: {e}"),
             ),
         },
         Response::Console(result) => {
@@ -280,11 +272,10 @@ pub(super) fn on_response(
                 state.info(format!("{instance_id}: {}", shown.join(", ")));
                 refresh_soon(state, cloud, fx);
             }
-            Err(e) => MessagePopup::show(
+            Err(e) => failed(
                 state,
                 "Setting tags failed",
-                vec![format!("{label}: {instance_id}: {e}")],
-                true,
+                format!("{label}: {instance_id}: {e}"),
             ),
         },
         Response::LaunchOptions(result) => {
@@ -293,4 +284,16 @@ pub(super) fn on_response(
             }
         }
     }
+}
+
+/// A request failed: the popup tells the whole story, and the status line,
+/// which still said what was under way ("launching …"), says it failed.
+fn failed(state: &mut AppState, title: &str, line: String) {
+    let mut short = title.chars();
+    let short: String = short
+        .next()
+        .map(|first| first.to_lowercase().chain(short).collect())
+        .unwrap_or_default();
+    state.error(format!("{short}: {line}"));
+    MessagePopup::show(state, title, vec![line], true);
 }

@@ -1,11 +1,13 @@
 //! `update`: how every [`Action`] changes the [`AppState`], and which
 //! [`Effect`]s (requests, ssh, quit) it asks the runtime to carry out.
 //!
-//! This file dispatches; the clouds' answers and the clock are in
-//! [`cloud`], the table's and the console's commands in [`table`] and
-//! [`console`], the footer inputs in [`prompt`] and [`command_line`], and
-//! each popup handles its own keys in [`crate::dashboard::overlays`].
+//! This file dispatches; the clouds' answers (their text first made fit
+//! for the screen by [`clean`]) and the clock are in [`cloud`], the
+//! table's and the console's commands in [`table`] and [`console`], the
+//! footer inputs in [`prompt`] and [`command_line`], and each popup handles
+//! its own keys in [`crate::dashboard::overlays`].
 
+mod clean;
 mod cloud;
 mod command_line;
 mod console;
@@ -41,7 +43,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             cloud,
             request,
             response,
-        } => cloud::on_response(state, cloud, request, response, &mut fx),
+        } => cloud::on_response(state, cloud, request, clean::response(response), &mut fx),
         Action::SshFinished(result) => {
             match result {
                 Ok(0) => state.info("ssh session ended"),

@@ -57,6 +57,24 @@ fn bad_key_name_is_located() {
 }
 
 #[test]
+fn keys_no_terminal_reports_are_located() {
+    assert_eq!(
+        user_err("[table]\nj = \"down\"\n\n\"meta-x\" = \"launch\"\n"),
+        "~/.config/hytop/keymap.toml:4: [table] key \"meta-x\": terminals do not report \
+         \"meta-\" to hytop: the Meta key arrives as Alt, write \"alt-x\""
+    );
+    assert_eq!(
+        user_err("[console]\nF24 = \"follow\"\n"),
+        "~/.config/hytop/keymap.toml:2: [console] key \"F24\": unknown key \"F24\" \
+         (terminals report function keys F1 to F20)"
+    );
+    // F13 to F20 exist on some keyboards, and terminals report them.
+    let file = user("[console]\nF13 = \"follow\"\n").expect("F13 binds");
+    assert_eq!(file.entries.len(), 1, "{file:?}");
+    assert_eq!(file.entries[0].key, key("F13"));
+}
+
+#[test]
 fn wrong_value_type_is_located() {
     assert_eq!(
         user_err("[console]\n\nj = 3\n"),
