@@ -13,7 +13,7 @@
 use crate::cloud::CloudError;
 use crate::dashboard::action::Response;
 use crate::domain::format::sanitize;
-use crate::domain::model::{Choice, Instance, LaunchOptions, PublicAddress};
+use crate::domain::model::{Choice, Instance, LaunchOptions, PublicAddress, Text};
 
 pub(super) fn response(response: Response) -> Response {
     match response {
@@ -25,7 +25,17 @@ pub(super) fn response(response: Response) -> Response {
             r.map(|list| list.into_iter().map(address).collect())
                 .map_err(error),
         ),
-        Response::Metrics(r) => Response::Metrics(r.map_err(error)),
+        Response::Metrics {
+            resolution,
+            asked,
+            result,
+            interval,
+        } => Response::Metrics {
+            resolution,
+            asked,
+            result: result.map_err(error),
+            interval,
+        },
         Response::RefreshDone => Response::RefreshDone,
         Response::RefreshSkipped => Response::RefreshSkipped,
         Response::Launched(r) => Response::Launched(r.map_err(error)),
@@ -78,18 +88,25 @@ fn error(e: CloudError) -> CloudError {
     }
 }
 
+/// A shared field cleaned; the same shared copy when nothing changed (the
+/// usual case), so a fleet's repeated words stay one copy.
+fn shared(text: Text) -> Text {
+    let clean = sanitize(&text);
+    if clean == *text { text } else { clean.into() }
+}
+
 fn opt(text: Option<String>) -> Option<String> {
     text.map(|t| sanitize(&t))
 }
 
 fn instance(i: Instance) -> Instance {
     Instance {
-        account: sanitize(&i.account),
-        region: sanitize(&i.region),
+        account: shared(i.account),
+        region: shared(i.region),
         name: sanitize(&i.name),
-        raw_state: sanitize(&i.raw_state),
-        size: sanitize(&i.size),
-        image: sanitize(&i.image),
+        raw_state: shared(i.raw_state),
+        size: shared(i.size),
+        image: shared(i.image),
         key_name: opt(i.key_name),
         public_ip: opt(i.public_ip),
         private_ip: opt(i.private_ip),
@@ -98,10 +115,11 @@ fn instance(i: Instance) -> Instance {
             .into_iter()
             .map(|(k, v)| (sanitize(&k), sanitize(&v)))
             .collect(),
+        // The labels are hytop's own.
         extra: i
             .extra
             .into_iter()
-            .map(|(k, v)| (sanitize(&k), sanitize(&v)))
+            .map(|(k, v)| (k, sanitize(&v)))
             .collect(),
         ..i
     }

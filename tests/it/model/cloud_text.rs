@@ -46,14 +46,14 @@ fn a_servers_fault_is_shown_clean() {
         .iter_mut()
         .find(|i| i.name == "broken")
         .expect("the fixture's server in ERROR");
-    broken.extra.push(("fault".into(), FAULT.into()));
+    broken.extra.push(("fault", FAULT.into()));
     let id = state.request_id();
     listing(&mut state, 2, id, list);
     let broken = state.instances[2]
         .iter()
         .find(|i| i.name == "broken")
         .expect("still listed");
-    let fault = broken.extra.iter().find(|(k, _)| k == "fault");
+    let fault = broken.extra.iter().find(|(k, _)| *k == "fault");
     assert_eq!(fault.map(|(_, v)| v.as_str()), Some(CLEAN));
 
     select(&mut state, "broken");
