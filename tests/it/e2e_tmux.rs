@@ -476,7 +476,7 @@ fn help_and_filter() {
 /// visible cursor, cooked tty modes, bracketed paste off.
 #[test]
 fn quit_restores_the_terminal() {
-    exit_restores_the_terminal("quit", |t| {
+    exit_restores_the_terminal("quit", 0, |t| {
         t.type_text("q");
         // Instances the simulator launched days ago make `q` remind first;
         // `q` again keeps them and quits.
@@ -532,15 +532,17 @@ fn quit_reminds_of_running_instances_and_can_terminate_them() {
     assert_eq!(t.wait_exit(), 0, "hytop's exit status");
 }
 
-/// A `kill` (SIGTERM) ends hytop like `q`: the terminal is restored too.
-#[test]
-fn sigterm_restores_the_terminal() {
-    exit_restores_the_terminal("sigterm", |t| {
+/// A signal from outside (`kill`, `timeout -s`, a supervisor) ends hytop
+/// like `q`, but with the conventional status 128 + the signal's number:
+/// the terminal is restored first. In raw mode ctrl-c is a key, so these
+/// signals only ever come from another process.
+fn signal_restores_the_terminal(test: &str, signal: &str, number: i32) {
+    exit_restores_the_terminal(test, 128 + number, |t| {
         let config = t.sandbox.config().display().to_string();
         let killed = Command::new("pkill")
             // Anchored on the binary, so the wrapping shell is not matched.
             .args([
-                "-TERM",
+                &format!("-{signal}"),
                 "-f",
                 &format!("^{} --config {config}", hytop_bin()),
             ])
@@ -550,9 +552,35 @@ fn sigterm_restores_the_terminal() {
     });
 }
 
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("sigterm", "TERM", 15);
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    signal_restores_the_terminal("sigint", "INT", 2);
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    signal_restores_the_terminal("sigquit", "QUIT", 3);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    signal_restores_the_terminal("sighup", "HUP", 1);
+}
+
+#[test]
+fn sigusr1_restores_the_terminal() {
+    signal_restores_the_terminal("sigusr1", "USR1", 10);
+}
+
 /// Runs hytop in a shell that reports what it left behind, ends it with
-/// `end`, and checks the terminal is as it was.
-fn exit_restores_the_terminal(test: &str, end: impl Fn(&Tmux)) {
+/// `end`, and checks the terminal is as it was and hytop's exit status is
+/// `status`.
+fn exit_restores_the_terminal(test: &str, status: i32, end: impl Fn(&Tmux)) {
     let sandbox = Sandbox::new(&config_toml(0.0));
     let env = sandbox.env();
     // A shell around hytop reports what hytop left behind, then waits for
@@ -589,10 +617,6 @@ exit "$rc""#;
 
     end(&t);
     let screen = t.wait_for("paste now:");
-    assert!(
-        screen.contains("hytop exited with status 0"),
-        "hytop exits with status 0:\n{screen}"
-    );
     assert!(screen.contains("tty modes: restored"), "{screen}");
     let words: Vec<&str> = screen.split_whitespace().collect();
     for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
@@ -601,6 +625,10 @@ exit "$rc""#;
             "stty shows {mode} on again:\n{screen}"
         );
     }
+    assert!(
+        screen.contains(&format!("hytop exited with status {status}\n")),
+        "hytop exits with status {status}:\n{screen}"
+    );
     assert_eq!(
         t.display("#{alternate_on}"),
         "0",
@@ -623,7 +651,7 @@ exit "$rc""#;
         screen.contains("got [pasted]"),
         "bracketed paste is off again:\n{screen}"
     );
-    assert_eq!(t.wait_exit(), 0, "the exit status");
+    assert_eq!(t.wait_exit(), status, "the exit status");
 }
 
 /// ctrl-c quits from inside a popup too, with status 0, off the alternate screen.
