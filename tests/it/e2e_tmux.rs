@@ -654,6 +654,39 @@ exit "$rc""#;
     assert_eq!(t.wait_exit(), status, "the exit status");
 }
 
+/// 20,000 characters typed in one burst (not a paste: tmux types them as
+/// keys) all reach the filter prompt, and Enter right after them closes it.
+/// A burst over about 2 KB used to stall: hytop read the terminal 1 KB at a
+/// time and waited for more input before reading the rest.
+#[test]
+fn a_long_typed_burst_reaches_the_prompt() {
+    let t = start_hytop("burst", 0.0, &[]);
+    wait_listed(&t);
+    t.type_text("/");
+    t.wait_until("the filter prompt", |s| footer(s).starts_with('/'));
+    t.send_keys(&["C-u"]);
+    // 2,000 numbered blocks of 10 characters: where the text ends shows
+    // whether any went missing.
+    let typed: String = (0..2000).map(|i| format!("<{i:07}>,")).collect();
+    assert_eq!(typed.len(), 20_000);
+    // In chunks of 5,000: a tmux command must stay under 16 KB.
+    for chunk in typed.as_bytes().chunks(5000) {
+        t.type_text(std::str::from_utf8(chunk).expect("ASCII"));
+    }
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the prompt closed by Enter", |s| {
+        !footer(s).starts_with('/')
+    });
+    assert!(
+        screen.contains("filter: <0000000>,<0000001>,"),
+        "the filter holds the typed text:\n{screen}"
+    );
+    assert!(
+        screen.contains("no instance matches the filter"),
+        "{screen}"
+    );
+}
+
 /// ctrl-c quits from inside a popup too, with status 0, off the alternate screen.
 #[test]
 fn ctrl_c_quits_from_a_popup() {
