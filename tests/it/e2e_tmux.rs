@@ -685,6 +685,22 @@ fn a_long_typed_burst_reaches_the_prompt() {
         screen.contains("no instance matches the filter"),
         "{screen}"
     );
+
+    // The prompt opens on the filter and shows its end at the cursor ...
+    t.type_text("/");
+    t.wait_until("the end of the filter at the cursor", |s| {
+        footer(s).starts_with("/…") && footer(s).contains("<0001998>,<0001999>,█")
+    });
+    // ... and exactly 20,000 characters came: deleting all but the first
+    // block (another burst, of 19,990 backspaces) leaves just that block.
+    t.run(&["send-keys", "-t", SESSION, "-N", "19990", "BSpace"]);
+    t.wait_until("the first block left", |s| {
+        footer(s).starts_with("/<0000000>,█")
+    });
+    t.send_keys(&["Escape"]);
+    t.wait_until("the prompt and the filter gone", |s| {
+        !footer(s).starts_with('/') && !s.contains("filter: ")
+    });
 }
 
 /// ctrl-c quits from inside a popup too, with status 0, off the alternate screen.

@@ -312,3 +312,82 @@ fn help_from_the_console_shows_the_console_keys_first() {
     let table = shown.find("Instance table").expect("table section");
     assert!(console < table, "{shown}");
 }
+
+/// The footer row and the cursor after drawing `state` at `width`×`height`.
+fn prompt_line(state: &mut AppState, width: u16, height: u16) -> (String, u16) {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+    terminal
+        .draw(|f| view::draw(f, state, &COLOR))
+        .expect("draw");
+    let cursor = terminal.get_cursor_position().expect("cursor");
+    let buffer = terminal.backend().buffer().clone();
+    let y = height - 1;
+    assert_eq!(cursor.y, y, "the cursor is on the prompt");
+    // The row as shown: the cell after a wide character is covered by it.
+    let mut line = String::new();
+    let mut x = 0;
+    while x < width {
+        let symbol = buffer[(x, y)].symbol();
+        line.push_str(symbol);
+        x += hytop::dashboard::view::text::width(symbol).max(1) as u16;
+    }
+    // The cell under the cursor is the drawn block cursor.
+    let x = cursor.x;
+    assert!(
+        x < width,
+        "the cursor at {x} is off the {width}-column screen"
+    );
+    assert_eq!(
+        buffer[(x, y)].symbol(),
+        "█",
+        "the cursor is drawn at {x}: {line}"
+    );
+    (line, x)
+}
+
+/// A filter longer than the prompt line scrolls: the end being typed and
+/// the cursor stay in view, the cut start is marked with "…", and wide
+/// characters are never split.
+#[test]
+fn a_long_filter_keeps_the_cursor_in_view() {
+    for width in [60, 80, 120] {
+        let mut state = fleet_state();
+        update(&mut state, Action::Run(Command::Filter));
+        let typed: String = (0..100).map(|i| format!("<{i:03}>")).collect();
+        update(&mut state, Action::Paste(typed.clone()));
+        let (line, x) = prompt_line(&mut state, width, 15);
+        assert!(
+            line.starts_with("/…") && line.contains("<098><099>█"),
+            "the end of the filter is shown at {width} columns: {line:?}"
+        );
+        let before = line.split('█').next().unwrap_or_default();
+        assert_eq!(
+            x as usize,
+            hytop::dashboard::view::text::width(before),
+            "the cursor is where the block is drawn: {line:?}"
+        );
+        assert_eq!(state.filter, typed, "the filter is the whole text");
+
+        // Wide characters: two columns each, never half of one.
+        let mut state = fleet_state();
+        update(&mut state, Action::Run(Command::Filter));
+        let wide = "ウェブサーバー".repeat(10) + "終";
+        update(&mut state, Action::Paste(wide.clone()));
+        let (line, x) = prompt_line(&mut state, width, 15);
+        let shown = line.trim_end();
+        assert!(shown.starts_with("/…"), "{shown:?}");
+        let before_cursor: String = shown
+            .trim_start_matches('/')
+            .trim_start_matches('…')
+            .chars()
+            .take_while(|c| *c != '█')
+            .collect();
+        assert!(
+            wide.ends_with(&before_cursor) && before_cursor.ends_with('終'),
+            "a whole tail of the text before the cursor: {shown:?}"
+        );
+        // TestBackend keeps a wide character in one cell and blanks the next.
+        let columns = 2 + hytop::dashboard::view::text::width(&before_cursor);
+        assert_eq!(x as usize, columns, "{shown:?}");
+    }
+}
