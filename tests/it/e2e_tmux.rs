@@ -882,6 +882,95 @@ fn failing_cloud_does_not_stop_the_others() {
     t.wait_until("the error closed", |s| popup(s, "Launch failed").is_none());
 }
 
+/// Whether `word` is a whole instance id: `i-` and 17 hex digits (EC2) or a
+/// UUID (OpenStack).
+fn whole_id(word: &str) -> bool {
+    let hex = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
+    if let Some(rest) = word.strip_prefix("i-") {
+        return rest.len() == 17 && hex(rest);
+    }
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| hex(p))
+}
+
+/// At hytop's minimum size, 60×15, the terminate question for a dozen
+/// marked instances still says how many, lists each one's whole id (j
+/// scrolls to the rest, and a line says how many more there are) and
+/// shows its keys.
+#[test]
+fn terminate_question_at_60_by_15_names_every_id() {
+    let sandbox = Sandbox::new(&config_toml(0.0).replace("instances = 4", "instances = 7"));
+    let env = sandbox.env();
+    let argv = hytop_argv(&sandbox, &[]);
+    let t = Tmux::start("question", sandbox, &env, &argv);
+    wait_listed(&t);
+    t.resize(60, 15);
+    t.wait_until("the table at 60 columns", |s| {
+        s.lines()
+            .any(|l| l.starts_with("┌ Instances") && l.chars().count() == 60)
+    });
+    t.send_keys(&["C-a"]);
+    t.type_text("X");
+    let screen = t.wait_until("the terminate question", |s| {
+        popup(s, "Terminate").is_some_and(|lines| lines.iter().any(|l| l.contains("keep them")))
+    });
+    let text = popup_text(&screen, "Terminate").unwrap_or_default();
+    let count: usize = text
+        .split(" instance(s)?")
+        .next()
+        .and_then(|head| head.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| t.fail("the count of the question", &screen));
+    assert!(
+        count >= 10,
+        "a dozen or so live instances are marked:\n{screen}"
+    );
+    assert!(
+        text.contains("y terminate these") && text.contains("n / Esc keep them"),
+        "the keys:\n{screen}"
+    );
+    assert!(
+        text.contains(" more (j/k)"),
+        "{count} rows do not fit in 15 lines: a line says how many more:\n{screen}"
+    );
+
+    // Each listed row has one whole id; j scrolls through all of them.
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..count {
+        let screen = t.capture();
+        let lines = popup(&screen, "Terminate").unwrap_or_else(|| t.fail("the question", &screen));
+        for line in &lines {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let Some(id) = words.iter().find(|w| whole_id(w)) {
+                if !seen.iter().any(|s| s == id) {
+                    seen.push(id.to_string());
+                }
+            }
+            assert!(
+                !words.iter().any(|w| (w.starts_with("i-")
+                    || w.len() > 9 && w.as_bytes()[8] == b'-')
+                    && w.ends_with('…')),
+                "a cut id in {line:?}:\n{screen}"
+            );
+        }
+        t.type_text("j");
+        // The next screen shows one more id, until the end of the list.
+        if seen.len() < count {
+            t.wait_until("the list scrolled by j", |s| {
+                popup(s, "Terminate").is_some_and(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.split_whitespace().find(|w| whole_id(w)))
+                        .any(|id| !seen.iter().any(|s| s == id))
+                })
+            });
+        }
+    }
+    assert_eq!(seen.len(), count, "j showed every id: {seen:?}");
+    t.send_keys(&["Escape"]);
+    t.wait_until("the question closed", |s| popup(s, "Terminate").is_none());
+}
+
 /// Resizing the terminal redraws at the new size: too small a terminal
 /// gets a plain message, and growing again brings the table back.
 #[test]
