@@ -941,10 +941,10 @@ fn terminate_question_at_60_by_15_names_every_id() {
         let lines = popup(&screen, "Terminate").unwrap_or_else(|| t.fail("the question", &screen));
         for line in &lines {
             let words: Vec<&str> = line.split_whitespace().collect();
-            if let Some(id) = words.iter().find(|w| whole_id(w)) {
-                if !seen.iter().any(|s| s == id) {
-                    seen.push(id.to_string());
-                }
+            if let Some(id) = words.iter().find(|w| whole_id(w))
+                && !seen.iter().any(|s| s == id)
+            {
+                seen.push(id.to_string());
             }
             assert!(
                 !words.iter().any(|w| (w.starts_with("i-")

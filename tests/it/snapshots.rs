@@ -753,3 +753,35 @@ fn key_event(c: char) -> crossterm::event::KeyEvent {
     };
     crossterm::event::KeyEvent::new(crossterm::event::KeyCode::Char(c), modifiers)
 }
+
+/// The public IP popup asks about one instance: at 60×15 it still names
+/// it by its whole id and shows its keys, however long the name.
+#[test]
+fn public_ip_popup_at_the_minimum_size_keeps_the_id_and_keys() {
+    let mut state = twelve_marked();
+    state.marks.clear();
+    let name = "a-very-long-instance-name-of-the-load-test-cluster";
+    let row = (0..state.view.len())
+        .find(|&r| state.row(r).is_some_and(|(_, i)| i.name == name))
+        .expect("listed");
+    state.select_row(row);
+    update(
+        &mut state,
+        Action::Resize {
+            width: 60,
+            height: 15,
+        },
+    );
+    update(&mut state, Action::Run(Command::PublicIp));
+    let buffer = render(&mut state, 60, 15, COLOR);
+    let lines = popup_lines(&buffer, "Public IP").expect("the popup");
+    let joined = lines.join(" ");
+    for shown in [
+        "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f",
+        "198.51.100.40",
+        "a / Enter attach a floating IP",
+        "Esc cancel",
+    ] {
+        assert!(joined.contains(shown), "{shown:?}:\n{}", lines.join("\n"));
+    }
+}
