@@ -35,7 +35,7 @@ fn main() -> Result<ExitCode> {
     let _log = hytop::logging::init(&dirs.data_dir)?;
     tracing::info!(demo = cli.demo, readonly = cli.readonly, "hytop starting");
 
-    runtime.block_on(event_loop::run(
+    let ended = runtime.block_on(event_loop::run(
         config,
         keymap,
         endpoints,
@@ -43,9 +43,11 @@ fn main() -> Result<ExitCode> {
             readonly: cli.readonly,
         },
     ))?;
+    tracing::info!(?ended, "hytop done");
     // Workers may be mid-request; they hold nothing that needs a clean close.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    Ok(ExitCode::SUCCESS)
+    // The terminal is restored by now: a signal only shows in the status.
+    Ok(ExitCode::from(ended.status()))
 }
 
 /// `hytop list` / `hytop check`: no terminal is taken and no keymap read;

@@ -1,5 +1,10 @@
 //! The one input task: terminal events become actions. It is stopped while
 //! a child process (ssh) owns the terminal.
+//!
+//! Events come from crossterm's `EventStream` over its poll(2) reader (the
+//! `use-dev-tty` feature, see Cargo.toml): the default mio reader reads 1 KB
+//! per edge-triggered wakeup and leaves the rest of a long typed burst
+//! unread until the next key, so Enter after it seemed to do nothing.
 
 use crossterm::event::{Event, EventStream};
 use futures::StreamExt;

@@ -476,7 +476,7 @@ fn help_and_filter() {
 /// visible cursor, cooked tty modes, bracketed paste off.
 #[test]
 fn quit_restores_the_terminal() {
-    exit_restores_the_terminal("quit", |t| {
+    exit_restores_the_terminal("quit", 0, |t| {
         t.type_text("q");
         // Instances the simulator launched days ago make `q` remind first;
         // `q` again keeps them and quits.
@@ -532,15 +532,17 @@ fn quit_reminds_of_running_instances_and_can_terminate_them() {
     assert_eq!(t.wait_exit(), 0, "hytop's exit status");
 }
 
-/// A `kill` (SIGTERM) ends hytop like `q`: the terminal is restored too.
-#[test]
-fn sigterm_restores_the_terminal() {
-    exit_restores_the_terminal("sigterm", |t| {
+/// A signal from outside (`kill`, `timeout -s`, a supervisor) ends hytop
+/// like `q`, but with the conventional status 128 + the signal's number:
+/// the terminal is restored first. In raw mode ctrl-c is a key, so these
+/// signals only ever come from another process.
+fn signal_restores_the_terminal(test: &str, signal: &str, number: i32) {
+    exit_restores_the_terminal(test, 128 + number, |t| {
         let config = t.sandbox.config().display().to_string();
         let killed = Command::new("pkill")
             // Anchored on the binary, so the wrapping shell is not matched.
             .args([
-                "-TERM",
+                &format!("-{signal}"),
                 "-f",
                 &format!("^{} --config {config}", hytop_bin()),
             ])
@@ -550,9 +552,35 @@ fn sigterm_restores_the_terminal() {
     });
 }
 
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores_the_terminal("sigterm", "TERM", 15);
+}
+
+#[test]
+fn sigint_restores_the_terminal() {
+    signal_restores_the_terminal("sigint", "INT", 2);
+}
+
+#[test]
+fn sigquit_restores_the_terminal() {
+    signal_restores_the_terminal("sigquit", "QUIT", 3);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    signal_restores_the_terminal("sighup", "HUP", 1);
+}
+
+#[test]
+fn sigusr1_restores_the_terminal() {
+    signal_restores_the_terminal("sigusr1", "USR1", 10);
+}
+
 /// Runs hytop in a shell that reports what it left behind, ends it with
-/// `end`, and checks the terminal is as it was.
-fn exit_restores_the_terminal(test: &str, end: impl Fn(&Tmux)) {
+/// `end`, and checks the terminal is as it was and hytop's exit status is
+/// `status`.
+fn exit_restores_the_terminal(test: &str, status: i32, end: impl Fn(&Tmux)) {
     let sandbox = Sandbox::new(&config_toml(0.0));
     let env = sandbox.env();
     // A shell around hytop reports what hytop left behind, then waits for
@@ -589,10 +617,6 @@ exit "$rc""#;
 
     end(&t);
     let screen = t.wait_for("paste now:");
-    assert!(
-        screen.contains("hytop exited with status 0"),
-        "hytop exits with status 0:\n{screen}"
-    );
     assert!(screen.contains("tty modes: restored"), "{screen}");
     let words: Vec<&str> = screen.split_whitespace().collect();
     for mode in ["icanon", "echo", "isig", "icrnl", "opost"] {
@@ -601,6 +625,10 @@ exit "$rc""#;
             "stty shows {mode} on again:\n{screen}"
         );
     }
+    assert!(
+        screen.contains(&format!("hytop exited with status {status}\n")),
+        "hytop exits with status {status}:\n{screen}"
+    );
     assert_eq!(
         t.display("#{alternate_on}"),
         "0",
@@ -623,7 +651,56 @@ exit "$rc""#;
         screen.contains("got [pasted]"),
         "bracketed paste is off again:\n{screen}"
     );
-    assert_eq!(t.wait_exit(), 0, "the exit status");
+    assert_eq!(t.wait_exit(), status, "the exit status");
+}
+
+/// 20,000 characters typed in one burst (not a paste: tmux types them as
+/// keys) all reach the filter prompt, and Enter right after them closes it.
+/// A burst over about 2 KB used to stall: hytop read the terminal 1 KB at a
+/// time and waited for more input before reading the rest.
+#[test]
+fn a_long_typed_burst_reaches_the_prompt() {
+    let t = start_hytop("burst", 0.0, &[]);
+    wait_listed(&t);
+    t.type_text("/");
+    t.wait_until("the filter prompt", |s| footer(s).starts_with('/'));
+    t.send_keys(&["C-u"]);
+    // 2,000 numbered blocks of 10 characters: where the text ends shows
+    // whether any went missing.
+    let typed: String = (0..2000).map(|i| format!("<{i:07}>,")).collect();
+    assert_eq!(typed.len(), 20_000);
+    // In chunks of 5,000: a tmux command must stay under 16 KB.
+    for chunk in typed.as_bytes().chunks(5000) {
+        t.type_text(std::str::from_utf8(chunk).expect("ASCII"));
+    }
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the prompt closed by Enter", |s| {
+        !footer(s).starts_with('/')
+    });
+    assert!(
+        screen.contains("filter: <0000000>,<0000001>,"),
+        "the filter holds the typed text:\n{screen}"
+    );
+    assert!(
+        screen.contains("no instance matches the filter"),
+        "{screen}"
+    );
+
+    // The prompt opens on the filter and shows its end at the cursor ...
+    t.type_text("/");
+    t.wait_until("the end of the filter at the cursor", |s| {
+        footer(s).starts_with("/…") && footer(s).contains("<0001998>,<0001999>,█")
+    });
+    // ... and exactly 20,000 characters came: deleting all but the first
+    // block (another burst, of 19,990 backspaces) leaves just that block.
+    t.run(&["send-keys", "-t", SESSION, "-N", "19990", "BSpace"]);
+    t.wait_until("the first block left", |s| {
+        footer(s).starts_with("/<0000000>,█")
+    });
+    t.send_keys(&["Escape"]);
+    t.wait_until("the prompt and the filter gone", |s| {
+        !footer(s).starts_with('/') && !s.contains("filter: ")
+    });
 }
 
 /// ctrl-c quits from inside a popup too, with status 0, off the alternate screen.
@@ -803,6 +880,95 @@ fn failing_cloud_does_not_stop_the_others() {
     );
     t.send_keys(&["Escape"]);
     t.wait_until("the error closed", |s| popup(s, "Launch failed").is_none());
+}
+
+/// Whether `word` is a whole instance id: `i-` and 17 hex digits (EC2) or a
+/// UUID (OpenStack).
+fn whole_id(word: &str) -> bool {
+    let hex = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_hexdigit());
+    if let Some(rest) = word.strip_prefix("i-") {
+        return rest.len() == 17 && hex(rest);
+    }
+    let parts: Vec<&str> = word.split('-').collect();
+    parts.iter().map(|p| p.len()).eq([8, 4, 4, 4, 12]) && parts.iter().all(|p| hex(p))
+}
+
+/// At hytop's minimum size, 60×15, the terminate question for a dozen
+/// marked instances still says how many, lists each one's whole id (j
+/// scrolls to the rest, and a line says how many more there are) and
+/// shows its keys.
+#[test]
+fn terminate_question_at_60_by_15_names_every_id() {
+    let sandbox = Sandbox::new(&config_toml(0.0).replace("instances = 4", "instances = 7"));
+    let env = sandbox.env();
+    let argv = hytop_argv(&sandbox, &[]);
+    let t = Tmux::start("question", sandbox, &env, &argv);
+    wait_listed(&t);
+    t.resize(60, 15);
+    t.wait_until("the table at 60 columns", |s| {
+        s.lines()
+            .any(|l| l.starts_with("┌ Instances") && l.chars().count() == 60)
+    });
+    t.send_keys(&["C-a"]);
+    t.type_text("X");
+    let screen = t.wait_until("the terminate question", |s| {
+        popup(s, "Terminate").is_some_and(|lines| lines.iter().any(|l| l.contains("keep them")))
+    });
+    let text = popup_text(&screen, "Terminate").unwrap_or_default();
+    let count: usize = text
+        .split(" instance(s)?")
+        .next()
+        .and_then(|head| head.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| t.fail("the count of the question", &screen));
+    assert!(
+        count >= 10,
+        "a dozen or so live instances are marked:\n{screen}"
+    );
+    assert!(
+        text.contains("y terminate these") && text.contains("n / Esc keep them"),
+        "the keys:\n{screen}"
+    );
+    assert!(
+        text.contains(" more (j/k)"),
+        "{count} rows do not fit in 15 lines: a line says how many more:\n{screen}"
+    );
+
+    // Each listed row has one whole id; j scrolls through all of them.
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..count {
+        let screen = t.capture();
+        let lines = popup(&screen, "Terminate").unwrap_or_else(|| t.fail("the question", &screen));
+        for line in &lines {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            if let Some(id) = words.iter().find(|w| whole_id(w))
+                && !seen.iter().any(|s| s == id)
+            {
+                seen.push(id.to_string());
+            }
+            assert!(
+                !words.iter().any(|w| (w.starts_with("i-")
+                    || w.len() > 9 && w.as_bytes()[8] == b'-')
+                    && w.ends_with('…')),
+                "a cut id in {line:?}:\n{screen}"
+            );
+        }
+        t.type_text("j");
+        // The next screen shows one more id, until the end of the list.
+        if seen.len() < count {
+            t.wait_until("the list scrolled by j", |s| {
+                popup(s, "Terminate").is_some_and(|lines| {
+                    lines
+                        .iter()
+                        .filter_map(|l| l.split_whitespace().find(|w| whole_id(w)))
+                        .any(|id| !seen.iter().any(|s| s == id))
+                })
+            });
+        }
+    }
+    assert_eq!(seen.len(), count, "j showed every id: {seen:?}");
+    t.send_keys(&["Escape"]);
+    t.wait_until("the question closed", |s| popup(s, "Terminate").is_none());
 }
 
 /// Resizing the terminal redraws at the new size: too small a terminal

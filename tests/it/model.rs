@@ -863,7 +863,8 @@ fn terminate_confirms_exactly_the_marked_instances() {
     assert_eq!(
         state.overlay,
         Some(Overlay::Terminate(TerminatePopup {
-            targets: targets.clone()
+            targets: targets.clone(),
+            scroll: 0
         }))
     );
 

@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::terminate::question_hints;
+use super::confirm::{self, Cells, Column, Question, Role};
 use super::{Overlay, hint, popup_block};
 use crate::dashboard::action::Request;
 use crate::dashboard::command::{Command, Context};
@@ -101,6 +101,27 @@ impl AddressesPopup {
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let all = state.all_addresses();
+        // The question replaces the list: it names the one address whole.
+        if self.confirm
+            && let Some((cloud, address)) = all.get(self.selected)
+        {
+            let label = state.clouds[*cloud].label.clone();
+            let question = Question {
+                title: "Release address".into(),
+                tone: Role::Error,
+                head: "Release 1 address? It goes back to the cloud's pool.".into(),
+                columns: vec![
+                    Column::new(Cells::Id, Role::Plain, vec![address.ip.clone()]),
+                    Column::new(Cells::Id, Role::Key, vec![address.id.clone()]),
+                    Column::new(Cells::Text, Role::Dim, vec![label]),
+                ],
+                ask: None,
+                answers: confirm::answers(state, "release", "keep"),
+                scroll_keys: None,
+            };
+            question.draw(frame, area, 0, theme);
+            return;
+        }
         let h = (all.len().min(SHOWN) + 6) as u16;
         let rect = centered(area, 100, h);
         frame.render_widget(Clear, rect);
@@ -145,47 +166,34 @@ impl AddressesPopup {
             });
         }
         lines.push(Line::from(""));
-        if self.confirm {
-            let ip = all
-                .get(self.selected)
-                .map(|(_, a)| a.ip.as_str())
-                .unwrap_or("?");
-            let mut spans = vec![Span::styled(
-                format!("Release {ip}? It goes back to the cloud's pool. "),
-                theme.error(),
-            )];
-            spans.extend(question_hints(state, " release   ", " keep", theme));
-            lines.push(Line::from(spans));
-        } else {
-            let keymap = &state.keymap;
-            let mut spans = Vec::new();
-            let select = hints::keys(
-                keymap,
-                Context::Addresses,
-                &[Command::MoveDown, Command::MoveUp],
-                &[KeyCode::Char('j'), KeyCode::Char('k')],
-                "/",
-            );
-            hint(&mut spans, select, " select   ".into(), theme);
-            let release = hints::keys(
-                keymap,
-                Context::Addresses,
-                &[Command::Release],
-                &[KeyCode::Char('R')],
-                " / ",
-            );
-            let what = " release an unassociated address (asks first)   ";
-            hint(&mut spans, release, what.into(), theme);
-            let close = hints::keys(
-                keymap,
-                Context::Addresses,
-                &[Command::Close],
-                &[KeyCode::Esc],
-                " / ",
-            );
-            hint(&mut spans, close, " close".into(), theme);
-            lines.push(Line::from(spans));
-        }
+        let keymap = &state.keymap;
+        let mut spans = Vec::new();
+        let select = hints::keys(
+            keymap,
+            Context::Addresses,
+            &[Command::MoveDown, Command::MoveUp],
+            &[KeyCode::Char('j'), KeyCode::Char('k')],
+            "/",
+        );
+        hint(&mut spans, select, " select   ".into(), theme);
+        let release = hints::keys(
+            keymap,
+            Context::Addresses,
+            &[Command::Release],
+            &[KeyCode::Char('R')],
+            " / ",
+        );
+        let what = " release an unassociated address (asks first)   ";
+        hint(&mut spans, release, what.into(), theme);
+        let close = hints::keys(
+            keymap,
+            Context::Addresses,
+            &[Command::Close],
+            &[KeyCode::Esc],
+            " / ",
+        );
+        hint(&mut spans, close, " close".into(), theme);
+        lines.push(Line::from(spans));
         frame.render_widget(
             Paragraph::new(lines).block(popup_block("Public addresses", theme, theme.border())),
             rect,

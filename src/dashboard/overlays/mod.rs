@@ -3,6 +3,7 @@
 //! file only dispatches to them.
 
 pub mod addresses;
+mod confirm;
 pub mod describe;
 pub mod help;
 pub mod launch;

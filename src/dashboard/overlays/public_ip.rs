@@ -6,7 +6,7 @@ use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::{Overlay, hint, popup_block};
 use crate::dashboard::action::Request;
@@ -155,12 +155,17 @@ impl IpPopup {
         }
         hint(&mut spans, close, " cancel".into(), theme);
         lines.push(Line::from(spans));
+        // Wrapped between words, so a narrow terminal still shows the whole
+        // id and the keys: at 60 columns the longest lines take two rows,
+        // and the popup's 8 rows hold them.
         frame.render_widget(
-            Paragraph::new(lines).block(popup_block(
-                &format!("Public IP ({what})"),
-                theme,
-                theme.border(),
-            )),
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(popup_block(
+                    &format!("Public IP ({what})"),
+                    theme,
+                    theme.border(),
+                )),
             rect,
         );
     }

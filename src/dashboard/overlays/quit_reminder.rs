@@ -5,20 +5,16 @@
 use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
-use super::terminate::{self, question_hints};
-use super::{Overlay, hint, popup_block};
+use super::Overlay;
+use super::confirm::{self, Cells, Column, Question, Role};
+use super::terminate;
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::{AppState, Target};
-use crate::dashboard::view::{Theme, centered, hints, text};
+use crate::dashboard::view::{Theme, hints};
 use crate::domain::format;
-
-/// At most this many instances are listed; the rest are counted.
-const SHOWN: usize = 12;
 
 /// One instance the quit reminder lists.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +32,9 @@ pub struct QuitReminder {
     pub instances: Vec<Reminded>,
     /// Terminate was asked for: the popup asks once more before terminating.
     pub confirm: bool,
+    /// The first instance the list shows (the arrows, and j/k while it
+    /// asks, scroll it).
+    pub scroll: usize,
 }
 
 impl From<QuitReminder> for Overlay {
@@ -57,6 +56,7 @@ impl QuitReminder {
                 QuitReminder {
                     instances,
                     confirm: false,
+                    scroll: 0,
                 }
                 .into(),
             );
@@ -81,7 +81,8 @@ impl QuitReminder {
                     return None;
                 }
                 Some(Command::Cancel) => self.confirm = false,
-                _ => {}
+                Some(cmd) => self.scroll_by(state, cmd),
+                None => {}
             }
             return Some(self.into());
         }
@@ -94,80 +95,77 @@ impl QuitReminder {
                 return None;
             }
             Some(Command::Cancel) => return None,
-            _ => {}
+            Some(cmd) => self.scroll_by(state, cmd),
+            None => {}
         }
         Some(self.into())
     }
 
-    pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-        let shown = self.instances.len().min(SHOWN);
-        let rect = centered(area, 100, (shown + 8) as u16);
-        frame.render_widget(Clear, rect);
-        let n = self.instances.len();
-        let mut lines = vec![
-            Line::from(Span::styled(
-                format!(
-                    "{n} instance(s) still running — they keep costing money after hytop quits:"
-                ),
-                theme.flagged(),
-            )),
-            Line::from(""),
-        ];
-        for r in self.instances.iter().take(shown) {
-            let age = r.age.map(format::age).unwrap_or_else(|| "-".into());
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {} ", text::fit(&r.target.name, 22))),
-                Span::styled(
-                    format!("{} ", text::fit(&r.target.cloud_label, 22)),
-                    theme.dim(),
-                ),
-                Span::raw(format!(
-                    "{} {}  ",
-                    text::pad_left(&age, 6),
-                    text::pad_left(&r.spent, 8)
-                )),
-                Span::styled(text::truncate(&r.why, 28), theme.flagged()),
-            ]));
-        }
-        if n > shown {
-            lines.push(Line::from(format!("  … and {} more", n - shown)));
-        }
-        lines.push(Line::from(Span::styled(
-            "  age, cost so far (estimate), why listed",
-            theme.dim(),
-        )));
-        lines.push(Line::from(""));
-        lines.push(if self.confirm {
-            let mut spans = vec![Span::styled(
-                format!("Terminate these {n}? "),
-                theme.error(),
-            )];
-            spans.extend(question_hints(
-                state,
-                " terminate and quit    ",
-                " back",
-                theme,
-            ));
-            Line::from(spans)
+    fn scroll_by(&mut self, state: &AppState, cmd: Command) {
+        let question = self.question(state);
+        self.scroll = question.scrolled(confirm::screen(state), self.scroll, cmd);
+    }
+
+    /// Lists every instance by name, id, cloud, age, cost and why; asks
+    /// once more after `t`.
+    fn question(&self, state: &AppState) -> Question {
+        let listed = &self.instances;
+        let column = |kind, role, cell: &dyn Fn(&Reminded) -> String| {
+            Column::new(kind, role, listed.iter().map(cell).collect())
+        };
+        let age = |r: &Reminded| r.age.map(format::age).unwrap_or_else(|| "-".into());
+        let n = listed.len();
+        let (ask, answers, scroll_keys) = if self.confirm {
+            (
+                Some(format!("Terminate these {n}?")),
+                confirm::answers(state, "terminate and quit", "back"),
+                confirm::scroll_keys(state, Context::Confirm),
+            )
         } else {
             let keymap = &state.keymap;
             let key = |cmd: Command, usual: KeyCode| {
                 hints::keys(keymap, Context::Quit, &[cmd], &[usual], " / ")
             };
-            let mut spans = Vec::new();
+            let mut answers = Vec::new();
             if !state.readonly {
-                let keys = key(Command::Terminate, KeyCode::Char('t'));
-                hint(&mut spans, keys, " terminate them    ".into(), theme);
+                answers.push((
+                    key(Command::Terminate, KeyCode::Char('t')),
+                    "terminate them",
+                ));
             }
-            let keys = key(Command::KeepAndQuit, KeyCode::Char('q'));
-            hint(&mut spans, keys, " keep them and quit    ".into(), theme);
-            let keys = key(Command::Cancel, KeyCode::Esc);
-            hint(&mut spans, keys, " stay in hytop".into(), theme);
-            Line::from(spans)
-        });
-        frame.render_widget(
-            Paragraph::new(lines).block(popup_block("Quit?", theme, theme.flagged())),
-            rect,
-        );
+            answers.push((
+                key(Command::KeepAndQuit, KeyCode::Char('q')),
+                "keep them and quit",
+            ));
+            answers.push((key(Command::Cancel, KeyCode::Esc), "stay in hytop"));
+            let answers = answers
+                .into_iter()
+                .filter_map(|(keys, what)| Some((keys?, what.to_string())))
+                .collect();
+            (None, answers, confirm::scroll_keys(state, Context::Quit))
+        };
+        Question {
+            title: "Quit?".into(),
+            tone: Role::Flagged,
+            head: format!(
+                "{n} instance(s) still running — they keep costing money after hytop quits:"
+            ),
+            columns: vec![
+                column(Cells::Text, Role::Plain, &|r| r.target.name.clone()),
+                column(Cells::Id, Role::Key, &|r| r.target.key.id.clone()),
+                column(Cells::Text, Role::Dim, &|r| r.target.cloud_label.clone()),
+                column(Cells::Figure, Role::Plain, &age).optional("age"),
+                column(Cells::Figure, Role::Plain, &|r| r.spent.clone())
+                    .optional("cost so far (estimate)"),
+                column(Cells::Text, Role::Flagged, &|r| r.why.clone()).optional("why listed"),
+            ],
+            ask,
+            answers,
+            scroll_keys,
+        }
+    }
+
+    pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+        self.question(state).draw(frame, area, self.scroll, theme);
     }
 }

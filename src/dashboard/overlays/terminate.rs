@@ -1,27 +1,25 @@
 //! The terminate question: names exactly the instances it will terminate,
-//! fixed when it opened, and asks in the `[confirm]` section.
+//! fixed when it opened, each by its whole id, and asks in the `[confirm]`
+//! section (where j/k scroll the list).
 
-use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
 
-use super::{Overlay, hint, popup_block};
+use super::Overlay;
+use super::confirm::{self, Cells, Column, Question, Role};
 use crate::dashboard::action::{CloudId, Request};
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::{AppState, Target};
-use crate::dashboard::view::{Theme, centered, hints, text};
+use crate::dashboard::view::Theme;
 use crate::domain::model::InstanceState;
-
-/// At most this many instances are named; the rest are counted.
-const SHOWN: usize = 15;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TerminatePopup {
     pub targets: Vec<Target>,
+    /// The first target the list shows (j/k scroll it).
+    pub scroll: usize,
 }
 
 impl From<TerminatePopup> for Overlay {
@@ -42,12 +40,12 @@ impl TerminatePopup {
         if targets.is_empty() {
             state.error("nothing to terminate: select or mark a live instance");
         } else {
-            state.overlay = Some(TerminatePopup { targets }.into());
+            state.overlay = Some(TerminatePopup { targets, scroll: 0 }.into());
         }
     }
 
     pub(super) fn on_key(
-        self,
+        mut self,
         state: &mut AppState,
         key: &Key,
         fx: &mut Vec<Effect>,
@@ -58,75 +56,43 @@ impl TerminatePopup {
                 None
             }
             Some(Command::Cancel) => None,
+            Some(cmd) => {
+                let question = self.question(state);
+                self.scroll = question.scrolled(confirm::screen(state), self.scroll, cmd);
+                Some(self.into())
+            }
             // Anything else neither confirms nor closes.
-            _ => Some(self.into()),
+            None => Some(self.into()),
+        }
+    }
+
+    /// Names every target by name, id and cloud.
+    fn question(&self, state: &AppState) -> Question {
+        let targets = &self.targets;
+        let column = |kind, role, cell: fn(&Target) -> String| {
+            Column::new(kind, role, targets.iter().map(cell).collect())
+        };
+        Question {
+            title: "Terminate".into(),
+            tone: Role::Error,
+            head: format!(
+                "Terminate {} instance(s)? This cannot be undone.",
+                targets.len()
+            ),
+            columns: vec![
+                column(Cells::Text, Role::Plain, |t| t.name.clone()),
+                column(Cells::Id, Role::Key, |t| t.key.id.clone()),
+                column(Cells::Text, Role::Dim, |t| t.cloud_label.clone()),
+            ],
+            ask: None,
+            answers: confirm::answers(state, "terminate these", "keep them"),
+            scroll_keys: confirm::scroll_keys(state, Context::Confirm),
         }
     }
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-        let targets = &self.targets;
-        let h = (targets.len().min(SHOWN) + 7) as u16;
-        let rect = centered(area, 90, h);
-        frame.render_widget(Clear, rect);
-        let mut lines = vec![
-            Line::from(Span::styled(
-                format!(
-                    "Terminate {} instance(s)? This cannot be undone.",
-                    targets.len()
-                ),
-                theme.error(),
-            )),
-            Line::from(""),
-        ];
-        for t in targets.iter().take(SHOWN) {
-            lines.push(Line::from(vec![
-                Span::raw(format!("  {} ", text::fit(&t.name, 24))),
-                Span::styled(format!("{} ", text::pad(&t.key.id, 38)), theme.key()),
-                Span::styled(text::truncate(&t.cloud_label, 22), theme.dim()),
-            ]));
-        }
-        if targets.len() > SHOWN {
-            lines.push(Line::from(format!(
-                "  … and {} more",
-                targets.len() - SHOWN
-            )));
-        }
-        lines.push(Line::from(""));
-        lines.push(Line::from(question_hints(
-            state,
-            " terminate these    ",
-            " keep them",
-            theme,
-        )));
-        frame.render_widget(
-            Paragraph::new(lines).block(popup_block("Terminate", theme, theme.error())),
-            rect,
-        );
+        self.question(state).draw(frame, area, self.scroll, theme);
     }
-}
-
-/// The `[confirm]` keys of a yes/no question: `yes` and `no` say what they do.
-pub(super) fn question_hints(
-    state: &AppState,
-    yes: &str,
-    no: &str,
-    theme: &Theme,
-) -> Vec<Span<'static>> {
-    let keymap = &state.keymap;
-    let mut spans = Vec::new();
-    let confirm = [KeyCode::Char('y')];
-    let cancel = [KeyCode::Char('n'), KeyCode::Esc];
-    let yes_keys = hints::keys(
-        keymap,
-        Context::Confirm,
-        &[Command::Confirm],
-        &confirm,
-        " / ",
-    );
-    let no_keys = hints::keys(keymap, Context::Confirm, &[Command::Cancel], &cancel, " / ");
-    hint(&mut spans, yes_keys, yes.to_string(), theme);
-    hint(&mut spans, no_keys, no.to_string(), theme);
-    spans
 }
 
 /// Sends one terminate per cloud, by the ids the question showed, and

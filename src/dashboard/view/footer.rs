@@ -21,15 +21,23 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             PromptKind::Search => "search /",
             PromptKind::ExtendHours => "extend expiry by hours: ",
         };
-        let line = Line::from(vec![
-            Span::styled(label, theme.key()),
-            Span::raw(prompt.text.clone()),
-            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
-            Span::styled(prompt_hints(state), theme.dim()),
-        ]);
-        let cursor_x = area.x + (text::width(label) + text::width(&prompt.text)) as u16;
+        let mut hints = prompt_hints(state);
+        let room = usize::from(area.width).saturating_sub(text::width(label) + CURSOR);
+        let fits = text::width(&prompt.text) + text::width(&hints) <= room;
+        // A long text keeps the hints while it still has a useful stretch
+        // of the line; the end being typed matters more than the hints.
+        if !fits && room.saturating_sub(text::width(&hints)) < MIN_TEXT {
+            hints.clear();
+        }
+        let shown = tail(&prompt.text, room.saturating_sub(text::width(&hints)));
+        let cursor_x = area.x + (text::width(label) + text::width(&shown)) as u16;
         frame.set_cursor_position((cursor_x.min(area.right().saturating_sub(1)), area.y));
-        line
+        Line::from(vec![
+            Span::styled(label, theme.key()),
+            Span::raw(shown),
+            Span::styled("█", Style::new().add_modifier(Modifier::SLOW_BLINK)),
+            Span::styled(hints, theme.dim()),
+        ])
     } else if let Some(status) = &state.status {
         let style = match status.level {
             Level::Info => theme.ok(),
@@ -45,6 +53,35 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         key_hints(state, theme)
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Columns of the drawn cursor block.
+const CURSOR: usize = 1;
+/// Below this many columns for the text the prompt's hints give way.
+const MIN_TEXT: usize = 16;
+
+/// The end of `s` that fits in `max` columns, by display width: all of it,
+/// or `…` and as much of its end as fits (never half a wide character). The
+/// cursor is always at the end, so scrolling the text left keeps it in view.
+fn tail(s: &str, max: usize) -> String {
+    if text::width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let room = max - 1;
+    let mut used = 0;
+    let mut start = s.len();
+    for (i, c) in s.char_indices().rev() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > room {
+            break;
+        }
+        used += w;
+        start = i;
+    }
+    format!("…{}", &s[start..])
 }
 
 fn key_hints(state: &AppState, theme: &Theme) -> Line<'static> {
@@ -112,4 +149,19 @@ fn prompt_hints(state: &AppState) -> String {
     })
     .collect();
     format!("   {}", shown.join("  "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn a_tail_is_cut_at_the_start_by_width() {
+        assert_eq!(tail("filter", 10), "filter");
+        assert_eq!(tail("a-long-filter", 8), "…-filter");
+        // Two columns each: 5 columns hold the ellipsis and two of them.
+        assert_eq!(tail("ウェブサーバー", 5), "…バー");
+        assert_eq!(tail("ウェブサーバー", 6), "…バー");
+        assert_eq!(tail("abc", 0), "");
+    }
 }

@@ -190,6 +190,10 @@ fn popup_sections_bind_todays_keys() {
     assert_eq!(
         section(Context::Confirm),
         [
+            "j=down",
+            "Down=down",
+            "k=up",
+            "Up=up",
             "y=confirm",
             "Y=confirm",
             "n=cancel",
@@ -240,6 +244,8 @@ fn popup_sections_bind_todays_keys() {
     assert_eq!(
         section(Context::Quit),
         [
+            "Down=down",
+            "Up=up",
             "t=terminate",
             "T=terminate",
             "s=cancel",
