@@ -108,6 +108,10 @@ pub struct FakeOptions {
     pub granularities: Vec<u32>,
     /// Informational: the test just does not register the metric endpoint.
     pub metric_service: bool,
+    /// Every `POST /metric/v1/aggregates` waits this long before it is
+    /// served (a slow Gnocchi; the fleet bench uses 2 s). Other requests
+    /// are not delayed. `None` (the default): no delay.
+    pub aggregates_delay: Option<std::time::Duration>,
 }
 
 impl FakeOptions {
@@ -122,6 +126,7 @@ impl FakeOptions {
             floating_pool_size: 20,
             granularities: vec![10, 60, 3600],
             metric_service: true,
+            aggregates_delay: None,
         }
     }
 
@@ -520,7 +525,10 @@ async fn dispatch(shared: &Shared, service: Service, req: &Req) -> Response {
         Service::Compute => nova::handle(shared, &ctx, req),
         Service::Network => neutron::handle(shared, &ctx, req),
         Service::Image => glance::handle(shared, &ctx, req),
-        Service::Metric => gnocchi::handle(shared, &ctx, req),
+        Service::Metric => {
+            gnocchi::delay_aggregates(shared, req).await;
+            gnocchi::handle(shared, &ctx, req)
+        }
     }
 }
 
