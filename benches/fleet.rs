@@ -332,15 +332,16 @@ struct Figures {
     stale: usize,
 }
 
-/// Metric-service requests so far, and a breakdown for the report.
-type Counter = Box<dyn Fn(&AppState) -> (u64, String) + Send>;
+/// Metric-service requests so far, a breakdown for the report, and what
+/// the target is computed from besides the candidates (CloudWatch queries).
+type Counter = Box<dyn Fn(&AppState) -> (u64, String, u64) + Send>;
 
 async fn measure(
     fleet: &str,
     config: &Config,
     built: &[Built],
     counter: Counter,
-    target: impl Fn(usize) -> u64,
+    target: impl Fn(usize, u64) -> u64,
 ) -> Figures {
     let mut f = Figures {
         fleet: fleet.to_string(),
@@ -349,7 +350,7 @@ async fn measure(
     };
     println!("[{fleet}] run A: first listing, one full summary cycle, a quiet window");
     let mut d = Driver::new(config.clone(), built);
-    let (before, _) = counter(&d.state);
+    let (before, _, units_before) = counter(&d.state);
     let listed = d
         .until(LISTING_LIMIT, |s| {
             s.clouds.iter().all(|c| c.last_ok.is_some())
@@ -404,18 +405,18 @@ async fn measure(
             candidates.len()
         );
     }
-    let (after, detail) = counter(&d.state);
+    let (after, detail, units) = counter(&d.state);
     f.cycle_requests = after - before;
-    f.cycle_target = target(f.candidates);
+    f.cycle_target = target(f.candidates, units - units_before);
     f.cycle_detail = detail;
     f.interval_secs = d.state.clouds[0].metrics.interval.num_seconds();
     f.summary_rtt.clone_from(&d.summary_rtt);
     // A window shorter than the interval: nothing is due again yet.
     f.quiet_window =
         Duration::from_secs(u64::try_from((f.interval_secs / 2).clamp(1, 10)).expect("positive"));
-    let (q0, d0) = counter(&d.state);
+    let (q0, d0, _) = counter(&d.state);
     d.run_for(f.quiet_window).await;
-    let (q1, d1) = counter(&d.state);
+    let (q1, d1, _) = counter(&d.state);
     f.quiet_requests = q1 - q0;
     f.quiet_detail = format!("{d0} → {d1}");
     println!(
@@ -608,6 +609,7 @@ async fn simulator() -> Figures {
         (
             m.sent_summaries + m.sent_series,
             format!("{} summary + {} series", m.sent_summaries, m.sent_series),
+            0,
         )
     });
     let mut f = measure(
@@ -615,7 +617,7 @@ async fn simulator() -> Figures {
         &config,
         &built,
         counter,
-        |n| n.div_ceil(250) as u64 + 1, // the batches, and the selected row's series
+        |n, _| n.div_ceil(250) as u64 + 1, // the batches, and the selected row's series
     )
     .await;
     let sandbox = Sandbox::new(&text);
@@ -629,12 +631,14 @@ async fn aws() -> Figures {
         .await
         .expect("moto");
     let fake = Arc::new(FakeCloudWatch::start(Behaviour::default()).await);
-    let made = Instant::now();
+    let started = Instant::now();
     support::moto::run_instances(&moto.url, AWS_INSTANCES).await;
     println!(
         "[aws] {AWS_INSTANCES} instances run in moto in {:.1} s",
-        made.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64()
     );
+    // The idle window counts from the last instance's launch.
+    let made = Instant::now();
     let ec2 = support::aws_sdk_config(&moto.url).await;
     let cw = support::aws_sdk_config(&fake.url).await;
     let provider = AwsProvider::with_configs(None, support::TEST_REGION, &ec2, &cw);
@@ -671,11 +675,13 @@ async fn aws() -> Figures {
             (
                 calls.len() as u64,
                 format!("{} GetMetricData, {queries} queries", calls.len()),
+                queries as u64,
             )
         }
     };
-    let mut f = measure("aws", &config, &built, Box::new(calls), |n| {
-        n.div_ceil(500) as u64
+    // GetMetricData takes 500 queries: ⌈queries / 500⌉ calls.
+    let mut f = measure("aws", &config, &built, Box::new(calls), |_, queries| {
+        queries.div_ceil(500)
     })
     .await;
     let sandbox = Sandbox::new(&text);
@@ -762,12 +768,13 @@ async fn openstack() -> Figures {
         (
             metric,
             format!("{metric} metric requests, {aggregates} aggregates POSTs at the fake"),
+            0,
         )
     });
     // Summaries are CPU only: one aggregates request per 250 servers; the
     // selected row's series adds CPU + network; planning, one search and one
     // metric read per metric.
-    let mut f = measure("openstack", &config, &built, counter, |n| {
+    let mut f = measure("openstack", &config, &built, counter, |n, _| {
         n.div_ceil(250) as u64 + 2 + 4
     })
     .await;
