@@ -83,6 +83,18 @@ fn known_type(name: &str) -> bool {
     RESOURCE_TYPES.iter().any(|(t, _)| *t == name)
 }
 
+/// Waits [`super::FakeOptions::aggregates_delay`] if `req` is a `POST
+/// /v1/aggregates` (after authentication, before the world is locked, so
+/// delayed requests run side by side and nothing else waits for them).
+pub(crate) async fn delay_aggregates(shared: &Shared, req: &Req) {
+    let Some(delay) = shared.options.aggregates_delay else {
+        return;
+    };
+    if req.method == Method::POST && req.segments() == ["v1", "aggregates"] {
+        tokio::time::sleep(delay).await;
+    }
+}
+
 pub(crate) fn handle(shared: &Shared, ctx: &Ctx, req: &Req) -> Response {
     let segments = req.segments();
     let Some((&"v1", rest)) = segments.split_first() else {

@@ -111,6 +111,10 @@ pub struct FakeOptions {
     /// `os-getConsoleOutput` answers the whole log whatever `length` asks,
     /// as a cloud whose driver ignores it does.
     pub console_ignores_length: bool,
+    /// Every `POST /metric/v1/aggregates` waits this long before it is
+    /// served (a slow Gnocchi; the fleet bench uses 2 s). Other requests
+    /// are not delayed. `None` (the default): no delay.
+    pub aggregates_delay: Option<std::time::Duration>,
 }
 
 impl FakeOptions {
@@ -126,6 +130,7 @@ impl FakeOptions {
             granularities: vec![10, 60, 3600],
             metric_service: true,
             console_ignores_length: false,
+            aggregates_delay: None,
         }
     }
 
@@ -524,7 +529,10 @@ async fn dispatch(shared: &Shared, service: Service, req: &Req) -> Response {
         Service::Compute => nova::handle(shared, &ctx, req),
         Service::Network => neutron::handle(shared, &ctx, req),
         Service::Image => glance::handle(shared, &ctx, req),
-        Service::Metric => gnocchi::handle(shared, &ctx, req),
+        Service::Metric => {
+            gnocchi::delay_aggregates(shared, req).await;
+            gnocchi::handle(shared, &ctx, req)
+        }
     }
 }
 
