@@ -442,3 +442,41 @@ fn an_idle_terminal_refreshes_slowly_says_so_and_wakes_on_a_key() {
         assert!(refresh_of(&fx, c).is_some(), "cloud {c} refreshes at once");
     }
 }
+
+#[test]
+fn a_slow_cycle_asks_the_never_asked_before_asking_the_head_again() {
+    let mut state = old_fleet(6000);
+    let t0 = fixed_now() + Duration::seconds(1);
+    let first: Vec<_> = metrics_sent(&tick(&mut state, t0))
+        .into_iter()
+        .filter(|(c, _, q)| *c == 0 && q.resolution == Resolution::Summary)
+        .collect();
+    let asked: std::collections::HashSet<String> = first
+        .iter()
+        .flat_map(|(_, _, q)| q.instance_ids.iter().cloned())
+        .collect();
+    assert_eq!(asked.len(), 1500);
+    // The answers take longer than the interval (a slow Gnocchi).
+    let late = t0 + Duration::seconds(61);
+    state.now = late;
+    for (c, id, q) in &first {
+        answer(&mut state, *c, *id, q, Ok(quiet(q)));
+    }
+    let next: Vec<String> = metrics_sent(&tick(&mut state, late + Duration::seconds(1)))
+        .into_iter()
+        .filter(|(c, _, q)| *c == 0 && q.resolution == Resolution::Summary)
+        .flat_map(|(_, _, q)| q.instance_ids)
+        .collect();
+    let never: Vec<&String> = state.instances[0]
+        .iter()
+        .map(|i| &i.id)
+        .filter(|id| !asked.contains(*id))
+        .collect();
+    assert_eq!(never.len(), 500);
+    for id in never {
+        assert!(
+            next.contains(id),
+            "{id} starves behind the head of the list"
+        );
+    }
+}

@@ -389,17 +389,15 @@ impl Provider for OpenStackProvider {
 
     async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
         let mv = self.microversion().await?;
-        let servers = nova::list_servers(&self.session, mv).await?;
         let mut vcpus = HashMap::new();
-        let out: Vec<Instance> = servers
-            .iter()
-            .map(|s| {
-                if let Some(n) = s.flavor.as_ref().and_then(|f| f.vcpus) {
-                    vcpus.insert(s.id.clone(), n);
-                }
-                to_instance(&self.name, self.region_label(), s)
-            })
-            .collect();
+        let (name, region) = (&self.name, self.region_label());
+        let out = nova::list_servers(&self.session, mv, |s| {
+            if let Some(n) = s.flavor.as_ref().and_then(|f| f.vcpus) {
+                vcpus.insert(s.id.clone(), n);
+            }
+            to_instance(name, region, &s)
+        })
+        .await?;
         *self.vcpus.lock().unwrap_or_else(|e| e.into_inner()) = vcpus;
         Ok(out)
     }

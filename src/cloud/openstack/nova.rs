@@ -166,7 +166,7 @@ pub struct Server {
     pub flavor: Option<FlavorRef>,
     /// An object with the image id, or `""` for a server booted from a volume.
     #[serde(default)]
-    pub image: Value,
+    pub image: ImageRef,
     #[serde(default)]
     pub key_name: Option<String>,
     #[serde(default)]
@@ -187,12 +187,27 @@ pub struct Server {
     pub fault: Option<Fault>,
 }
 
+/// A server's `image`: `{"id": ..., "links": [...]}`, or `""` when it was
+/// booted from a volume. Only the id is kept (a fleet's links add up).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(untagged)]
+pub enum ImageRef {
+    Image {
+        #[serde(default)]
+        id: Option<String>,
+    },
+    #[default]
+    #[serde(skip)]
+    None,
+    Other(serde::de::IgnoredAny),
+}
+
 impl Server {
     pub fn image_id(&self) -> Option<&str> {
-        self.image
-            .get("id")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        match &self.image {
+            ImageRef::Image { id: Some(id) } if !id.is_empty() => Some(id),
+            _ => None,
+        }
     }
 }
 
@@ -203,16 +218,22 @@ struct ServersPage {
     servers_links: Vec<Link>,
 }
 
-/// Every server of the project, following Nova's `next` links.
-pub async fn list_servers(session: &Session, mv: Microversion) -> CloudResult<Vec<Server>> {
-    let mut out: Vec<Server> = Vec::new();
+/// Every server of the project, following Nova's `next` links, each turned
+/// into a `T` by `each` as its page arrives: a fleet of thousands is never
+/// held twice (Nova's shape and ours).
+pub async fn list_servers<T>(
+    session: &Session,
+    mv: Microversion,
+    mut each: impl FnMut(Server) -> T,
+) -> CloudResult<Vec<T>> {
+    let mut out: Vec<T> = Vec::new();
     let mut query: Vec<(String, String)> = Vec::new();
     loop {
         let mut call = versioned(Call::get(Service::Compute, "/servers/detail"), mv);
         call.query = query.clone();
         let page: ServersPage = session.json(&call).await?;
         let got = page.servers.len();
-        out.extend(page.servers);
+        out.extend(page.servers.into_iter().map(&mut each));
         match next_query(&page.servers_links) {
             // An empty page with a next link would loop forever.
             Some(next) if got > 0 && next != query => query = next,

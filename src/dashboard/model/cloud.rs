@@ -35,6 +35,10 @@ pub struct CloudStatus {
     /// Something changed during the refresh under way: go again right after it.
     pub again: bool,
     pub addresses: Vec<PublicAddress>,
+    /// When the refresh under way (or the last) answered its listing: the
+    /// next one is due an interval after it, so the table is never older
+    /// than the interval plus one listing time.
+    pub listed_at: Option<DateTime<Utc>>,
     /// Listings in a row the cloud throttled: each doubles the wait.
     pub throttled: u32,
     /// Its metrics requests, apart from its listings.
@@ -58,6 +62,7 @@ impl CloudStatus {
             next_refresh: None,
             again: false,
             addresses: Vec::new(),
+            listed_at: None,
             throttled: 0,
             metrics: MetricsSchedule::default(),
         }

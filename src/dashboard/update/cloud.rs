@@ -104,6 +104,7 @@ pub(super) fn on_response(
                 return;
             }
             state.clouds[cloud].applied_list = request;
+            state.clouds[cloud].listed_at = Some(state.now);
             match result {
                 Ok(list) => {
                     state.clouds[cloud].error = None;
@@ -144,7 +145,8 @@ pub(super) fn on_response(
                 // A change asked for during the refresh goes at once, unless
                 // the cloud is throttling us.
                 let again = std::mem::take(&mut c.again) && c.throttled == 0;
-                c.next_refresh = if again { None } else { Some(now + after) };
+                let from = c.listed_at.unwrap_or(now);
+                c.next_refresh = if again { None } else { Some(from + after) };
             }
         }
         Response::RefreshSkipped => {

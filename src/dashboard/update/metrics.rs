@@ -10,7 +10,7 @@
 //! and nothing for an instance before a new datapoint can exist, nothing
 //! during a back-off after a failure.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 
 use crate::cloud::{MetricsQuery, Resolution};
 use crate::dashboard::action::{CloudId, Request, Response};
@@ -99,15 +99,17 @@ fn plan_summaries(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
         schedule.summary_interval
     };
     let instances = &state.instances[cloud];
-    let judgeable = |idx: usize| {
-        instances.get(idx).is_some_and(|i| {
-            i.state == InstanceState::Running
-                && i.age(now).is_some_and(|age| age >= window)
-                && schedule
-                    .summary_asked
-                    .get(&i.id)
-                    .is_none_or(|t| now - *t >= gap)
-        })
+    // When each judgeable instance was last asked (`None`: never); others
+    // are left out.
+    let due = |idx: usize| -> Option<Option<DateTime<Utc>>> {
+        let i = instances.get(idx)?;
+        if i.state != InstanceState::Running || i.age(now).is_none_or(|age| age < window) {
+            return None;
+        }
+        match schedule.summary_asked.get(&i.id) {
+            Some(t) if now - *t < gap => None,
+            asked => Some(asked.copied()),
+        }
     };
     let mut picked: Vec<usize> = Vec::new();
     // The rows on screen first: their flags are what the user reads now.
@@ -117,19 +119,24 @@ fn plan_summaries(state: &mut AppState, cloud: CloudId, fx: &mut Vec<Effect>) {
         .skip(state.offset)
         .take(state.page_height.max(1));
     for &(c, idx) in shown {
-        if c == cloud && judgeable(idx) && picked.len() < want {
+        if c == cloud && picked.len() < want && due(idx).is_some() {
             picked.push(idx);
         }
     }
+    // Then the longest unasked, never-asked first: a cycle slower than the
+    // interval must not ask the head of the list again before its tail.
     let first: std::collections::HashSet<usize> = picked.iter().copied().collect();
-    for idx in 0..instances.len() {
-        if picked.len() >= want {
-            break;
-        }
-        if !first.contains(&idx) && judgeable(idx) {
-            picked.push(idx);
-        }
+    let mut rest: Vec<(Option<DateTime<Utc>>, usize)> = (0..instances.len())
+        .filter(|idx| !first.contains(idx))
+        .filter_map(|idx| due(idx).map(|asked| (asked, idx)))
+        .collect();
+    let room = want.saturating_sub(picked.len());
+    if rest.len() > room && room > 0 {
+        rest.select_nth_unstable(room - 1);
     }
+    rest.truncate(room);
+    rest.sort_unstable();
+    picked.extend(rest.into_iter().map(|(_, idx)| idx));
     let ids: Vec<String> = picked.iter().map(|&i| instances[i].id.clone()).collect();
     for chunk in ids.chunks(BATCH) {
         let query = MetricsQuery::summary(chunk.to_vec(), now, window);
