@@ -151,7 +151,7 @@ pub struct Instance {
     pub detailed_monitoring: bool,
     /// Cloud-specific facts for the describe view (subnet, VPC, security
     /// groups, Elastic IP association, ...), in display order.
-    pub extra: Vec<(&'static str, String)>,
+    pub extra: Vec<(&'static str, Text)>,
 }
 
 impl Instance {

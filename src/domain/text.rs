@@ -28,6 +28,12 @@ impl Text {
         Text(new)
     }
 
+    /// A text of its own, not interned: for values that rarely repeat (an
+    /// address list, an allocation id), which would only grow the set.
+    pub fn unique(s: String) -> Text {
+        Text(Arc::from(s))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

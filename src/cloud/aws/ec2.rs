@@ -164,10 +164,10 @@ fn to_instance(
     );
     let mut extra = Vec::new();
     if let Some(vpc) = i.vpc_id() {
-        extra.push(("VPC", vpc.to_string()));
+        extra.push(("VPC", vpc.into()));
     }
     if let Some(subnet) = i.subnet_id() {
-        extra.push(("subnet", subnet.to_string()));
+        extra.push(("subnet", subnet.into()));
     }
     let groups: Vec<String> = i
         .security_groups()
@@ -180,17 +180,20 @@ fn to_instance(
         })
         .collect();
     if !groups.is_empty() {
-        extra.push(("security groups", groups.join(", ")));
+        extra.push(("security groups", groups.join(", ").into()));
     }
     extra.push((
         "monitoring",
         i.monitoring()
             .and_then(|m| m.state())
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|| "-".into()),
+            .map_or("-", |s| s.as_str())
+            .into(),
     ));
     if let Some(allocation) = eips.get(&id) {
-        extra.push(("Elastic IP", allocation.clone()));
+        extra.push((
+            "Elastic IP",
+            crate::domain::text::Text::unique(allocation.clone()),
+        ));
     }
     Ok(Instance {
         kind: CloudKind::Aws,

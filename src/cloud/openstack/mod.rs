@@ -296,29 +296,35 @@ pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
     if let Some(f) = flavor
         && let (Some(vcpus), Some(ram)) = (f.vcpus, f.ram)
     {
-        extra.push(("flavor", format!("{size} · {vcpus} vCPU · {ram} MB")));
+        extra.push(("flavor", format!("{size} · {vcpus} vCPU · {ram} MB").into()));
     }
     if !networks.is_empty() {
-        extra.push(("networks", networks.join("; ")));
+        extra.push((
+            "networks",
+            crate::domain::text::Text::unique(networks.join("; ")),
+        ));
     }
     if let Some(groups) = &s.security_groups {
         let mut names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
         names.dedup();
-        extra.push(("security groups", names.join(", ")));
+        extra.push(("security groups", names.join(", ").into()));
     }
     if let Some(az) = &s.availability_zone {
-        extra.push(("availability zone", az.clone()));
+        extra.push(("availability zone", az.into()));
     }
     if let Some(task) = &s.task_state {
-        extra.push(("task", task.clone()));
+        extra.push(("task", task.into()));
     }
     if let Some(project) = &s.tenant_id {
-        extra.push(("project", project.clone()));
+        extra.push(("project", project.into()));
     }
     if let Some(fault) = &s.fault
         && !fault.message.is_empty()
     {
-        extra.push(("fault", fault.message.clone()));
+        extra.push((
+            "fault",
+            crate::domain::text::Text::unique(fault.message.clone()),
+        ));
     }
     Instance {
         kind: CloudKind::OpenStack,

@@ -81,6 +81,9 @@ impl SortColumn {
 impl AppState {
     /// Replaces one cloud's instances (a fresh listing).
     pub fn set_instances(&mut self, cloud: CloudId, mut list: Vec<Instance>) {
+        // A listing grown page by page keeps up to twice the room it needs,
+        // for as long as it is shown.
+        list.shrink_to_fit();
         for inst in &mut list {
             inst.name = sanitize(&inst.name);
             for v in inst.tags.values_mut() {

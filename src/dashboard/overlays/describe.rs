@@ -103,7 +103,7 @@ impl DescribePopup {
             ),
         ];
         for (k, v) in &inst.extra {
-            lines.push(row(k, v.clone()));
+            lines.push(row(k, v.to_string()));
         }
         lines.extend([
             Line::from(""),

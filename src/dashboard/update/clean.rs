@@ -116,11 +116,7 @@ fn instance(i: Instance) -> Instance {
             .map(|(k, v)| (sanitize(&k), sanitize(&v)))
             .collect(),
         // The labels are hytop's own.
-        extra: i
-            .extra
-            .into_iter()
-            .map(|(k, v)| (k, sanitize(&v)))
-            .collect(),
+        extra: i.extra.into_iter().map(|(k, v)| (k, shared(v))).collect(),
         ..i
     }
 }
