@@ -393,6 +393,21 @@ impl Provider for OpenStackProvider {
         std::time::Duration::from_secs(u64::from(secs.max(10)))
     }
 
+    // TEMPORARY (lifecycle-aws): replaced by the OpenStack branch (lifecycle-os).
+    async fn power(
+        &self,
+        instance_ids: &[String],
+        _: super::PowerAction,
+    ) -> Vec<super::PowerOutcome> {
+        instance_ids
+            .iter()
+            .map(|id| super::PowerOutcome {
+                instance_id: id.clone(),
+                result: Err(CloudError::message("not yet")),
+            })
+            .collect()
+    }
+
     async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
         let mv = self.microversion().await?;
         let mut vcpus = HashMap::new();
