@@ -12,6 +12,7 @@ mod aws_faults;
 mod cli;
 mod docs;
 mod e2e_aws;
+mod e2e_lifecycle;
 mod e2e_openstack;
 mod e2e_tmux;
 mod keystone_selftest;
