@@ -164,6 +164,7 @@ commands! {
     DeleteBack => "delete_back", "Delete the character before the cursor";
     ClearLine => "clear_line", "Clear the input";
     KeepAndQuit => "keep_and_quit", "Keep the instances running and quit";
+    Park => "park", "Stop the AWS ones and shelve the OpenStack ones, then quit (asks first)";
 }
 
 impl Command {
@@ -193,6 +194,7 @@ impl Command {
                 | Command::HardReboot
                 | Command::Shelve
                 | Command::Unshelve
+                | Command::Park
                 | Command::PublicIp
                 | Command::ExtendExpiry
                 | Command::Attach

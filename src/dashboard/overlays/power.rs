@@ -72,7 +72,8 @@ impl PowerPopup {
     ) -> Option<Overlay> {
         match state.keymap.lookup(Context::Confirm, key) {
             Some(Command::Confirm) => {
-                send(state, self.action, &self.targets, fx);
+                let action = self.action;
+                send(state, &self.targets, |_| action, fx);
                 None
             }
             Some(Command::Cancel) => None,
@@ -163,23 +164,51 @@ fn effect(state: &AppState, target: &Target, action: PowerAction) -> String {
     }
 }
 
-/// One request per cloud, by the ids the question showed; unmarks them.
-fn send(state: &mut AppState, action: PowerAction, targets: &[Target], fx: &mut Vec<Effect>) {
-    let mut by_cloud: std::collections::BTreeMap<CloudId, Vec<String>> = Default::default();
+/// One request per cloud and action (`action_of` each target), by the ids
+/// the question showed; unmarks them.
+pub(super) fn send(
+    state: &mut AppState,
+    targets: &[Target],
+    action_of: impl Fn(&Target) -> PowerAction,
+    fx: &mut Vec<Effect>,
+) {
+    let mut by_cloud: std::collections::BTreeMap<
+        (CloudId, &'static str),
+        (PowerAction, Vec<String>),
+    > = Default::default();
     for t in targets {
+        let action = action_of(t);
         by_cloud
-            .entry(t.key.cloud)
-            .or_default()
+            .entry((t.key.cloud, action.name()))
+            .or_insert_with(|| (action, Vec::new()))
+            .1
             .push(t.key.id.clone());
         state.marks.remove(&t.key);
     }
-    for (cloud, ids) in by_cloud {
+    let mut verbs: Vec<&str> = Vec::new();
+    for ((cloud, _), (action, ids)) in by_cloud {
         let id = state.request_id();
+        if !verbs.contains(&verb(action)) {
+            verbs.push(verb(action));
+        }
         fx.push(Effect::Send {
             cloud,
             id,
             request: Request::Power { ids, action },
         });
     }
-    state.info(format!("{}: {} instance(s)…", verb(action), targets.len()));
+    state.info(format!(
+        "{}: {} instance(s)…",
+        verbs.join(" / "),
+        targets.len()
+    ));
+}
+
+/// What parking an instance means on its cloud: the cheap, reversible
+/// alternative to forgetting it (stop on AWS, shelve on OpenStack).
+pub(super) fn park_action(state: &AppState, target: &Target) -> PowerAction {
+    match state.clouds.get(target.key.cloud).map(|c| c.kind) {
+        Some(CloudKind::OpenStack) => PowerAction::Shelve,
+        _ => PowerAction::Stop,
+    }
 }

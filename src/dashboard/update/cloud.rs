@@ -217,7 +217,14 @@ pub(super) fn on_response(
             }
             if refused.is_empty() {
                 state.info(format!("{} on {label}: {}", action.name(), done.join(", ")));
+                // Asked from the quit reminder: quit once every cloud confirmed.
+                if state.quit_after.remove(&request) && state.quit_after.is_empty() {
+                    state.quit = true;
+                    fx.push(Effect::Quit);
+                }
             } else {
+                // Something still runs: stay, so the user sees it.
+                state.quit_after.clear();
                 // Each refused id with the cloud's own words; the others went ahead.
                 let mut lines = refused;
                 if !done.is_empty() {

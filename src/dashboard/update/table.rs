@@ -40,7 +40,8 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Release
         | Command::DeleteBack
         | Command::ClearLine
-        | Command::KeepAndQuit => {}
+        | Command::KeepAndQuit
+        | Command::Park => {}
         Command::CommandLine => {
             state.prompt = Some(Prompt {
                 kind: PromptKind::Command,

@@ -148,3 +148,57 @@ fn each_id_gets_its_own_outcome_and_refusals_keep_the_clouds_words() {
         "{text}"
     );
 }
+
+#[test]
+fn the_quit_reminder_stops_aws_and_shelves_openstack_then_quits() {
+    let mut state = fleet_state();
+    key(&mut state, 'q');
+    let listed: Vec<(CloudId, String)> = match &state.overlay {
+        Some(Overlay::QuitReminder(r)) => r
+            .instances
+            .iter()
+            .map(|i| (i.target.key.cloud, i.target.key.id.clone()))
+            .collect(),
+        other => panic!("expected the quit reminder, got {other:?}"),
+    };
+    assert!(!listed.is_empty());
+    assert!(powers(&key(&mut state, 'p')).is_empty(), "p asks once more");
+    let fx = key(&mut state, 'y');
+    let sent = sends(&fx);
+    let mut asked = Vec::new();
+    for (cloud, id, request) in &sent {
+        let Request::Power { ids, action } = request else {
+            panic!("{request:?}")
+        };
+        let want = if state.clouds[*cloud].kind == hytop::domain::model::CloudKind::OpenStack {
+            PowerAction::Shelve
+        } else {
+            PowerAction::Stop
+        };
+        assert_eq!(*action, want, "cloud {cloud}");
+        asked.extend(ids.iter().map(|i| (*cloud, i.clone())));
+        assert!(!state.quit, "hytop waits for the clouds");
+        let outcomes = ids
+            .iter()
+            .map(|i| PowerOutcome {
+                instance_id: i.clone(),
+                result: Ok(()),
+            })
+            .collect();
+        let fx = respond(
+            &mut state,
+            *cloud,
+            *id,
+            Response::Powered {
+                action: *action,
+                outcomes,
+            },
+        );
+        let _ = fx;
+    }
+    asked.sort();
+    let mut want = listed;
+    want.sort();
+    assert_eq!(asked, want, "every listed instance, nothing else");
+    assert!(state.quit, "every cloud confirmed: hytop quits");
+}
