@@ -54,6 +54,22 @@ impl Provider for UnavailableProvider {
         self.fail()
     }
 
+    // TEMPORARY (lifecycle-os): replaced by the AWS/sim branch
+    async fn power(
+        &self,
+        instance_ids: &[String],
+        _action: crate::cloud::PowerAction,
+    ) -> Vec<crate::cloud::PowerOutcome> {
+        instance_ids
+            .iter()
+            .map(|id| crate::cloud::PowerOutcome {
+                instance_id: id.clone(),
+                result: Err(self.error.clone()),
+            })
+            .collect()
+    }
+    // END TEMPORARY (lifecycle-os)
+
     async fn attach_public_ip(&self, _: &str) -> CloudResult<AttachedAddress> {
         self.fail()
     }

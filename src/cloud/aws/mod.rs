@@ -139,6 +139,22 @@ impl Provider for AwsProvider {
         ec2::terminate_instances(&c.ec2, instance_ids).await
     }
 
+    // TEMPORARY (lifecycle-os): replaced by the AWS/sim branch
+    async fn power(
+        &self,
+        instance_ids: &[String],
+        _action: crate::cloud::PowerAction,
+    ) -> Vec<crate::cloud::PowerOutcome> {
+        instance_ids
+            .iter()
+            .map(|id| crate::cloud::PowerOutcome {
+                instance_id: id.clone(),
+                result: Err(crate::cloud::CloudError::message("not yet")),
+            })
+            .collect()
+    }
+    // END TEMPORARY (lifecycle-os)
+
     async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress> {
         let (c, addresses) = self.for_address_change().await?;
         ec2::attach(&c.ec2, &addresses, instance_id).await

@@ -130,6 +130,22 @@ impl Provider for SimProvider {
         world.terminate(instance_ids, now)
     }
 
+    // TEMPORARY (lifecycle-os): replaced by the AWS/sim branch
+    async fn power(
+        &self,
+        instance_ids: &[String],
+        _action: crate::cloud::PowerAction,
+    ) -> Vec<crate::cloud::PowerOutcome> {
+        instance_ids
+            .iter()
+            .map(|id| crate::cloud::PowerOutcome {
+                instance_id: id.clone(),
+                result: Err(CloudError::message("not yet")),
+            })
+            .collect()
+    }
+    // END TEMPORARY (lifecycle-os)
+
     async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress> {
         let (mut world, now) = self.begin().await?;
         world.attach(instance_id, now)
