@@ -161,16 +161,17 @@ impl World {
             return Err(invalid_state(name, &id, "task_state", t));
         }
         self.servers[idx].updated = chrono::Utc::now();
-        self.begin_task(idx, action.first_task());
+        self.begin_task(idx, action.first_task(), self.action_polls);
         Ok(())
     }
 
-    /// Sets a task_state for `action_polls` observations (0: the step
-    /// finishes at once, and so on to a settled state).
-    fn begin_task(&mut self, idx: usize, state: &'static str) {
+    /// Sets a task_state for `polls` more observations (with
+    /// `action_polls` 0 the step finishes at once, and so on to a settled
+    /// state).
+    fn begin_task(&mut self, idx: usize, state: &'static str, polls: u32) {
         self.servers[idx].task = Some(Task {
             state,
-            polls_left: self.action_polls,
+            polls_left: polls,
         });
         if self.action_polls == 0 {
             self.finish_task(idx);
@@ -193,8 +194,10 @@ impl World {
         }
     }
 
-    /// What the compute host does when a task's step is over.
+    /// What the compute host does when a task's step is over. A next step
+    /// begins during an observation, which already counts as its first.
     fn finish_task(&mut self, idx: usize) {
+        let next_polls = self.action_polls.saturating_sub(1);
         let Some(task) = self.servers[idx].task.take() else {
             return;
         };
@@ -217,7 +220,7 @@ impl World {
             "shelving" => {
                 server.vm_state = VmState::Shelved;
                 server.power_state = POWER_SHUTDOWN;
-                self.begin_task(idx, "shelving_offloading");
+                self.begin_task(idx, "shelving_offloading", next_polls);
             }
             // _shelve_offload_instance: off the host, task None.
             "shelving_offloading" => {
@@ -225,7 +228,7 @@ impl World {
                 server.power_state = POWER_SHUTDOWN;
             }
             // _unshelve_instance: scheduled again, then spawning.
-            "unshelving" => self.begin_task(idx, "spawning"),
+            "unshelving" => self.begin_task(idx, "spawning", next_polls),
             _ => {}
         }
     }
