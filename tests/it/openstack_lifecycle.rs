@@ -8,6 +8,7 @@
 use hytop::cloud::openstack::OpenStackProvider;
 use hytop::cloud::{PowerAction, PowerOutcome, Provider};
 use hytop::domain::model::InstanceState;
+use hytop_testkit::openstack::{FakeOpenStack, FakeOptions};
 use serde_json::{Value, json};
 
 use crate::openstack::Lab;
@@ -320,5 +321,76 @@ async fn the_bodies_sent_are_the_api_ref_samples_and_nova_answers_202() {
         lab.fake.server(id).unwrap()["status"],
         json!("ACTIVE"),
         "back where it started"
+    );
+}
+
+/// `POST /compute/v2.1/servers/{id}/action` straight to the fake (any
+/// token), at microversion `mv`: its status and JSON body.
+async fn post_action(fake: &FakeOpenStack, id: &str, mv: &str, body: &str) -> (u16, Value) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let response = reqwest::Client::new()
+        .post(format!(
+            "{}/compute/v2.1/servers/{id}/action",
+            fake.base_url()
+        ))
+        .header("X-Auth-Token", "any-token")
+        .header("OpenStack-API-Version", format!("compute {mv}"))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_validates_action_bodies_as_novas_schemas_do() {
+    const PROJECT: &str = "4b1c2d3e4f5a46b7c8d9e0f1a2b3c4d5";
+    let fake = FakeOpenStack::start(FakeOptions::any_token(PROJECT)).await;
+    let id = &fake.seed(PROJECT, 1)[0];
+    let bad = |message: String| json!({"badRequest": {"code": 400, "message": message}});
+    let one_of = "['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']";
+    assert_eq!(
+        post_action(&fake, id, "2.47", r#"{"reboot": {"type": "sideways"}}"#).await,
+        (
+            400,
+            bad(format!(
+                "Invalid input for field/attribute type. Value: sideways. 'sideways' is not one of {one_of}"
+            ))
+        )
+    );
+    assert_eq!(
+        post_action(&fake, id, "2.47", r#"{"reboot": {}}"#).await,
+        (
+            400,
+            bad("Invalid input for field/attribute reboot. Value: {}. 'type' is a required property".into())
+        )
+    );
+    assert_eq!(
+        post_action(&fake, id, "2.47", r#"{"os-stop": null, "os-start": null}"#).await,
+        (400, bad("Malformed request body".into()))
+    );
+    // From 2.77 an unshelve object must name the availability zone.
+    assert_eq!(
+        post_action(&fake, id, "2.77", r#"{"unshelve": {}}"#)
+            .await
+            .0,
+        400
+    );
+    // The schema's enum allows the lower-case type; a 202 has no body.
+    assert_eq!(
+        post_action(&fake, id, "2.47", r#"{"reboot": {"type": "soft"}}"#).await,
+        (202, Value::Null)
+    );
+    assert_eq!(
+        post_action(&fake, id, "2.47", r#"{"os-start": null}"#).await,
+        (
+            409,
+            json!({"conflictingRequest": {"code": 409, "message": format!(
+                "Cannot 'start' instance {id} while it is in vm_state active"
+            )}})
+        )
     );
 }
