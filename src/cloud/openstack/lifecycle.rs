@@ -63,3 +63,78 @@ async fn one(
         result,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use hytop_testkit::faults::Reply;
+    use serde_json::json;
+
+    use super::*;
+    use crate::cloud::openstack::body::on_faults;
+    use crate::cloud::openstack::session::Session;
+
+    fn provider(session: Session) -> OpenStackProvider {
+        OpenStackProvider {
+            name: "faults".into(),
+            region: None,
+            session,
+            floating_pool: None,
+            microversion: tokio::sync::OnceCell::new(),
+            plans: tokio::sync::Mutex::new(Default::default()),
+            vcpus: Mutex::new(HashMap::new()),
+            network_names: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+    async fn at_most_four_servers_are_asked_at_once_and_outcomes_keep_the_order() {
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (now, top) = (in_flight.clone(), most.clone());
+        let (server, session) = on_faults::session(move |r| {
+            if !r.path.ends_with("/action") {
+                let doc = json!({"version": {"version": "2.96", "min_version": "2.1"}});
+                return Reply::new(200, "application/json", doc.to_string());
+            }
+            let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+            top.fetch_max(n, Ordering::SeqCst);
+            // A slow API node, so that requests overlap if they can.
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            now.fetch_sub(1, Ordering::SeqCst);
+            if r.path.contains("/servers/vm-3/") {
+                let body = json!({"conflictingRequest": {"code": 409, "message":
+                    "Cannot 'stop' instance vm-3 while it is in vm_state stopped"}});
+                return Reply::new(409, "application/json", body.to_string());
+            }
+            Reply::new(202, "text/html; charset=UTF-8", "")
+        })
+        .await;
+        let ids: Vec<String> = (0..12).map(|i| format!("vm-{i}")).collect();
+        let outcomes = power(&provider(session), &ids, PowerAction::Stop).await;
+
+        let order: Vec<&str> = outcomes.iter().map(|o| o.instance_id.as_str()).collect();
+        assert_eq!(order, ids.iter().map(String::as_str).collect::<Vec<_>>());
+        for o in &outcomes {
+            if o.instance_id == "vm-3" {
+                let e = o.result.clone().unwrap_err();
+                assert_eq!(
+                    e.to_string(),
+                    "409 conflictingRequest: Cannot 'stop' instance vm-3 while it is in vm_state stopped"
+                );
+            } else {
+                assert_eq!(o.result, Ok(()), "{}", o.instance_id);
+            }
+        }
+        assert_eq!(most.load(Ordering::SeqCst), CONCURRENT_ACTIONS);
+        let actions = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with("/action"))
+            .count();
+        assert_eq!(actions, 12, "one request per server");
+    }
+}
