@@ -20,6 +20,7 @@ mod metrics_schedule;
 mod model;
 mod openstack;
 mod openstack_fakes;
+mod openstack_lifecycle;
 mod snapshots;
 mod support_selftest;
 mod worker;
