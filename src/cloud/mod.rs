@@ -166,6 +166,19 @@ pub struct PowerOutcome {
     pub result: CloudResult<()>,
 }
 
+impl PowerOutcome {
+    /// The same outcome for every id: a call answered (or refused) whole.
+    pub fn for_all(instance_ids: &[String], result: &CloudResult<()>) -> Vec<PowerOutcome> {
+        instance_ids
+            .iter()
+            .map(|id| PowerOutcome {
+                instance_id: id.clone(),
+                result: result.clone(),
+            })
+            .collect()
+    }
+}
+
 /// What an attach did, so the user learns whether an address was reused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachedAddress {

@@ -57,13 +57,7 @@ impl Provider for UnavailableProvider {
     }
 
     async fn power(&self, instance_ids: &[String], _: PowerAction) -> Vec<PowerOutcome> {
-        instance_ids
-            .iter()
-            .map(|id| PowerOutcome {
-                instance_id: id.clone(),
-                result: self.fail(),
-            })
-            .collect()
+        PowerOutcome::for_all(instance_ids, &self.fail())
     }
 
     async fn attach_public_ip(&self, _: &str) -> CloudResult<AttachedAddress> {

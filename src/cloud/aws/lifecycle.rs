@@ -33,15 +33,7 @@ pub(super) async fn power(
     instance_ids: &[String],
     action: PowerAction,
 ) -> Vec<PowerOutcome> {
-    let all = |result: CloudResult<()>| {
-        instance_ids
-            .iter()
-            .map(|id| PowerOutcome {
-                instance_id: id.clone(),
-                result: result.clone(),
-            })
-            .collect()
-    };
+    let all = |result: CloudResult<()>| PowerOutcome::for_all(instance_ids, &result);
     if let Some(refusal) = unsupported(action) {
         return all(Err(refusal));
     }

@@ -144,13 +144,7 @@ impl Provider for AwsProvider {
     async fn power(&self, instance_ids: &[String], action: PowerAction) -> Vec<PowerOutcome> {
         match self.clients().await {
             Ok(c) => lifecycle::power(&c.ec2, instance_ids, action).await,
-            Err(e) => instance_ids
-                .iter()
-                .map(|id| PowerOutcome {
-                    instance_id: id.clone(),
-                    result: Err(e.clone()),
-                })
-                .collect(),
+            Err(e) => PowerOutcome::for_all(instance_ids, &Err(e)),
         }
     }
 

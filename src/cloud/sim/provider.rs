@@ -137,13 +137,7 @@ impl Provider for SimProvider {
         match self.begin().await {
             Ok((mut world, now)) => world.power(instance_ids, action, now),
             // A simulated outage fails every id of the call alike.
-            Err(e) => instance_ids
-                .iter()
-                .map(|id| PowerOutcome {
-                    instance_id: id.clone(),
-                    result: Err(e.clone()),
-                })
-                .collect(),
+            Err(e) => PowerOutcome::for_all(instance_ids, &Err(e)),
         }
     }
 
