@@ -118,6 +118,67 @@ impl MetricsQuery {
     }
 }
 
+/// A change of an instance's power state (issue 11's lifecycle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PowerAction {
+    /// AWS `StopInstances`, Nova `os-stop`.
+    Stop,
+    /// AWS `StartInstances`, Nova `os-start`.
+    Start,
+    /// AWS `RebootInstances`, Nova `reboot` `SOFT`.
+    Reboot,
+    /// Nova `reboot` `HARD`; AWS has no hard reboot (stop + start is not one).
+    HardReboot,
+    /// Nova `shelve`; AWS has none.
+    Shelve,
+    /// Nova `unshelve`; AWS has none.
+    Unshelve,
+}
+
+impl PowerAction {
+    pub const ALL: [PowerAction; 6] = [
+        PowerAction::Stop,
+        PowerAction::Start,
+        PowerAction::Reboot,
+        PowerAction::HardReboot,
+        PowerAction::Shelve,
+        PowerAction::Unshelve,
+    ];
+
+    /// The command's name: `stop`, `start`, `reboot`, `hard_reboot`,
+    /// `shelve`, `unshelve`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PowerAction::Stop => "stop",
+            PowerAction::Start => "start",
+            PowerAction::Reboot => "reboot",
+            PowerAction::HardReboot => "hard_reboot",
+            PowerAction::Shelve => "shelve",
+            PowerAction::Unshelve => "unshelve",
+        }
+    }
+}
+
+/// What a [`PowerAction`] did to one instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PowerOutcome {
+    pub instance_id: String,
+    pub result: CloudResult<()>,
+}
+
+impl PowerOutcome {
+    /// The same outcome for every id: a call answered (or refused) whole.
+    pub fn for_all(instance_ids: &[String], result: &CloudResult<()>) -> Vec<PowerOutcome> {
+        instance_ids
+            .iter()
+            .map(|id| PowerOutcome {
+                instance_id: id.clone(),
+                result: result.clone(),
+            })
+            .collect()
+    }
+}
+
 /// What an attach did, so the user learns whether an address was reused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachedAddress {
@@ -159,6 +220,12 @@ pub trait Provider: Send + Sync {
     async fn launch(&self, spec: &LaunchSpec) -> CloudResult<Vec<String>>;
 
     async fn terminate(&self, instance_ids: &[String]) -> CloudResult<()>;
+
+    /// Stops, starts, reboots, shelves or unshelves instances; one outcome
+    /// per id, in the order given, so one refusal never hides the others.
+    /// An action the cloud does not have is refused for every id with a
+    /// sentence saying so (e.g. shelve on AWS).
+    async fn power(&self, instance_ids: &[String], action: PowerAction) -> Vec<PowerOutcome>;
 
     /// Attaches a public address: reuses a free one of this cloud, else allocates.
     async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress>;

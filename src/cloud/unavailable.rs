@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use super::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider};
+use super::{
+    AttachedAddress, CloudError, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider,
+};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
 };
@@ -52,6 +54,10 @@ impl Provider for UnavailableProvider {
 
     async fn terminate(&self, _: &[String]) -> CloudResult<()> {
         self.fail()
+    }
+
+    async fn power(&self, instance_ids: &[String], _: PowerAction) -> Vec<PowerOutcome> {
+        PowerOutcome::for_all(instance_ids, &self.fail())
     }
 
     async fn attach_public_ip(&self, _: &str) -> CloudResult<AttachedAddress> {

@@ -9,7 +9,9 @@ use tokio::sync::mpsc;
 
 use crate::cloud::fetch::{Fetched, Plan, fetch};
 use crate::cloud::launch::LaunchDraft;
-use crate::cloud::{AttachedAddress, CloudResult, MetricsQuery, Provider, Resolution};
+use crate::cloud::{
+    AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider, Resolution,
+};
 use crate::domain::model::{
     ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, PublicAddress,
 };
@@ -40,6 +42,11 @@ pub enum Request {
     /// Prepared (user-data read, checked) by the worker, never on the UI loop.
     Launch(Box<LaunchDraft>),
     Terminate(Vec<String>),
+    /// Stop, start, reboot, shelve or unshelve these instances.
+    Power {
+        ids: Vec<String>,
+        action: PowerAction,
+    },
     AttachIp(String),
     DetachIp(String),
     ReleaseAddress(String),
@@ -78,6 +85,11 @@ pub enum Response {
     Terminated {
         ids: Vec<String>,
         result: CloudResult<()>,
+    },
+    /// One outcome per id asked.
+    Powered {
+        action: PowerAction,
+        outcomes: Vec<PowerOutcome>,
     },
     IpAttached {
         instance_id: String,
@@ -234,6 +246,11 @@ async fn handle<T: From<Answer> + Send + 'static>(
             tracing::info!(cloud = %provider.label(), ?ids, "terminate");
             let result = provider.terminate(&ids).await;
             shared.answer(id, Response::Terminated { ids, result });
+        }
+        Request::Power { ids, action } => {
+            tracing::info!(cloud = %provider.label(), ?ids, action = action.name(), "power");
+            let outcomes = provider.power(&ids, action).await;
+            shared.answer(id, Response::Powered { action, outcomes });
         }
         Request::AttachIp(instance_id) => {
             let result = provider.attach_public_ip(&instance_id).await;

@@ -130,6 +130,12 @@ commands! {
     Describe => "describe", "Show every field and tag of the selected instance";
     Launch => "launch", "Launch instances from a template";
     Terminate => "terminate", "Terminate the marked instances (or the selected one)";
+    Stop => "stop", "Stop the marked or selected instances (asks first; they keep their disks)";
+    Start => "start", "Start the marked or selected stopped instances (asks first)";
+    Reboot => "reboot", "Reboot the marked or selected instances (asks first)";
+    HardReboot => "hard_reboot", "Hard-reboot (power cycle) the marked or selected servers: OpenStack only";
+    Shelve => "shelve", "Shelve the marked or selected servers: frees their vCPUs and RAM (OpenStack)";
+    Unshelve => "unshelve", "Unshelve the marked or selected shelved servers (OpenStack)";
     PublicIp => "public_ip", "Attach or detach a public IP (Elastic / floating IP)";
     Addresses => "addresses", "List every public IP, release unassociated ones";
     Forgotten => "forgotten", "Show only flagged instances (too old, expired, idle); again shows all";
@@ -158,15 +164,37 @@ commands! {
     DeleteBack => "delete_back", "Delete the character before the cursor";
     ClearLine => "clear_line", "Clear the input";
     KeepAndQuit => "keep_and_quit", "Keep the instances running and quit";
+    Park => "park", "Stop the AWS ones and shelve the OpenStack ones, then quit (asks first)";
 }
 
 impl Command {
+    /// The power action a lifecycle command asks for.
+    pub fn power_action(self) -> Option<crate::cloud::PowerAction> {
+        use crate::cloud::PowerAction;
+        Some(match self {
+            Command::Stop => PowerAction::Stop,
+            Command::Start => PowerAction::Start,
+            Command::Reboot => PowerAction::Reboot,
+            Command::HardReboot => PowerAction::HardReboot,
+            Command::Shelve => PowerAction::Shelve,
+            Command::Unshelve => PowerAction::Unshelve,
+            _ => return None,
+        })
+    }
+
     /// Commands that change a cloud, refused in `--readonly`.
     pub fn mutates_cloud(self) -> bool {
         matches!(
             self,
             Command::Launch
                 | Command::Terminate
+                | Command::Stop
+                | Command::Start
+                | Command::Reboot
+                | Command::HardReboot
+                | Command::Shelve
+                | Command::Unshelve
+                | Command::Park
                 | Command::PublicIp
                 | Command::ExtendExpiry
                 | Command::Attach

@@ -90,8 +90,28 @@ impl InstanceState {
 
     /// Maps a Nova server `status`, refined by `OS-EXT-STS:task_state`.
     pub fn from_nova(status: &str, task_state: Option<&str>) -> InstanceState {
-        if matches!(task_state, Some("deleting")) {
-            return InstanceState::Stopping;
+        // While a power action runs Nova's status still names the state it
+        // started from (ACTIVE while powering off or shelving, SHUTOFF while
+        // powering on or hard rebooting, SHELVED_OFFLOADED while
+        // unshelving): the task says where it is going.
+        match task_state {
+            Some(
+                "deleting"
+                | "powering-off"
+                | "shelving"
+                | "shelving_image_pending_upload"
+                | "shelving_image_uploading"
+                | "shelving_offloading",
+            ) => return InstanceState::Stopping,
+            Some(
+                "powering-on"
+                | "unshelving"
+                | "spawning"
+                | "rebooting_hard"
+                | "reboot_pending_hard"
+                | "reboot_started_hard",
+            ) => return InstanceState::Pending,
+            _ => {}
         }
         match status {
             "BUILD" | "REBUILD" | "REBOOT" | "HARD_REBOOT" | "PASSWORD" => InstanceState::Pending,

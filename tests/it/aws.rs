@@ -10,7 +10,7 @@ use aws_sdk_ec2::config::Credentials;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use hytop::cloud::aws::{AwsProvider, PAGE_SIZE};
-use hytop::cloud::{MetricsQuery, Provider, Resolution};
+use hytop::cloud::{MetricsQuery, PowerAction, Provider, Resolution};
 use hytop::domain::model::{InstanceState, LaunchSpec};
 use support::cloudwatch::{Behaviour, FakeCloudWatch, expected_timestamps, expected_value};
 use support::moto::MotoServer;
@@ -210,6 +210,72 @@ async fn oversize_user_data_is_refused_before_the_call() {
     s.user_data = Some(vec![b'x'; 16 * 1024 + 1]);
     let err = p.launch(&s).await.expect_err("refused");
     assert_eq!(err.code.as_deref(), Some("UserDataTooLarge"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_start_reboot_round_trip_with_an_outcome_per_id() {
+    let moto = MotoServer::start();
+    let ec2 = ec2_client(&moto, "eu-west-1").await;
+    let ami = some_ami(&ec2).await;
+    let p = provider(&moto.url, "http://127.0.0.1:9", "eu-west-1").await;
+    let ids = p.launch(&spec(&ami, "cycle", 2)).await.expect("launch");
+    let state_of = |list: &[hytop::domain::model::Instance], id: &str| {
+        list.iter().find(|i| i.id == id).map(|i| i.state)
+    };
+
+    let out = p.power(&ids[..1], PowerAction::Stop).await;
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].instance_id, ids[0]);
+    assert_eq!(out[0].result, Ok(()));
+    let listed = p.list_instances().await.expect("list");
+    assert!(
+        matches!(
+            state_of(&listed, &ids[0]),
+            Some(InstanceState::Stopping | InstanceState::Stopped)
+        ),
+        "{listed:?}"
+    );
+    assert_eq!(state_of(&listed, &ids[1]), Some(InstanceState::Running));
+
+    let out = p.power(&ids[..1], PowerAction::Start).await;
+    assert_eq!(out[0].result, Ok(()));
+    let listed = p.list_instances().await.expect("list");
+    assert!(
+        matches!(
+            state_of(&listed, &ids[0]),
+            Some(InstanceState::Pending | InstanceState::Running)
+        ),
+        "{listed:?}"
+    );
+    assert!(
+        p.power(&ids, PowerAction::Reboot)
+            .await
+            .iter()
+            .all(|o| o.result.is_ok())
+    );
+
+    // EC2 refuses the whole call for one bad id; each id still gets its own answer.
+    let dead = "i-0000000000000dead".to_string();
+    let out = p
+        .power(&[ids[1].clone(), dead.clone()], PowerAction::Stop)
+        .await;
+    assert_eq!(out[0].instance_id, ids[1]);
+    assert_eq!(out[0].result, Ok(()), "{out:?}");
+    assert_eq!(out[1].instance_id, dead);
+    let e = out[1].result.clone().expect_err("unknown id");
+    assert_eq!(e.code.as_deref(), Some("InvalidInstanceID.NotFound"), "{e}");
+
+    // Hard reboot and shelve do not exist on EC2: refused, nothing sent.
+    let calls = p.api_calls();
+    for action in [PowerAction::HardReboot, PowerAction::Shelve] {
+        let out = p.power(&ids, action).await;
+        assert!(out.iter().all(|o| {
+            o.result
+                .as_ref()
+                .is_err_and(|e| e.code.as_deref() == Some(hytop::cloud::aws::UNSUPPORTED))
+        }));
+    }
+    assert_eq!(p.api_calls(), calls);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

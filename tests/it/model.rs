@@ -2360,4 +2360,5 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
 }
 
 mod cloud_text;
+mod lifecycle;
 mod outcomes;

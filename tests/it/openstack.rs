@@ -21,10 +21,10 @@ use hytop::domain::model::{InstanceState, LaunchSpec};
 use support::keystone::{Keystone, KeystoneUser};
 use support::openstack::{FakeOpenStack, FakeOptions, Service, TokenCheck};
 
-struct Lab {
-    fake: FakeOpenStack,
+pub(crate) struct Lab {
+    pub(crate) fake: FakeOpenStack,
     region: String,
-    user: KeystoneUser,
+    pub(crate) user: KeystoneUser,
     dir: tempfile::TempDir,
 }
 
@@ -42,7 +42,7 @@ fn unique(prefix: &str) -> String {
 impl Lab {
     /// Fakes for a fresh project, registered in a region of their own;
     /// `metric` false leaves Gnocchi out of the catalog.
-    async fn start(tune: impl FnOnce(&mut FakeOptions), metric: bool) -> Lab {
+    pub(crate) async fn start(tune: impl FnOnce(&mut FakeOptions), metric: bool) -> Lab {
         let ks = tokio::task::spawn_blocking(keystone)
             .await
             .expect("keystone");
@@ -99,7 +99,7 @@ impl Lab {
         OpenStackProvider::new("lab", profile, Some(self.region.clone()), None).expect("provider")
     }
 
-    fn password_provider(&self) -> OpenStackProvider {
+    pub(crate) fn password_provider(&self) -> OpenStackProvider {
         self.write_clouds_yaml(&self.password_auth());
         self.provider()
     }

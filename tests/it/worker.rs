@@ -196,6 +196,13 @@ impl Provider for SlowMetrics {
     async fn terminate(&self, ids: &[String]) -> CloudResult<()> {
         self.inner.terminate(ids).await
     }
+    async fn power(
+        &self,
+        ids: &[String],
+        action: hytop::cloud::PowerAction,
+    ) -> Vec<hytop::cloud::PowerOutcome> {
+        self.inner.power(ids, action).await
+    }
     async fn attach_public_ip(&self, id: &str) -> CloudResult<AttachedAddress> {
         self.inner.attach_public_ip(id).await
     }

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
-use super::{AttachedAddress, CloudResult, MetricsQuery, Provider};
+use super::{AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
 };
@@ -17,12 +17,14 @@ mod cloudwatch;
 mod complete;
 mod ec2;
 mod errors;
+mod lifecycle;
 mod setup;
 
 pub use cloudwatch::MAX_QUERIES;
 pub use ec2::PAGE_SIZE;
 pub use errors::BAD_RESPONSE;
 pub(crate) use errors::is_throttling_code;
+pub use lifecycle::{UNSUPPORTED, unsupported};
 pub use setup::{
     AwsClients, CallCounter, NO_CREDENTIALS, http_client, load_config, nothing_configured,
     profile_region,
@@ -137,6 +139,13 @@ impl Provider for AwsProvider {
     async fn terminate(&self, instance_ids: &[String]) -> CloudResult<()> {
         let c = self.clients().await?;
         ec2::terminate_instances(&c.ec2, instance_ids).await
+    }
+
+    async fn power(&self, instance_ids: &[String], action: PowerAction) -> Vec<PowerOutcome> {
+        match self.clients().await {
+            Ok(c) => lifecycle::power(&c.ec2, instance_ids, action).await,
+            Err(e) => PowerOutcome::for_all(instance_ids, &Err(e)),
+        }
     }
 
     async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress> {

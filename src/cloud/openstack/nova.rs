@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::session::{Call, Service, Session};
-use crate::cloud::{CloudError, CloudResult};
+use crate::cloud::{CloudError, CloudResult, PowerAction};
 
 /// The microversion that embeds the flavor (name, vCPUs) in the server
 /// body, so a listing needs no flavor lookups.
@@ -379,6 +379,44 @@ pub async fn update_metadata(
             format!("/servers/{id}/metadata"),
         )
         .json(json!({ "metadata": items })),
+        mv,
+    );
+    session.send(&call).await.map(|_| ())
+}
+
+/// The body of `POST /servers/{id}/action` for a power action, exactly as
+/// Nova's api-ref samples write it (`server-action-stop.json`,
+/// `server-action-reboot.json`, `os-shelve.json`, `os-unshelve.json`): the
+/// `null`s are what Nova documents, and an unshelve body with an object
+/// would need microversion 2.77.
+pub fn power_body(action: PowerAction) -> Value {
+    match action {
+        PowerAction::Stop => json!({ "os-stop": null }),
+        PowerAction::Start => json!({ "os-start": null }),
+        PowerAction::Reboot => json!({ "reboot": { "type": "SOFT" } }),
+        PowerAction::HardReboot => json!({ "reboot": { "type": "HARD" } }),
+        PowerAction::Shelve => json!({ "shelve": null }),
+        PowerAction::Unshelve => json!({ "unshelve": null }),
+    }
+}
+
+/// `POST /servers/{id}/action` with a body that Nova answers 202 and no
+/// body (stop, start, reboot, shelve, unshelve). A refusal keeps Nova's
+/// own text, e.g. `409 conflictingRequest: Cannot 'stop' instance … while
+/// it is in vm_state stopped`.
+pub async fn server_action(
+    session: &Session,
+    mv: Microversion,
+    id: &str,
+    body: Value,
+) -> CloudResult<()> {
+    let call = versioned(
+        Call::new(
+            Service::Compute,
+            Method::POST,
+            format!("/servers/{id}/action"),
+        )
+        .json(body),
         mv,
     );
     session.send(&call).await.map(|_| ())

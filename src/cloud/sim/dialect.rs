@@ -6,7 +6,7 @@
 use fastrand::Rng;
 
 use super::world::Phase;
-use crate::cloud::{CloudError, CloudResult};
+use crate::cloud::{CloudError, CloudResult, PowerAction};
 use crate::domain::model::{CloudKind, InstanceState, USER_DATA_LIMIT};
 
 /// AMIs the AWS simulator accepts (templates of the demo config name these).
@@ -123,12 +123,32 @@ pub(super) enum Refusal<'a> {
         instance: &'a str,
         phase: Phase,
     },
+    /// A power action the instance's state does not allow.
+    WrongState {
+        instance: &'a str,
+        action: PowerAction,
+        phase: Phase,
+    },
     PoolExhausted,
     NothingAssociated(&'a str),
     UnknownAddress(&'a str),
     AddressInUse {
         ip: &'a str,
         instance: &'a str,
+    },
+}
+
+/// What a power action changes in a simulated instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum PowerChange {
+    /// Already where the action leads (EC2 accepts it).
+    Nothing,
+    Stop {
+        shelve: bool,
+    },
+    Start,
+    Reboot {
+        hard: bool,
     },
 }
 
@@ -321,6 +341,8 @@ impl Dialect {
                 (InstanceState::from_ec2(word), word.to_string())
             }
             Dialect::Nova => match phase {
+                // Nova's status stays ACTIVE while its task powers it off.
+                Phase::Stopping => (InstanceState::Stopping, "ACTIVE (powering-off)".into()),
                 Phase::ShuttingDown => {
                     let status = nova_status(before_delete);
                     (
@@ -378,6 +400,35 @@ impl Dialect {
         }
     }
 
+    /// The refusal of an action this cloud does not have at all (EC2 has
+    /// no hard reboot and no shelve), as the real provider says it.
+    pub fn lacks(self, action: PowerAction) -> Option<CloudError> {
+        match self {
+            Dialect::Ec2 => crate::cloud::aws::unsupported(action),
+            Dialect::Nova => None,
+        }
+    }
+
+    /// What `action` does to an instance in `phase`; `None` when the cloud
+    /// refuses it there. EC2 takes a stop of a stopped instance (or a start
+    /// of a running one) as done; Nova refuses it with 409.
+    pub fn power_change(self, action: PowerAction, phase: Phase) -> Option<PowerChange> {
+        use Phase::*;
+        use PowerAction::*;
+        let ec2 = self == Dialect::Ec2;
+        Some(match (action, phase) {
+            (Stop, Running | Pending | Rebooting { .. }) => PowerChange::Stop { shelve: false },
+            (Stop, Stopped | Stopping | Failed) if ec2 => PowerChange::Nothing,
+            (Start, Stopped) => PowerChange::Start,
+            (Start, Running | Pending | Rebooting { .. }) if ec2 => PowerChange::Nothing,
+            (Reboot, Running) => PowerChange::Reboot { hard: false },
+            (HardReboot, Running | Rebooting { .. }) if !ec2 => PowerChange::Reboot { hard: true },
+            (Shelve, Running | Stopped) if !ec2 => PowerChange::Stop { shelve: true },
+            (Unshelve, Shelved) if !ec2 => PowerChange::Start,
+            _ => return None,
+        })
+    }
+
     /// The error the cloud answers `refusal` with, word for word.
     pub fn refuse(self, refusal: Refusal<'_>) -> CloudError {
         match self {
@@ -390,9 +441,11 @@ impl Dialect {
 fn ec2_state(phase: Phase) -> &'static str {
     match phase {
         Phase::Pending => "pending",
-        Phase::Running => "running",
-        // EC2 has no failed boot state the course ever sees.
-        Phase::Stopped | Phase::Failed => "stopped",
+        // An EC2 reboot never leaves `running`.
+        Phase::Running | Phase::Rebooting { .. } => "running",
+        Phase::Stopping => "stopping",
+        // EC2 has no failed boot state the course ever sees, nor shelving.
+        Phase::Stopped | Phase::Shelved | Phase::Failed => "stopped",
         Phase::ShuttingDown => "shutting-down",
         Phase::Terminated | Phase::Gone => "terminated",
     }
@@ -401,18 +454,35 @@ fn ec2_state(phase: Phase) -> &'static str {
 fn nova_status(phase: Phase) -> &'static str {
     match phase {
         Phase::Pending => "BUILD",
-        Phase::Running | Phase::ShuttingDown => "ACTIVE",
+        Phase::Running | Phase::ShuttingDown | Phase::Stopping => "ACTIVE",
+        Phase::Rebooting { hard: false } => "REBOOT",
+        Phase::Rebooting { hard: true } => "HARD_REBOOT",
         Phase::Stopped => "SHUTOFF",
+        Phase::Shelved => "SHELVED_OFFLOADED",
         Phase::Failed => "ERROR",
         Phase::Terminated | Phase::Gone => "DELETED",
+    }
+}
+
+/// The method name Nova's conflict message uses for an action.
+fn nova_action(action: PowerAction) -> &'static str {
+    match action {
+        PowerAction::Stop => "stop",
+        PowerAction::Start => "start",
+        PowerAction::Reboot | PowerAction::HardReboot => "reboot",
+        PowerAction::Shelve => "shelve",
+        PowerAction::Unshelve => "unshelve",
     }
 }
 
 fn nova_vm_state(phase: Phase) -> &'static str {
     match phase {
         Phase::Pending => "building",
-        Phase::Running | Phase::ShuttingDown => "active",
+        Phase::Running | Phase::ShuttingDown | Phase::Stopping | Phase::Rebooting { .. } => {
+            "active"
+        }
         Phase::Stopped => "stopped",
+        Phase::Shelved => "shelved_offloaded",
         Phase::Failed => "error",
         Phase::Terminated | Phase::Gone => "deleted",
     }
@@ -479,6 +549,19 @@ fn ec2_refusal(refusal: Refusal<'_>) -> CloudError {
                 ec2_state(phase)
             ),
         ),
+        Refusal::WrongState {
+            instance, action, ..
+        } => e(
+            "IncorrectInstanceState",
+            format!(
+                "The instance '{instance}' is not in a state from which it can be {}.",
+                match action {
+                    PowerAction::Stop => "stopped",
+                    PowerAction::Start => "started",
+                    _ => "rebooted",
+                }
+            ),
+        ),
         Refusal::PoolExhausted => e(
             "AddressLimitExceeded",
             "The maximum number of addresses has been reached.".to_string(),
@@ -540,6 +623,15 @@ fn nova_refusal(refusal: Refusal<'_>) -> CloudError {
         }
         Refusal::NotRunning { instance, phase } => conflict(format!(
             "Cannot 'associate floating IP' instance {instance} while it is in vm_state {}",
+            nova_vm_state(phase)
+        )),
+        Refusal::WrongState {
+            instance,
+            action,
+            phase,
+        } => conflict(format!(
+            "Cannot '{}' instance {instance} while it is in vm_state {}",
+            nova_action(action),
             nova_vm_state(phase)
         )),
         Refusal::PoolExhausted => conflict(format!(

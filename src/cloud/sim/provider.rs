@@ -10,7 +10,10 @@ use super::console::console_text;
 use super::dialect::{Refusal, SIM_KEY_NAME, has_id};
 use super::metrics::metrics_of;
 use super::world::{SimInstance, World};
-use crate::cloud::{AttachedAddress, CloudError, CloudResult, MetricsQuery, Provider, Resolution};
+use crate::cloud::{
+    AttachedAddress, CloudError, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider,
+    Resolution,
+};
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec,
     PublicAddress, USER_DATA_LIMIT,
@@ -128,6 +131,14 @@ impl Provider for SimProvider {
     async fn terminate(&self, instance_ids: &[String]) -> CloudResult<()> {
         let (mut world, now) = self.begin().await?;
         world.terminate(instance_ids, now)
+    }
+
+    async fn power(&self, instance_ids: &[String], action: PowerAction) -> Vec<PowerOutcome> {
+        match self.begin().await {
+            Ok((mut world, now)) => world.power(instance_ids, action, now),
+            // A simulated outage fails every id of the call alike.
+            Err(e) => PowerOutcome::for_all(instance_ids, &Err(e)),
+        }
     }
 
     async fn attach_public_ip(&self, instance_id: &str) -> CloudResult<AttachedAddress> {

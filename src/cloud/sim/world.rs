@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
 use super::SimSettings;
-use super::dialect::{Dialect, Refusal, SIM_KEY_NAME};
-use crate::cloud::{AttachedAddress, CloudResult};
+use super::dialect::{Dialect, PowerChange, Refusal, SIM_KEY_NAME};
+use crate::cloud::{AttachedAddress, CloudResult, PowerAction, PowerOutcome};
 use crate::domain::model::{InstanceState, LaunchSpec};
 use crate::domain::tags::EXPIRES_TAG;
 
@@ -47,7 +47,15 @@ impl Timing {
 pub(super) enum Phase {
     Pending,
     Running,
+    /// A stop (or shelve) is under way: AWS `stopping`, Nova task `powering-off`.
+    Stopping,
+    /// A reboot is under way: AWS stays `running`, Nova `REBOOT` / `HARD_REBOOT`.
+    Rebooting {
+        hard: bool,
+    },
     Stopped,
+    /// Nova `SHELVED_OFFLOADED`: holds nothing but its snapshot.
+    Shelved,
     /// Nova `ERROR`: scheduling failed, it never booted.
     Failed,
     /// AWS `shutting-down`, Nova task `deleting`.
@@ -68,6 +76,12 @@ pub(super) struct SimInstance {
     pub detailed_monitoring: bool,
     pub launched_at: DateTime<Utc>,
     pub stopped_at: Option<DateTime<Utc>>,
+    /// When the stop (or shelve) that ends at `stopped_at` was asked.
+    pub stop_began: Option<DateTime<Utc>>,
+    /// It was shelved: once stopped it is `SHELVED_OFFLOADED`.
+    pub shelved: bool,
+    /// A reboot under way until then, and whether it is a hard one.
+    pub reboot_until: Option<(DateTime<Utc>, bool)>,
     pub terminated_at: Option<DateTime<Utc>>,
     pub failed: bool,
     /// Idle instances stay below 5 % CPU: what cost rules should flag.
@@ -81,11 +95,20 @@ impl SimInstance {
         if self.failed {
             Phase::Failed
         } else if self.stopped_at.is_some_and(|at| at <= now) {
-            Phase::Stopped
+            if self.shelved {
+                Phase::Shelved
+            } else {
+                Phase::Stopped
+            }
+        } else if self.stop_began.is_some_and(|at| at <= now) {
+            Phase::Stopping
         } else if now < self.launched_at + t.pending {
             Phase::Pending
         } else {
-            Phase::Running
+            match self.reboot_until {
+                Some((until, hard)) if now < until => Phase::Rebooting { hard },
+                _ => Phase::Running,
+            }
         }
     }
 
@@ -236,6 +259,9 @@ impl World {
                 detailed_monitoring: dialect.has_detailed_monitoring() && i % 3 == 1,
                 launched_at,
                 stopped_at,
+                stop_began: None,
+                shelved: false,
+                reboot_until: None,
                 terminated_at: None,
                 failed,
                 idle: days_old,
@@ -379,6 +405,9 @@ impl World {
                 detailed_monitoring: dialect.has_detailed_monitoring() && spec.detailed_monitoring,
                 launched_at: now,
                 stopped_at: None,
+                stop_began: None,
+                shelved: false,
+                reboot_until: None,
                 terminated_at: None,
                 failed: false,
                 idle,
@@ -387,6 +416,67 @@ impl World {
             ids.push(id);
         }
         ids
+    }
+
+    /// Stops, starts, reboots, shelves or unshelves each of `ids` that the
+    /// cloud would let, with the cloud's own refusal for the others.
+    pub fn power(
+        &mut self,
+        ids: &[String],
+        action: PowerAction,
+        now: DateTime<Utc>,
+    ) -> Vec<PowerOutcome> {
+        ids.iter()
+            .map(|id| PowerOutcome {
+                instance_id: id.clone(),
+                result: self.power_one(id, action, now),
+            })
+            .collect()
+    }
+
+    fn power_one(&mut self, id: &str, action: PowerAction, now: DateTime<Utc>) -> CloudResult<()> {
+        let dialect = self.dialect;
+        if let Some(refusal) = dialect.lacks(action) {
+            return Err(refusal);
+        }
+        let phase = self.phase(self.find(id)?, now);
+        let (pending, stopping) = (self.timing.pending, self.timing.stopping);
+        let Some(change) = dialect.power_change(action, phase) else {
+            return Err(dialect.refuse(Refusal::WrongState {
+                instance: id,
+                action,
+                phase,
+            }));
+        };
+        let Some(inst) = self.find_mut(id) else {
+            return Err(dialect.refuse(Refusal::UnknownInstance(id)));
+        };
+        match change {
+            PowerChange::Nothing => {}
+            PowerChange::Stop { shelve } => {
+                inst.shelved = shelve;
+                if phase == Phase::Stopped {
+                    // Shelving a stopped server offloads it at once.
+                    return Ok(());
+                }
+                inst.stop_began = Some(now);
+                inst.stopped_at = Some(now + stopping);
+                inst.reboot_until = None;
+            }
+            PowerChange::Start => {
+                // EC2 gives a started instance a new launch time; the boot
+                // log and metrics begin again.
+                inst.launched_at = now;
+                inst.stopped_at = None;
+                inst.stop_began = None;
+                inst.shelved = false;
+                inst.reboot_until = None;
+            }
+            PowerChange::Reboot { hard } => {
+                inst.reboot_until = Some((now + pending / 2, hard));
+            }
+        }
+        Ok(())
     }
 
     /// Terminates every instance of `ids`, or, when one is unknown, none.

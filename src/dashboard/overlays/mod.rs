@@ -8,6 +8,7 @@ pub mod describe;
 pub mod help;
 pub mod launch;
 pub mod message;
+pub mod power;
 pub mod public_ip;
 pub mod quit_reminder;
 pub mod terminate;
@@ -24,6 +25,7 @@ pub use self::describe::DescribePopup;
 pub use self::help::HelpPopup;
 pub use self::launch::{LaunchField, LaunchPopup};
 pub use self::message::MessagePopup;
+pub use self::power::PowerPopup;
 pub use self::public_ip::IpPopup;
 pub use self::quit_reminder::{QuitReminder, Reminded};
 pub use self::terminate::TerminatePopup;
@@ -44,6 +46,8 @@ pub enum Overlay {
     Describe(DescribePopup),
     Launch(Box<LaunchPopup>),
     Terminate(TerminatePopup),
+    /// Stop, start, reboot, shelve or unshelve.
+    Power(PowerPopup),
     PublicIp(IpPopup),
     /// Every public address of every cloud.
     Addresses(AddressesPopup),
@@ -67,6 +71,7 @@ impl Overlay {
             Overlay::Describe(popup) => popup.on_key(state, key),
             Overlay::Launch(popup) => popup.on_key(state, key, typed, fx),
             Overlay::Terminate(popup) => popup.on_key(state, key, fx),
+            Overlay::Power(popup) => popup.on_key(state, key, fx),
             Overlay::PublicIp(popup) => popup.on_key(state, key, fx),
             Overlay::Addresses(popup) => popup.on_key(state, key, fx),
             Overlay::Message(popup) => popup.on_key(state, key),
@@ -99,6 +104,7 @@ impl Overlay {
             Overlay::Describe(popup) => popup.draw(frame, area, state, theme),
             Overlay::Launch(popup) => popup.draw(frame, area, state, theme),
             Overlay::Terminate(popup) => popup.draw(frame, area, state, theme),
+            Overlay::Power(popup) => popup.draw(frame, area, state, theme),
             Overlay::PublicIp(popup) => popup.draw(frame, area, state, theme),
             Overlay::Addresses(popup) => popup.draw(frame, area, state, theme),
             Overlay::Message(popup) => popup.draw(frame, area, state, theme),

@@ -8,7 +8,7 @@ use ratatui::layout::Rect;
 
 use super::Overlay;
 use super::confirm::{self, Cells, Column, Question, Role};
-use super::terminate;
+use super::{power, terminate};
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
@@ -32,6 +32,8 @@ pub struct QuitReminder {
     pub instances: Vec<Reminded>,
     /// Terminate was asked for: the popup asks once more before terminating.
     pub confirm: bool,
+    /// "Stop / shelve them" was asked for: it asks once more before that.
+    pub park: bool,
     /// The first instance the list shows (the arrows, and j/k while it
     /// asks, scroll it).
     pub scroll: usize,
@@ -56,6 +58,7 @@ impl QuitReminder {
                 QuitReminder {
                     instances,
                     confirm: false,
+                    park: false,
                     scroll: 0,
                 }
                 .into(),
@@ -69,18 +72,37 @@ impl QuitReminder {
         key: &Key,
         fx: &mut Vec<Effect>,
     ) -> Option<Overlay> {
-        if self.confirm {
+        if self.confirm || self.park {
             match state.keymap.lookup(Context::Confirm, key) {
                 Some(Command::Confirm) => {
                     let targets: Vec<Target> =
                         self.instances.into_iter().map(|r| r.target).collect();
                     let before = state.next_request;
-                    terminate::send(state, targets, fx);
-                    state.quit_after = (before..state.next_request).collect();
-                    state.info("terminating; hytop quits when the clouds confirm");
+                    if self.park {
+                        let actions: Vec<_> = targets
+                            .iter()
+                            .map(|t| power::park_action(state, t))
+                            .collect();
+                        let action_of = |t: &Target| {
+                            targets
+                                .iter()
+                                .position(|x| x.key == t.key)
+                                .map_or(crate::cloud::PowerAction::Stop, |i| actions[i])
+                        };
+                        power::send(state, &targets, action_of, fx);
+                        state.quit_after = (before..state.next_request).collect();
+                        state.info("stopping / shelving; hytop quits when the clouds confirm");
+                    } else {
+                        terminate::send(state, targets, fx);
+                        state.quit_after = (before..state.next_request).collect();
+                        state.info("terminating; hytop quits when the clouds confirm");
+                    }
                     return None;
                 }
-                Some(Command::Cancel) => self.confirm = false,
+                Some(Command::Cancel) => {
+                    self.confirm = false;
+                    self.park = false;
+                }
                 Some(cmd) => self.scroll_by(state, cmd),
                 None => {}
             }
@@ -89,6 +111,7 @@ impl QuitReminder {
         match state.keymap.lookup(Context::Quit, key) {
             // Read-only hytop does not offer it, and says nothing.
             Some(Command::Terminate) if !state.readonly => self.confirm = true,
+            Some(Command::Park) if !state.readonly => self.park = true,
             Some(Command::KeepAndQuit) => {
                 state.quit = true;
                 fx.push(Effect::Quit);
@@ -121,6 +144,14 @@ impl QuitReminder {
                 confirm::answers(state, "terminate and quit", "back"),
                 confirm::scroll_keys(state, Context::Confirm),
             )
+        } else if self.park {
+            (
+                Some(format!(
+                    "Stop (AWS) / shelve (OpenStack) these {n}? Their disks stay, their compute stops costing."
+                )),
+                confirm::answers(state, "stop / shelve and quit", "back"),
+                confirm::scroll_keys(state, Context::Confirm),
+            )
         } else {
             let keymap = &state.keymap;
             let key = |cmd: Command, usual: KeyCode| {
@@ -132,6 +163,7 @@ impl QuitReminder {
                     key(Command::Terminate, KeyCode::Char('t')),
                     "terminate them",
                 ));
+                answers.push((key(Command::Park, KeyCode::Char('p')), "stop / shelve them"));
             }
             answers.push((
                 key(Command::KeepAndQuit, KeyCode::Char('q')),

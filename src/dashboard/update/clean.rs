@@ -44,6 +44,16 @@ pub(super) fn response(response: Response) -> Response {
             ids,
             result: result.map_err(error),
         },
+        Response::Powered { action, outcomes } => Response::Powered {
+            action,
+            outcomes: outcomes
+                .into_iter()
+                .map(|o| crate::cloud::PowerOutcome {
+                    result: o.result.map_err(error),
+                    ..o
+                })
+                .collect(),
+        },
         Response::IpAttached {
             instance_id,
             result,

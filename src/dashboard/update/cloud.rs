@@ -197,6 +197,48 @@ pub(super) fn on_response(
                 )
             }
         },
+        Response::Powered { action, outcomes } => {
+            let done: Vec<&str> = outcomes
+                .iter()
+                .filter(|o| o.result.is_ok())
+                .map(|o| o.instance_id.as_str())
+                .collect();
+            let refused: Vec<String> = outcomes
+                .iter()
+                .filter_map(|o| {
+                    o.result
+                        .as_ref()
+                        .err()
+                        .map(|e| format!("{label}: {}: {e}", o.instance_id))
+                })
+                .collect();
+            if !done.is_empty() {
+                refresh_soon(state, cloud, fx);
+            }
+            if refused.is_empty() {
+                state.info(format!("{} on {label}: {}", action.name(), done.join(", ")));
+                // Asked from the quit reminder: quit once every cloud confirmed.
+                if state.quit_after.remove(&request) && state.quit_after.is_empty() {
+                    state.quit = true;
+                    fx.push(Effect::Quit);
+                }
+            } else {
+                // Something still runs: stay, so the user sees it.
+                state.quit_after.clear();
+                // Each refused id with the cloud's own words; the others went ahead.
+                let mut lines = refused;
+                if !done.is_empty() {
+                    lines.push(format!(
+                        "{} went ahead for {}",
+                        action.name(),
+                        done.join(", ")
+                    ));
+                }
+                let title = format!("{} refused", action.name());
+                state.error(format!("{title}: {}", lines[0]));
+                MessagePopup::show(state, &title, lines, true);
+            }
+        }
         Response::IpAttached {
             instance_id,
             result,

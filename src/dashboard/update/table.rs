@@ -6,8 +6,8 @@ use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::model::{AppState, ConsoleView, InstanceKey, Prompt, PromptKind};
 use crate::dashboard::overlays::{
-    AddressesPopup, DescribePopup, HelpPopup, IpPopup, LaunchPopup, MessagePopup, QuitReminder,
-    TerminatePopup,
+    AddressesPopup, DescribePopup, HelpPopup, IpPopup, LaunchPopup, MessagePopup, PowerPopup,
+    QuitReminder, TerminatePopup,
 };
 
 /// A command on the instance table.
@@ -40,7 +40,8 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Release
         | Command::DeleteBack
         | Command::ClearLine
-        | Command::KeepAndQuit => {}
+        | Command::KeepAndQuit
+        | Command::Park => {}
         Command::CommandLine => {
             state.prompt = Some(Prompt {
                 kind: PromptKind::Command,
@@ -57,6 +58,16 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Describe => DescribePopup::open(state),
         Command::Launch => LaunchPopup::open(state, fx),
         Command::Terminate => TerminatePopup::open(state),
+        Command::Stop
+        | Command::Start
+        | Command::Reboot
+        | Command::HardReboot
+        | Command::Shelve
+        | Command::Unshelve => {
+            if let Some(action) = cmd.power_action() {
+                PowerPopup::open(state, action);
+            }
+        }
         Command::PublicIp => IpPopup::open(state),
         Command::ExtendExpiry => {
             if state.targets().iter().any(|t| t.state.is_live()) {

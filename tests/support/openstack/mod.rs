@@ -35,6 +35,7 @@
 
 mod glance;
 mod gnocchi;
+mod lifecycle;
 mod neutron;
 mod nova;
 pub mod world;
@@ -102,6 +103,10 @@ pub struct FakeOptions {
     /// After DELETE the server shows `task_state: "deleting"` for this many
     /// GETs/listings, then is gone (404) (0: gone at once).
     pub delete_polls: u32,
+    /// Each step of a power action (`powering-off`, `rebooting`,
+    /// `shelving`, then `shelving_offloading`, ...) shows for this many
+    /// GETs/listings before the next (0: the action settles at once).
+    pub action_polls: u32,
     /// Addresses in the external network's subnet allocation pool.
     pub floating_pool_size: usize,
     /// Granularities (seconds) of the Gnocchi archive policies.
@@ -118,14 +123,16 @@ pub struct FakeOptions {
 }
 
 impl FakeOptions {
-    /// Defaults (max_limit 1000, 2 build polls, 1 delete poll, 20 floating
-    /// addresses, granularities 10 s, 60 s, 1 h) with this token check.
+    /// Defaults (max_limit 1000, 2 build polls, 1 delete poll, 1 poll per
+    /// power action step, 20 floating addresses, granularities 10 s, 60 s,
+    /// 1 h) with this token check.
     pub fn with(token_check: TokenCheck) -> FakeOptions {
         FakeOptions {
             token_check,
             nova_max_limit: 1000,
             build_polls: 2,
             delete_polls: 1,
+            action_polls: 1,
             floating_pool_size: 20,
             granularities: vec![10, 60, 3600],
             metric_service: true,
@@ -182,6 +189,10 @@ pub struct RecordedRequest {
     pub status: u16,
     /// The `X-Auth-Token` it carried, so a test can revoke it in Keystone.
     pub token: Option<String>,
+    /// The body of a compute request (what an action asked for); empty for
+    /// the other services, whose bodies (Gnocchi's aggregates of a fleet)
+    /// would only add up in a long bench.
+    pub body: Bytes,
 }
 
 /// Who a valid token belongs to.
@@ -454,6 +465,11 @@ async fn handle(
             "404 Not Found\n\nThe resource could not be found.\n\n   ",
         );
     };
+    let kept_body = if service == Service::Compute {
+        body.clone()
+    } else {
+        Bytes::new()
+    };
     let req = Req {
         method: method.clone(),
         rest: path[service.prefix().len()..].to_string(),
@@ -483,6 +499,7 @@ async fn handle(
             query: raw_query,
             status: response.status().as_u16(),
             token,
+            body: kept_body,
         });
     response
 }

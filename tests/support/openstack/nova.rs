@@ -9,6 +9,7 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
+use super::lifecycle::{self, Power};
 use super::world::{Phase, Server, World, ip_string, naive_micros, uuid, zulu};
 use super::{
     Ctx, NOVA_MAX_MICROVERSION, Req, Shared, json_response, regex_search, url_encode_pairs,
@@ -216,7 +217,7 @@ fn route(shared: &Shared, ctx: &Ctx, req: &Req, mv: Mv) -> Response {
         (&Method::POST, ["servers"]) => create_server(shared, ctx, req, mv),
         (&Method::GET, ["servers", id]) => show_server(shared, ctx, req, mv, id),
         (&Method::DELETE, ["servers", id]) => delete_server(shared, ctx, id),
-        (&Method::POST, ["servers", id, "action"]) => server_action(shared, ctx, req, id),
+        (&Method::POST, ["servers", id, "action"]) => server_action(shared, ctx, req, mv, id),
         (&Method::GET, ["servers", id, "metadata"]) => server_metadata(shared, ctx, id),
         (&Method::POST, ["servers", id, "metadata"]) => update_metadata(shared, ctx, req, id),
         (&Method::GET, ["flavors"]) => list_flavors(shared, req, mv, false),
@@ -310,10 +311,15 @@ fn addresses(world: &World, server: &Server) -> Value {
 fn states(server: &Server) -> (&'static str, &'static str, Value, u8) {
     match server.phase {
         Phase::Building { .. } => ("BUILD", "building", json!("spawning"), 0),
-        Phase::Active | Phase::Gone => ("ACTIVE", "active", Value::Null, 1),
+        Phase::Active | Phase::Gone => {
+            let (status, vm_state, task, power) = lifecycle::settled_states(server);
+            (status, vm_state, json!(task), power)
+        }
         Phase::Deleting { .. } => {
             if server.launched_at.is_some() {
-                ("ACTIVE", "active", json!("deleting"), 1)
+                // A stopped or shelved server keeps its status while deleting.
+                let (status, vm_state, _, power) = lifecycle::settled_states(server);
+                (status, vm_state, json!("deleting"), power)
             } else {
                 ("BUILD", "building", json!("deleting"), 0)
             }
@@ -336,6 +342,8 @@ fn render_server(
 ) -> Value {
     let (status, vm_state, task_state, power_state) = states(server);
     let building = matches!(server.phase, Phase::Building { .. });
+    // Shelve offload clears instance.host (and so hostId) until unshelve.
+    let placed = lifecycle::has_host(server);
     let flavor = world.flavor(&server.flavor_id);
     let flavor_value = if mv >= (2, 47) {
         match flavor {
@@ -371,7 +379,7 @@ fn render_server(
         "tenant_id": server.project_id,
         "user_id": server.user_id,
         "metadata": server.metadata,
-        "hostId": if building { String::new() } else { host_id(&server.project_id, &server.host) },
+        "hostId": if placed { host_id(&server.project_id, &server.host) } else { String::new() },
         "image": image_value,
         "flavor": flavor_value,
         "created": zulu(server.created),
@@ -406,10 +414,13 @@ fn render_server(
         );
     }
     if admin {
-        obj.insert("OS-EXT-SRV-ATTR:host".into(), json!(server.host));
+        obj.insert(
+            "OS-EXT-SRV-ATTR:host".into(),
+            json!(placed.then_some(&server.host)),
+        );
         obj.insert(
             "OS-EXT-SRV-ATTR:hypervisor_hostname".into(),
-            json!(format!("{}.lab", server.host)),
+            json!(placed.then(|| format!("{}.lab", server.host))),
         );
         obj.insert(
             "OS-EXT-SRV-ATTR:instance_name".into(),
@@ -1018,7 +1029,7 @@ fn create_server(shared: &Shared, ctx: &Ctx, req: &Req, mv: Mv) -> Response {
     response
 }
 
-fn server_action(shared: &Shared, ctx: &Ctx, req: &Req, id: &str) -> Response {
+fn server_action(shared: &Shared, ctx: &Ctx, req: &Req, mv: Mv, id: &str) -> Response {
     let body = match req.json_body() {
         Ok(b) => b,
         Err(_) => return fault(400, "Malformed request body"),
@@ -1027,7 +1038,12 @@ fn server_action(shared: &Shared, ctx: &Ctx, req: &Req, id: &str) -> Response {
     let Some(i) = find_visible(&world, ctx, id) else {
         return not_found(id);
     };
-    let Some(action) = body.as_object().and_then(|o| o.keys().next().cloned()) else {
+    // wsgi.py `action_peek`: exactly one key names the action.
+    let Some(action) = body
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.keys().next().cloned())
+    else {
         return fault(400, "Malformed request body");
     };
     match action.as_str() {
@@ -1071,12 +1087,82 @@ fn server_action(shared: &Shared, ctx: &Ctx, req: &Req, id: &str) -> Response {
                 .collect();
             json_response(200, &json!({"output": cleaned}))
         }
-        "os-stop" | "os-start" | "reboot" => {
-            world.observe(i);
-            super::empty_response(202)
+        "os-stop" | "os-start" | "reboot" | "shelve" | "unshelve" => {
+            let power = match power_of(&action, &body[action.as_str()], mv) {
+                Ok(p) => p,
+                Err(response) => return response,
+            };
+            match world.power(i, power) {
+                Ok(()) => super::empty_response(202),
+                Err(message) => fault(409, &message),
+            }
         }
         other => fault(400, &format!("There is no such action: {other}")),
     }
+}
+
+/// The power action of an action body, validated as Nova's schemas do
+/// (`schemas/servers.py` `reboot`, `start_server`, `stop_server`;
+/// `schemas/shelve.py`): `os-stop`, `os-start` and `shelve` take any
+/// value, `unshelve` from 2.77 takes `null` or an object naming
+/// `availability_zone`.
+fn power_of(action: &str, args: &Value, mv: Mv) -> Result<Power, Response> {
+    match action {
+        "os-stop" => Ok(Power::Stop),
+        "os-start" => Ok(Power::Start),
+        "shelve" => Ok(Power::Shelve),
+        "unshelve" => match args {
+            Value::Object(o) if mv >= (2, 77) && !o.contains_key("availability_zone") => {
+                Err(invalid_field(
+                    "unshelve",
+                    args,
+                    "'availability_zone' is a required property",
+                ))
+            }
+            Value::Null | Value::Object(_) => Ok(Power::Unshelve),
+            _ if mv < (2, 77) => Ok(Power::Unshelve),
+            other => Err(invalid_field(
+                "unshelve",
+                other,
+                &format!("{} is not of type 'object', 'null'", python_repr(other)),
+            )),
+        },
+        _ => {
+            let Value::Object(o) = args else {
+                return Err(invalid_field(
+                    "reboot",
+                    args,
+                    &format!("{} is not of type 'object'", python_repr(args)),
+                ));
+            };
+            match o.get("type") {
+                None => Err(invalid_field(
+                    "reboot",
+                    args,
+                    "'type' is a required property",
+                )),
+                Some(Value::String(t)) if t.eq_ignore_ascii_case("soft") && is_enum(t) => {
+                    Ok(Power::SoftReboot)
+                }
+                Some(Value::String(t)) if t.eq_ignore_ascii_case("hard") && is_enum(t) => {
+                    Ok(Power::HardReboot)
+                }
+                Some(other) => Err(invalid_field(
+                    "type",
+                    other,
+                    &format!(
+                        "{} is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']",
+                        python_repr(other)
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// The reboot types Nova's schema lists (not `hArD`).
+fn is_enum(t: &str) -> bool {
+    ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"].contains(&t)
 }
 
 // ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
 use super::FakeOptions;
+use super::lifecycle::{POWER_RUNNING, Task, VmState};
 
 pub const FLAVOR_M1_TINY: &str = "1";
 pub const FLAVOR_M1_SMALL: &str = "2";
@@ -165,6 +166,12 @@ pub struct Server {
     pub launched_at: Option<DateTime<Utc>>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub phase: Phase,
+    /// Where power actions left a launched server (ACTIVE while building).
+    pub vm_state: VmState,
+    /// The power action under way, if any.
+    pub task: Option<Task>,
+    /// `OS-EXT-STS:power_state` once launched.
+    pub power_state: u8,
     /// Creation order, Nova's tie breaker after `created`.
     pub seq: u64,
     /// `instance-%08x`.
@@ -236,6 +243,7 @@ pub struct ArchivePolicy {
 pub struct World {
     pub build_polls: u32,
     pub delete_polls: u32,
+    pub action_polls: u32,
     pub nova_max_limit: usize,
     pub flavors: Vec<Flavor>,
     pub images: Vec<Image>,
@@ -436,6 +444,7 @@ impl World {
         World {
             build_polls: options.build_polls,
             delete_polls: options.delete_polls,
+            action_polls: options.action_polls,
             nova_max_limit: options.nova_max_limit.max(1),
             flavors,
             images,
@@ -714,6 +723,9 @@ impl World {
             launched_at,
             deleted_at: None,
             phase,
+            vm_state: VmState::Active,
+            task: None,
+            power_state: POWER_RUNNING,
             seq,
             instance_index: index,
             host: format!("compute-{}", (seq % 3) + 1),
@@ -925,7 +937,10 @@ impl World {
                 }
                 true
             }
-            Phase::Active => true,
+            Phase::Active => {
+                self.observe_task(idx);
+                true
+            }
             Phase::Deleting { polls_left } => {
                 if polls_left > 0 {
                     self.servers[idx].phase = Phase::Deleting {

@@ -21,6 +21,7 @@ mod fleet;
 mod launch;
 mod lifecycle;
 mod metrics;
+mod power;
 
 /// A clock tests advance by hand.
 pub(super) struct Manual(Arc<Mutex<DateTime<Utc>>>);

@@ -116,7 +116,7 @@ fn bindings_follow_command_order() {
     let mut sorted = commands.clone();
     sorted.sort();
     assert_eq!(commands, sorted);
-    assert_eq!(table.len(), 32);
+    assert_eq!(table.len(), 38);
     assert_eq!(keymap.bindings(Context::Console).len(), 21);
 }
 
@@ -251,7 +251,8 @@ fn popup_sections_bind_todays_keys() {
             "s=cancel",
             "Esc=cancel",
             "k=keep_and_quit",
-            "q=keep_and_quit"
+            "q=keep_and_quit",
+            "p=park"
         ]
     );
 }
