@@ -571,13 +571,15 @@ pub fn popup(screen: &str, title: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for line in &lines[top + 1..] {
         if line.get(left) == Some(&'└') {
-            break;
+            return Some(out);
         }
         let end = right.min(line.len());
         let inner: String = line.get(left + 1..end).unwrap_or_default().iter().collect();
         out.push(inner.trim_end().to_string());
     }
-    Some(out)
+    // No bottom border yet: a frame captured while it was being drawn (seen
+    // under load), not a popup to read.
+    None
 }
 
 /// A popup's text with its lines joined, so wrapped sentences read whole.
