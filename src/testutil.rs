@@ -38,6 +38,8 @@ pub fn instance(id: &str, name: &str) -> Instance {
         tags: BTreeMap::from([("Name".to_string(), name.to_string())]),
         detailed_monitoring: false,
         extra: Vec::new(),
+        volumes: Vec::new(),
+        state_since: None,
     }
 }
 

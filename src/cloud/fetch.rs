@@ -1,5 +1,5 @@
 //! What one look at a cloud asks, in order: the instances, then (if they
-//! could be listed) the public addresses, then the metrics of some running
+//! could be listed) the volumes and the public addresses, then the metrics of some running
 //! instances. The dashboard's workers ([`crate::cloud::worker`]) and
 //! `hytop list`/`check` (src/report) both run this one sequence; each
 //! answer is handed over as soon as it is known, so a screen can show the
@@ -12,7 +12,7 @@ use chrono::Utc;
 
 use crate::cloud::{CloudResult, MetricsQuery, Provider};
 use crate::domain::cost::{CostConfig, idle_candidates, idle_window};
-use crate::domain::model::{Instance, InstanceMetrics, PublicAddress};
+use crate::domain::model::{Instance, InstanceMetrics, PublicAddress, Volume};
 
 /// Whose metrics to ask, over which window.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +26,10 @@ pub enum MetricsFor<'a> {
 /// What a fetch asks besides the instances.
 #[derive(Debug, Clone, Copy)]
 pub struct Plan<'a> {
-    /// List the public addresses too (after the instances).
+    /// List the volumes too, right after the instances: they are part of
+    /// what an instance costs.
+    pub volumes: bool,
+    /// List the public addresses too (after the volumes).
     pub addresses: bool,
     /// Ask metrics (after the addresses); `None` for none. The dashboard
     /// asks its metrics apart from its listings (see
@@ -40,6 +43,8 @@ pub struct Plan<'a> {
 pub enum Fetched {
     Instances(CloudResult<Vec<Instance>>),
     Addresses(CloudResult<Vec<PublicAddress>>),
+    /// Every volume, attached or not.
+    Volumes(CloudResult<Vec<Volume>>),
     Metrics(CloudResult<Vec<(String, InstanceMetrics)>>),
 }
 
@@ -64,6 +69,9 @@ pub async fn fetch(provider: &dyn Provider, plan: &Plan<'_>, mut emit: impl FnMu
     emit(Fetched::Instances(instances));
     if !listed {
         return;
+    }
+    if plan.volumes {
+        emit(Fetched::Volumes(provider.list_volumes().await));
     }
     if plan.addresses {
         emit(Fetched::Addresses(provider.list_addresses().await));
@@ -105,6 +113,7 @@ mod tests {
                 Fetched::Instances(Ok(_)) => "instances",
                 Fetched::Instances(Err(_)) => "instances-err",
                 Fetched::Addresses(_) => "addresses",
+                Fetched::Volumes(_) => "volumes",
                 Fetched::Metrics(_) => "metrics",
             })
             .collect()
@@ -117,17 +126,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn instances_addresses_then_idle_summaries_in_order() {
+    async fn instances_volumes_addresses_then_idle_summaries_in_order() {
         let provider = sim(6, 0.0);
         let rules = CostConfig::default();
         let plan = Plan {
+            volumes: true,
             addresses: true,
             metrics: Some(MetricsFor::IdleCandidates(&rules)),
         };
         let answers = run(&provider, &plan).await;
-        assert_eq!(kinds(&answers), ["instances", "addresses", "metrics"]);
+        assert_eq!(
+            kinds(&answers),
+            ["instances", "volumes", "addresses", "metrics"]
+        );
         let (Fetched::Instances(Ok(list)), Fetched::Metrics(Ok(metrics))) =
-            (&answers[0], &answers[2])
+            (&answers[0], &answers[3])
         else {
             panic!("{answers:?}");
         };
@@ -145,12 +158,14 @@ mod tests {
     #[tokio::test]
     async fn instances_only_when_asked_so_and_nothing_after_a_failure() {
         let plan = Plan {
+            volumes: false,
             addresses: false,
             metrics: None,
         };
         assert_eq!(kinds(&run(&sim(3, 0.0), &plan).await), ["instances"]);
         let rules = CostConfig::default();
         let all = Plan {
+            volumes: true,
             addresses: true,
             metrics: Some(MetricsFor::IdleCandidates(&rules)),
         };
@@ -164,6 +179,7 @@ mod tests {
             ..CostConfig::default()
         };
         let plan = Plan {
+            volumes: false,
             addresses: false,
             metrics: Some(MetricsFor::IdleCandidates(&off)),
         };

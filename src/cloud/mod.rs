@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
+    Volume,
 };
 
 /// An error a cloud answered with, or could not be reached with. It is shown
@@ -236,6 +237,13 @@ pub trait Provider: Send + Sync {
     async fn list_addresses(&self) -> CloudResult<Vec<PublicAddress>>;
 
     async fn release_address(&self, address_id: &str) -> CloudResult<()>;
+
+    /// Every volume of this endpoint, attached or not, in one listing (never
+    /// one call per instance); empty where the cloud has no block storage.
+    async fn list_volumes(&self) -> CloudResult<Vec<Volume>>;
+
+    /// Deletes a volume attached to nothing.
+    async fn delete_volume(&self, volume_id: &str) -> CloudResult<()>;
 
     /// Console output; `lines` bounds the tail where the API allows.
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput>;

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
+    Volume,
 };
 
 pub struct UnavailableProvider {
@@ -73,6 +74,14 @@ impl Provider for UnavailableProvider {
     }
 
     async fn release_address(&self, _: &str) -> CloudResult<()> {
+        self.fail()
+    }
+
+    async fn list_volumes(&self) -> CloudResult<Vec<Volume>> {
+        self.fail()
+    }
+
+    async fn delete_volume(&self, _: &str) -> CloudResult<()> {
         self.fail()
     }
 

@@ -13,7 +13,7 @@ use crate::cloud::{
     AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider, Resolution,
 };
 use crate::domain::model::{
-    ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, PublicAddress,
+    ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, PublicAddress, Volume,
 };
 
 /// Index of a cloud endpoint (one provider + region) in the app's list.
@@ -33,7 +33,7 @@ pub struct Answer {
 /// What the UI asks a cloud worker to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
-    /// List instances, then addresses. One at a time: a refresh asked while
+    /// List instances, then volumes and addresses. One at a time: a refresh asked while
     /// one runs is skipped.
     Refresh,
     /// Metrics of some instances. The dashboard bounds how many run at once
@@ -50,6 +50,7 @@ pub enum Request {
     AttachIp(String),
     DetachIp(String),
     ReleaseAddress(String),
+    DeleteVolume(String),
     Console {
         instance_id: String,
         lines: u32,
@@ -67,6 +68,8 @@ pub enum Request {
 pub enum Response {
     Instances(CloudResult<Vec<Instance>>),
     Addresses(CloudResult<Vec<PublicAddress>>),
+    /// Every volume of the endpoint, attached or not.
+    Volumes(CloudResult<Vec<Volume>>),
     Metrics {
         resolution: Resolution,
         /// The instances asked for (the answer may leave some out).
@@ -101,6 +104,10 @@ pub enum Response {
     },
     AddressReleased {
         address_id: String,
+        result: CloudResult<()>,
+    },
+    VolumeDeleted {
+        volume_id: String,
         result: CloudResult<()>,
     },
     Console(CloudResult<ConsoleOutput>),
@@ -276,6 +283,11 @@ async fn handle<T: From<Answer> + Send + 'static>(
             let result = provider.release_address(&address_id).await;
             shared.answer(id, Response::AddressReleased { address_id, result });
         }
+        Request::DeleteVolume(volume_id) => {
+            tracing::info!(cloud = %provider.label(), %volume_id, "delete volume");
+            let result = provider.delete_volume(&volume_id).await;
+            shared.answer(id, Response::VolumeDeleted { volume_id, result });
+        }
         Request::Console { instance_id, lines } => {
             let result = provider.console_output(&instance_id, lines).await;
             shared.answer(id, Response::Console(result));
@@ -299,10 +311,11 @@ async fn handle<T: From<Answer> + Send + 'static>(
     }
 }
 
-/// The dashboard's look at its cloud: instances, then addresses, each
+/// The dashboard's look at its cloud: instances, then volumes and addresses, each
 /// answered as it comes. Metrics are asked apart ([`Request::Metrics`]).
 async fn refresh<T: From<Answer> + Send + 'static>(shared: &Shared<T>, id: RequestId) {
     let plan = Plan {
+        volumes: true,
         addresses: true,
         metrics: None,
     };
@@ -310,6 +323,7 @@ async fn refresh<T: From<Answer> + Send + 'static>(shared: &Shared<T>, id: Reque
         let response = match fetched {
             Fetched::Instances(result) => Response::Instances(result),
             Fetched::Addresses(result) => Response::Addresses(result),
+            Fetched::Volumes(result) => Response::Volumes(result),
             // Not asked by this plan.
             Fetched::Metrics(_) => return,
         };

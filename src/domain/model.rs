@@ -172,6 +172,14 @@ pub struct Instance {
     /// Cloud-specific facts for the describe view (subnet, VPC, security
     /// groups, Elastic IP association, ...), in display order.
     pub extra: Vec<(&'static str, Text)>,
+    /// The volumes attached to it: the listing knows their ids (and, where
+    /// the cloud says, whether they go with the instance); the volume
+    /// listing adds size and type ([`attach_volumes`]).
+    pub volumes: Vec<Volume>,
+    /// When it entered its current state, where the cloud says (Nova's
+    /// `updated`, EC2's `StateTransitionReason` time); how long a stopped
+    /// server has held its flavor.
+    pub state_since: Option<DateTime<Utc>>,
 }
 
 impl Instance {
@@ -235,6 +243,84 @@ pub struct PublicAddress {
     /// The instance it is associated to, if any.
     pub instance_id: Option<String>,
     pub pool: Option<String>,
+}
+
+/// A block-storage volume: an EBS volume (AWS) or a Cinder volume
+/// (OpenStack). It bills by size whether or not its instance runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Volume {
+    pub id: String,
+    /// The `Name` tag (AWS) or the volume's name (Cinder).
+    pub name: Option<String>,
+    /// GiB; `None` until the volume listing said.
+    pub size_gb: Option<u64>,
+    /// `gp3`, `gp2`, `io1`, ... (AWS) or the Cinder volume type.
+    pub volume_type: Option<Text>,
+    /// The cloud's own word: `in-use`, `available` (attached to nothing), ...
+    pub state: Text,
+    /// The instance it is attached to (the first, for multi-attach).
+    pub instance_id: Option<String>,
+    /// Where it is attached (`/dev/xvda`).
+    pub device: Option<String>,
+    /// Whether terminating the instance deletes it; `None` where unknown.
+    pub delete_on_termination: Option<bool>,
+}
+
+impl Volume {
+    /// Attached to nothing: it bills and serves no one.
+    pub fn is_unattached(&self) -> bool {
+        self.instance_id
+            .as_deref()
+            .is_none_or(|id| id.trim().is_empty())
+    }
+
+    /// `8 GiB gp3`, `8 GiB`, `gp3`, `volume`.
+    pub fn summary(&self) -> String {
+        match (self.size_gb, &self.volume_type) {
+            (Some(gb), Some(t)) => format!("{gb} GiB {t}"),
+            (Some(gb), None) => format!("{gb} GiB"),
+            (None, Some(t)) => t.to_string(),
+            (None, None) => "volume".into(),
+        }
+    }
+
+    /// Survives its instance's termination (and keeps billing).
+    pub fn outlives_instance(&self) -> bool {
+        self.delete_on_termination == Some(false)
+    }
+}
+
+/// Fills every instance's [`Instance::volumes`] from a volume listing of
+/// its region: an entry the instance listing already has (by id) gets the
+/// size, type and state; a volume attached to a listed instance that its
+/// listing did not name is added. Volumes of unlisted instances are left
+/// out; the unattached ones are [`Volume::is_unattached`] in `volumes`.
+pub fn attach_volumes(instances: &mut [Instance], volumes: &[Volume]) {
+    use std::collections::HashMap;
+    let index: HashMap<String, usize> = instances
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.id.clone(), n))
+        .collect();
+    for volume in volumes {
+        let Some(&n) = volume.instance_id.as_deref().and_then(|id| index.get(id)) else {
+            continue;
+        };
+        let attached = &mut instances[n].volumes;
+        match attached.iter_mut().find(|v| v.id == volume.id) {
+            Some(known) => {
+                let delete_on_termination =
+                    volume.delete_on_termination.or(known.delete_on_termination);
+                let device = volume.device.clone().or_else(|| known.device.take());
+                *known = Volume {
+                    delete_on_termination,
+                    device,
+                    ..volume.clone()
+                };
+            }
+            None => attached.push(volume.clone()),
+        }
+    }
 }
 
 /// What one launch asks for; built from a template plus the user's edits.

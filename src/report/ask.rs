@@ -11,7 +11,7 @@ use crate::cloud::endpoints::{Built, Endpoint};
 use crate::cloud::fetch::{Fetched, MetricsFor, Plan, fetch};
 use crate::cloud::openstack::NO_METRICS_SERVICE;
 use crate::domain::cost::CostConfig;
-use crate::domain::model::{Instance, InstanceMetrics, PublicAddress};
+use crate::domain::model::{Instance, InstanceMetrics, PublicAddress, Volume, attach_volumes};
 
 /// What one endpoint answered.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -19,6 +19,9 @@ pub struct Answer {
     pub endpoint: Option<Endpoint>,
     pub instances: Vec<Instance>,
     pub addresses: Vec<PublicAddress>,
+    /// Every volume, attached or not; the attached ones are also in their
+    /// instance's [`Instance::volumes`].
+    pub volumes: Vec<Volume>,
     /// CPU (and network) of the instances old enough to be judged idle.
     pub metrics: HashMap<String, InstanceMetrics>,
     /// Why this endpoint (or part of it) could not be asked; any error makes
@@ -44,9 +47,9 @@ impl Answer {
 /// What to ask each endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ask {
-    /// Instances only.
+    /// Instances and their volumes.
     List,
-    /// Instances, addresses, and metrics of instances old enough to be idle.
+    /// Instances, volumes, addresses, and metrics of instances old enough to be idle.
     Check,
 }
 
@@ -82,10 +85,12 @@ async fn ask_one(
 ) -> Answer {
     let plan = match ask {
         Ask::List => Plan {
+            volumes: true,
             addresses: false,
             metrics: None,
         },
         Ask::Check => Plan {
+            volumes: true,
             addresses: true,
             metrics: Some(MetricsFor::IdleCandidates(rules)),
         },
@@ -106,6 +111,7 @@ async fn ask_one(
 struct Taken {
     answer: Answer,
     instances: bool,
+    volumes: bool,
     addresses: bool,
 }
 
@@ -118,6 +124,17 @@ impl Taken {
                 match result {
                     Ok(list) => answer.instances = list,
                     Err(e) => answer.errors.push(e.to_string()),
+                }
+            }
+            Fetched::Volumes(result) => {
+                self.volumes = true;
+                match result {
+                    Ok(list) => {
+                        attach_volumes(&mut answer.instances, &list);
+                        answer.volumes = list;
+                    }
+                    // Costs without volumes would read too low: an error.
+                    Err(e) => answer.errors.push(format!("volumes: {e}")),
                 }
             }
             Fetched::Addresses(result) => {
@@ -150,6 +167,8 @@ impl Taken {
         let answer = &mut self.answer;
         if !self.instances {
             answer.errors.push(timed_out.to_string());
+        } else if plan.volumes && !self.volumes {
+            answer.errors.push(format!("volumes: {timed_out}"));
         } else if plan.addresses && !self.addresses {
             answer.errors.push(format!("public addresses: {timed_out}"));
         } else {
@@ -233,6 +252,7 @@ mod tests {
     #[test]
     fn a_timeout_names_the_step_it_cut_off() {
         let check = Plan {
+            volumes: true,
             addresses: true,
             metrics: None,
         };
@@ -243,6 +263,12 @@ mod tests {
         let mut taken = Taken::default();
         taken.take(Fetched::Instances(Ok(Vec::new())));
         taken.timed_out(&check, "timed out after 1 s");
+        assert_eq!(taken.answer.errors, ["volumes: timed out after 1 s"]);
+
+        let mut taken = Taken::default();
+        taken.take(Fetched::Instances(Ok(Vec::new())));
+        taken.take(Fetched::Volumes(Ok(Vec::new())));
+        taken.timed_out(&check, "timed out after 1 s");
         assert_eq!(
             taken.answer.errors,
             ["public addresses: timed out after 1 s"]
@@ -250,6 +276,7 @@ mod tests {
 
         let mut taken = Taken::default();
         taken.take(Fetched::Instances(Ok(Vec::new())));
+        taken.take(Fetched::Volumes(Ok(Vec::new())));
         taken.take(Fetched::Addresses(Ok(Vec::new())));
         taken.timed_out(&check, "timed out after 1 s");
         // Metrics that did not come in time leave idleness unjudged: the
@@ -274,12 +301,14 @@ mod tests {
             "500",
             "Nova is down",
         ))));
+        taken.take(Fetched::Volumes(Err(CloudError::message("denied"))));
         taken.take(Fetched::Addresses(Err(CloudError::message("refused"))));
         taken.take(Fetched::Metrics(Err(CloudError::new("AccessDenied", "no"))));
         assert_eq!(
             taken.answer.errors,
             [
                 "500: Nova is down",
+                "volumes: denied",
                 "public addresses: refused",
                 "idleness not judged, no metrics: AccessDenied: no"
             ]

@@ -215,6 +215,14 @@ impl Provider for SlowMetrics {
     async fn release_address(&self, id: &str) -> CloudResult<()> {
         self.inner.release_address(id).await
     }
+
+    async fn list_volumes(&self) -> hytop::cloud::CloudResult<Vec<hytop::domain::model::Volume>> {
+        Ok(Vec::new())
+    }
+
+    async fn delete_volume(&self, _: &str) -> hytop::cloud::CloudResult<()> {
+        Err(hytop::cloud::CloudError::message("TEMP"))
+    }
     async fn console_output(&self, id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         self.inner.console_output(id, lines).await
     }

@@ -217,6 +217,8 @@ fn to_instance(
         tags,
         detailed_monitoring: detailed,
         id,
+        volumes: Vec::new(),
+        state_since: None,
         extra,
     })
 }

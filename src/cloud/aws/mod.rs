@@ -171,6 +171,14 @@ impl Provider for AwsProvider {
         ec2::release(&c.ec2, &addresses, address_id).await
     }
 
+    async fn list_volumes(&self) -> crate::cloud::CloudResult<Vec<crate::domain::model::Volume>> {
+        Ok(Vec::new())
+    }
+
+    async fn delete_volume(&self, _: &str) -> crate::cloud::CloudResult<()> {
+        Err(crate::cloud::CloudError::message("TEMP"))
+    }
+
     async fn set_tags(
         &self,
         instance_id: &str,

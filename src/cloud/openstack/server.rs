@@ -100,6 +100,8 @@ pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
             .or_else(|| s.created.as_deref().and_then(parse_nova_time)),
         tags: s.metadata.clone(),
         detailed_monitoring: false,
+        volumes: Vec::new(),
+        state_since: None,
         extra,
     }
 }

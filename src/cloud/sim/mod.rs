@@ -155,6 +155,8 @@ impl SimProvider {
             tags: inst.tags.clone(),
             detailed_monitoring: inst.detailed_monitoring,
             extra: Vec::new(),
+            volumes: Vec::new(),
+            state_since: None,
         }
     }
 }

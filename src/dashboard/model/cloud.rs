@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::metrics::MetricsSchedule;
 use crate::cloud::endpoints::Endpoint;
 use crate::dashboard::action::RequestId;
-use crate::domain::model::{CloudKind, PublicAddress};
+use crate::domain::model::{CloudKind, PublicAddress, Volume};
 
 /// One cloud endpoint as the header shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +35,9 @@ pub struct CloudStatus {
     /// Something changed during the refresh under way: go again right after it.
     pub again: bool,
     pub addresses: Vec<PublicAddress>,
+    /// Every volume of the endpoint, attached or not, as last listed; the
+    /// attached ones are joined into their instances.
+    pub volumes: Vec<Volume>,
     /// When the refresh under way (or the last) answered its listing: the
     /// next one is due an interval after it, so the table is never older
     /// than the interval plus one listing time.
@@ -62,6 +65,7 @@ impl CloudStatus {
             next_refresh: None,
             again: false,
             addresses: Vec::new(),
+            volumes: Vec::new(),
             listed_at: None,
             throttled: 0,
             metrics: MetricsSchedule::default(),

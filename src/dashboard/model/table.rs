@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::{AppState, CloudStatus};
 use crate::dashboard::action::CloudId;
 use crate::domain::format::sanitize;
-use crate::domain::model::Instance;
+use crate::domain::model::{Instance, Volume, attach_volumes};
 
 /// Columns the table can be sorted by, in the order `sort_next` walks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +90,11 @@ impl AppState {
                 *v = sanitize(v);
             }
         }
+        // Until the volume listing of this refresh answers, the last one
+        // gives sizes and types (a volume rarely changes between two).
+        if let Some(status) = self.clouds.get(cloud) {
+            attach_volumes(&mut list, &status.volumes);
+        }
         let label = self
             .clouds
             .get(cloud)
@@ -122,6 +127,20 @@ impl AppState {
             self.selected = Some(want);
             self.selection_chosen = true;
             self.select_when_listed = None;
+        }
+        self.recompute_costs();
+        self.rebuild_view();
+    }
+
+    /// A new volume listing of `cloud`: joined into its instances, whose
+    /// costs now count them.
+    pub fn set_volumes(&mut self, cloud: CloudId, volumes: Vec<Volume>) {
+        let Some(status) = self.clouds.get_mut(cloud) else {
+            return;
+        };
+        status.volumes = volumes;
+        if let Some(list) = self.instances.get_mut(cloud) {
+            attach_volumes(list, &self.clouds[cloud].volumes);
         }
         self.recompute_costs();
         self.rebuild_view();

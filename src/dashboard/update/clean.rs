@@ -13,7 +13,7 @@
 use crate::cloud::CloudError;
 use crate::dashboard::action::Response;
 use crate::domain::format::sanitize;
-use crate::domain::model::{Choice, Instance, LaunchOptions, PublicAddress, Text};
+use crate::domain::model::{Choice, Instance, LaunchOptions, PublicAddress, Text, Volume};
 
 pub(super) fn response(response: Response) -> Response {
     match response {
@@ -77,6 +77,14 @@ pub(super) fn response(response: Response) -> Response {
             address_id,
             result: result.map_err(error),
         },
+        Response::Volumes(r) => Response::Volumes(
+            r.map(|list| list.into_iter().map(volume).collect())
+                .map_err(error),
+        ),
+        Response::VolumeDeleted { volume_id, result } => Response::VolumeDeleted {
+            volume_id,
+            result: result.map_err(error),
+        },
         Response::Console(r) => Response::Console(r.map_err(error)),
         Response::LaunchOptions(r) => Response::LaunchOptions(r.map(options).map_err(error)),
         Response::TagsSet {
@@ -127,7 +135,18 @@ fn instance(i: Instance) -> Instance {
             .collect(),
         // The labels are hytop's own.
         extra: i.extra.into_iter().map(|(k, v)| (k, shared(v))).collect(),
+        volumes: i.volumes.into_iter().map(volume).collect(),
         ..i
+    }
+}
+
+fn volume(v: Volume) -> Volume {
+    Volume {
+        name: opt(v.name),
+        volume_type: v.volume_type.map(shared),
+        state: shared(v.state),
+        device: opt(v.device),
+        ..v
     }
 }
 

@@ -126,6 +126,10 @@ pub(super) fn on_response(
                 Err(e) => state.clouds[cloud].error = Some(e.to_string()),
             }
         }
+        Response::Volumes(result) => match result {
+            Ok(volumes) => state.set_volumes(cloud, volumes),
+            Err(e) => state.clouds[cloud].error = Some(format!("volumes: {e}")),
+        },
         Response::Addresses(result) => match result {
             Ok(addresses) => {
                 state.clouds[cloud].addresses = addresses;
@@ -283,6 +287,17 @@ pub(super) fn on_response(
                 state,
                 "Release address failed",
                 format!("{label}: {address_id}: {e}"),
+            ),
+        },
+        Response::VolumeDeleted { volume_id, result } => match result {
+            Ok(()) => {
+                state.info(format!("deleted volume {volume_id}"));
+                refresh_soon(state, cloud, fx);
+            }
+            Err(e) => failed(
+                state,
+                "Delete volume failed",
+                format!("{label}: {volume_id}: {e}"),
             ),
         },
         Response::Console(result) => {
