@@ -70,7 +70,7 @@ impl Context {
             Context::Confirm => "Questions (terminate, release, ...)",
             Context::Launch => "Launch form",
             Context::PublicIp => "Public IP popup",
-            Context::Addresses => "Public addresses",
+            Context::Addresses => "Addresses and volumes",
             Context::Quit => "Quit reminder",
         }
     }
@@ -137,7 +137,7 @@ commands! {
     Shelve => "shelve", "Shelve the marked or selected servers: frees their vCPUs and RAM (OpenStack)";
     Unshelve => "unshelve", "Unshelve the marked or selected shelved servers (OpenStack)";
     PublicIp => "public_ip", "Attach or detach a public IP (Elastic / floating IP)";
-    Addresses => "addresses", "List every public IP, release unassociated ones";
+    Addresses => "addresses", "List public IPs and loose volumes; release or delete the unused";
     Forgotten => "forgotten", "Show only flagged instances (too old, expired, idle); again shows all";
     ExtendExpiry => "extend", "Extend the expiry (hytop:expires) of the marked or selected instances";
     Console => "console", "Tail the console log of the selected instance";
@@ -160,7 +160,8 @@ commands! {
     ChoosePrev => "choose_prev", "Switch to the previous choice the cloud lists";
     Attach => "attach", "Attach a public IP (reuses a free one, else allocates)";
     Detach => "detach", "Detach the public IP (it stays allocated)";
-    Release => "release", "Release the selected address (asks first)";
+    Release => "release", "Release the selected address or delete the selected loose volume (asks first)";
+    ToggleRelease => "toggle_release", "Terminate question: also release the instances' public IPs, or keep them";
     DeleteBack => "delete_back", "Delete the character before the cursor";
     ClearLine => "clear_line", "Clear the input";
     KeepAndQuit => "keep_and_quit", "Keep the instances running and quit";

@@ -426,6 +426,60 @@ mod tests {
         );
     }
 
+    fn volume(id: &str, instance: Option<&str>) -> Volume {
+        Volume {
+            id: id.into(),
+            name: None,
+            size_gb: Some(8),
+            volume_type: Some("gp3".into()),
+            state: if instance.is_some() {
+                "in-use"
+            } else {
+                "available"
+            }
+            .into(),
+            instance_id: instance.map(str::to_string),
+            device: None,
+            delete_on_termination: None,
+        }
+    }
+
+    #[test]
+    fn volume_listings_join_into_their_instances() {
+        let mut a = crate::testutil::instance("i-1", "a");
+        // The instance listing named its root volume without a size.
+        a.volumes = vec![Volume {
+            size_gb: None,
+            volume_type: None,
+            device: Some("/dev/xvda".into()),
+            delete_on_termination: Some(true),
+            ..volume("vol-root", Some("i-1"))
+        }];
+        let b = crate::testutil::instance("i-2", "b");
+        let mut list = vec![a, b];
+        let listed = [
+            volume("vol-root", Some("i-1")),
+            volume("vol-data", Some("i-2")),
+            volume("vol-other", Some("i-9")),
+            volume("vol-loose", None),
+        ];
+        attach_volumes(&mut list, &listed);
+        let root = &list[0].volumes[0];
+        assert_eq!(list[0].volumes.len(), 1);
+        assert_eq!(root.size_gb, Some(8));
+        assert_eq!(root.summary(), "8 GiB gp3");
+        // What only the instance listing knew is kept.
+        assert_eq!(root.device.as_deref(), Some("/dev/xvda"));
+        assert_eq!(root.delete_on_termination, Some(true));
+        let ids: Vec<&str> = list[1].volumes.iter().map(|v| v.id.as_str()).collect();
+        assert_eq!(ids, ["vol-data"]);
+        // Joining twice adds nothing.
+        attach_volumes(&mut list, &listed);
+        assert_eq!(list[1].volumes.len(), 1);
+        assert!(listed[3].is_unattached() && !listed[0].is_unattached());
+        assert!(!listed[0].outlives_instance());
+    }
+
     #[test]
     fn ssh_prefers_public_address() {
         let mut i = crate::testutil::instance("i-1", "web");

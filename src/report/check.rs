@@ -1,12 +1,13 @@
-//! `hytop check`'s lines: the flagged instances and the unused addresses,
+//! `hytop check`'s lines: the flagged instances, the unused addresses and
+//! volumes,
 //! judged by [`assess`](crate::domain::cost::assess) and
 //! [`assess_address`] like the dashboard.
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::cost::{CostConfig, Prices, assess_address};
+use crate::domain::cost::{CostConfig, Prices, assess_address, assess_volume};
 use crate::domain::format::sanitize;
-use crate::domain::model::PublicAddress;
+use crate::domain::model::{PublicAddress, Volume};
 use crate::report::ask::Answer;
 use crate::report::render::cell;
 use crate::report::rows::Row;
@@ -16,6 +17,7 @@ use crate::report::rows::Row;
 ///
 /// `<endpoint> <name> <id> <state> <age> <cost>: <reason>; <reason>`
 /// `<endpoint> address <ip> (<id>): allocated but not associated`
+/// `<endpoint> volume [<name>] <id> (<size> <type>, <$/h>): allocated, attached to nothing`
 pub fn check_lines(
     answers: &[Answer],
     now: DateTime<Utc>,
@@ -66,6 +68,33 @@ pub fn check_lines(
                 sanitize(&endpoint.label),
                 sanitize(&address.ip),
                 sanitize(&address.id),
+                reasons.join("; ")
+            ));
+        }
+        let mut volumes: Vec<&Volume> = answer.volumes.iter().collect();
+        volumes.sort_by(|a, b| a.id.cmp(&b.id));
+        for volume in volumes {
+            let assessment = assess_volume(volume, endpoint.kind, &endpoint.region, prices, rules);
+            if !assessment.is_flagged() {
+                continue;
+            }
+            let reasons: Vec<String> = assessment
+                .flags
+                .iter()
+                .map(|f| f.reason_at(now, rules))
+                .collect();
+            let name = volume
+                .name
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(" {}", cell(n)))
+                .unwrap_or_default();
+            lines.push(format!(
+                "{} volume{name} {} ({}, {}): {}",
+                sanitize(&endpoint.label),
+                sanitize(&volume.id),
+                sanitize(&volume.summary()),
+                assessment.hourly_text(volume),
                 reasons.join("; ")
             ));
         }

@@ -15,10 +15,23 @@ use crate::report::ask::Answer;
 /// One flag of an instance, in `list --json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FlagEntry {
-    /// `old`, `expired` or `idle`.
+    /// `old`, `expired`, `idle` or `stopped_holding`.
     pub rule: &'static str,
     /// e.g. `running 3d 4h, longer than 8h`.
     pub reason: String,
+}
+
+/// One volume of an instance, in `list --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VolumeEntry {
+    pub id: String,
+    /// GiB; null when the volume listing did not say.
+    pub size_gb: Option<u64>,
+    /// `gp3`, ... or the Cinder type.
+    #[serde(rename = "type")]
+    pub volume_type: Option<String>,
+    /// Null where the cloud does not say.
+    pub delete_on_termination: Option<bool>,
 }
 
 /// One instance of `hytop list`: the objects of `--json` (field names are
@@ -50,8 +63,12 @@ pub struct Row {
     pub vcpus: Option<u32>,
     pub memory_mb: Option<u64>,
     pub tags: BTreeMap<String, String>,
-    /// Estimated on-demand $/h now (0 when not live); null when unknown
-    /// (OpenStack flavors without a configured price).
+    /// Its attached volumes.
+    pub volumes: Vec<VolumeEntry>,
+    /// Estimated $/h now: compute while live, plus its volumes and public
+    /// IPv4 address, which bill even while it is stopped; null when the
+    /// compute price is unknown (OpenStack flavors without a configured
+    /// price).
     pub hourly_cost_usd: Option<f64>,
     /// Estimated $ since launch; null when unknown or not live.
     pub cost_so_far_usd: Option<f64>,
@@ -79,7 +96,7 @@ impl Row {
             .flags
             .iter()
             .map(|f| FlagEntry {
-                rule: f.short(),
+                rule: f.rule(),
                 reason: f.reason_at(now, rules),
             })
             .collect();
@@ -104,6 +121,16 @@ impl Row {
             vcpus: instance.vcpus,
             memory_mb: instance.memory_mb,
             tags: instance.tags.clone(),
+            volumes: instance
+                .volumes
+                .iter()
+                .map(|v| VolumeEntry {
+                    id: v.id.clone(),
+                    size_gb: v.size_gb,
+                    volume_type: v.volume_type.as_ref().map(|t| t.to_string()),
+                    delete_on_termination: v.delete_on_termination,
+                })
+                .collect(),
             hourly_cost_usd: assessment.hourly,
             cost_so_far_usd: assessment.spent,
             flags,
@@ -167,7 +194,8 @@ mod tests {
         assert_eq!(web.age_seconds, Some(7200));
         assert_eq!(web.age_text, "2h00m");
         assert_eq!(web.launched_at.as_deref(), Some("2026-11-21T10:00:00Z"));
-        assert_eq!(web.hourly_cost_usd, Some(0.0114));
+        // Compute, plus its public IPv4 address.
+        assert_eq!(web.hourly_cost_usd, Some(0.0114 + 0.005));
         assert!(web.flags.is_empty());
 
         let db = &rows[1];
@@ -182,6 +210,42 @@ mod tests {
         assert_eq!(svc.cost_text, "2.0 vCPU·h");
         assert_eq!(svc.cloud_state, "ACTIVE");
         assert_eq!(svc.state, InstanceState::Running);
+    }
+
+    #[test]
+    fn a_stopped_instance_still_costs_its_volume_and_address() {
+        use crate::domain::model::Volume;
+        let mut i = aged("i-1", "web", 2);
+        i.state = InstanceState::Stopped;
+        i.raw_state = "stopped".into();
+        i.public_ip = Some("203.0.113.9".into());
+        i.volumes = vec![Volume {
+            id: "vol-1".into(),
+            name: None,
+            size_gb: Some(8),
+            volume_type: Some("gp3".into()),
+            state: "in-use".into(),
+            instance_id: Some("i-1".into()),
+            device: Some("/dev/xvda".into()),
+            delete_on_termination: Some(false),
+        }];
+        let rows = rows(
+            &[answer(aws(), vec![i])],
+            fixed_now(),
+            Prices::embedded(),
+            &rules(),
+        );
+        let want = 8.0 * 0.088 / 730.0 + 0.005;
+        let got = rows[0].hourly_cost_usd.unwrap_or(0.0);
+        assert!((got - want).abs() < 1e-9, "{got} != {want}");
+        assert_eq!(rows[0].cost_so_far_usd, None, "not live");
+        let json = serde_json::to_value(&rows[0].volumes).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!([{
+                "id": "vol-1", "size_gb": 8, "type": "gp3", "delete_on_termination": false
+            }])
+        );
     }
 
     #[test]

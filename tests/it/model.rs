@@ -864,6 +864,7 @@ fn terminate_confirms_exactly_the_marked_instances() {
         state.overlay,
         Some(Overlay::Terminate(TerminatePopup {
             targets: targets.clone(),
+            addresses: Vec::new(),
             scroll: 0
         }))
     );

@@ -14,7 +14,8 @@ use super::{AppState, InstanceKey, Target};
 use crate::dashboard::action::CloudId;
 use crate::dashboard::overlays::quit_reminder::Reminded;
 use crate::domain::cost::{
-    AddressAssessment, Assessment, Flag, Prices, Totals, assess, assess_address,
+    AddressAssessment, Assessment, Flag, Prices, Totals, VolumeAssessment, assess, assess_address,
+    assess_volume,
 };
 use crate::domain::model::InstanceMetrics;
 
@@ -65,6 +66,19 @@ impl AppState {
                 .collect();
             assessed.iter().for_each(|a| totals.add_address(a));
             self.address_assessments[cloud] = assessed;
+            let volumes: Vec<VolumeAssessment> = status
+                .volumes
+                .iter()
+                .map(|v| assess_volume(v, status.kind, &status.region, prices, rules))
+                .collect();
+            // Attached ones are in their instance's cost already.
+            status
+                .volumes
+                .iter()
+                .zip(&volumes)
+                .filter(|(v, _)| v.is_unattached())
+                .for_each(|(_, a)| totals.add_volume(a));
+            self.volume_assessments[cloud] = volumes;
         }
         self.costs = CostSummary {
             totals,
@@ -96,12 +110,13 @@ impl AppState {
     }
 
     /// What the quit reminder lists: live instances launched in this session
-    /// or flagged, oldest first.
+    /// or flagged, and stopped ones still flagged (an OpenStack server
+    /// holding its flavor), oldest first.
     pub fn quit_reminder(&self) -> Vec<Reminded> {
         let mut out = Vec::new();
         for (cloud, list) in self.instances.iter().enumerate() {
             for (idx, inst) in list.iter().enumerate() {
-                if !inst.state.is_live() {
+                if !inst.state.is_live() && self.flags_of(cloud, idx).is_empty() {
                     continue;
                 }
                 let key = InstanceKey {

@@ -24,8 +24,8 @@ use crate::config::{Config, Template};
 use crate::dashboard::action::{CloudId, RequestId};
 use crate::dashboard::keymap::Keymap;
 use crate::dashboard::overlays::Overlay;
-use crate::domain::cost::{AddressAssessment, Assessment};
-use crate::domain::model::{Instance, InstanceMetrics, InstanceState, PublicAddress};
+use crate::domain::cost::{AddressAssessment, Assessment, VolumeAssessment};
+use crate::domain::model::{Instance, InstanceMetrics, InstanceState, PublicAddress, Volume};
 
 /// Identifies an instance across clouds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,6 +72,21 @@ pub struct StatusLine {
     pub until: DateTime<Utc>,
 }
 
+/// An address the terminate question was told to release: sent once a
+/// listing shows it free of its instance (a cloud refuses to release an
+/// address still associated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRelease {
+    pub cloud: CloudId,
+    pub address_id: String,
+    pub ip: String,
+    pub instance_id: String,
+    /// The terminate request it waits for; released only if that succeeds.
+    pub after: RequestId,
+    /// That terminate was confirmed.
+    pub confirmed: bool,
+}
+
 /// The whole app model.
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -91,6 +106,8 @@ pub struct AppState {
     /// The same for each cloud's addresses, parallel to
     /// [`CloudStatus::addresses`].
     pub address_assessments: Vec<Vec<AddressAssessment>>,
+    /// Per cloud, the judgement of each of `clouds[c].volumes`, same order.
+    pub volume_assessments: Vec<Vec<VolumeAssessment>>,
     /// Totals for the header, from the same pass.
     pub costs: CostSummary,
     /// Show only flagged instances (`F`, `:forgotten`).
@@ -122,6 +139,11 @@ pub struct AppState {
     pub status: Option<StatusLine>,
     /// Instances launched by this hytop session.
     pub launched: BTreeSet<InstanceKey>,
+    /// Public addresses (cloud, ip) this session allocated: terminating
+    /// their instance offers to release them by default.
+    pub allocated_here: BTreeSet<(CloudId, String)>,
+    /// Addresses to release once their terminated instance lets go of them.
+    pub pending_releases: Vec<PendingRelease>,
     /// `user@host`, the `hytop:owner` tag of launches.
     pub owner: String,
     /// Select this instance as soon as a listing shows it.
@@ -158,6 +180,7 @@ impl AppState {
             haystacks: vec![Vec::new(); n],
             assessments: vec![Vec::new(); n],
             address_assessments: vec![Vec::new(); n],
+            volume_assessments: vec![Vec::new(); n],
             costs: CostSummary::default(),
             forgotten_only: false,
             metrics: HashMap::new(),
@@ -177,6 +200,8 @@ impl AppState {
             console: None,
             status: None,
             launched: BTreeSet::new(),
+            allocated_here: BTreeSet::new(),
+            pending_releases: Vec::new(),
             owner: "unknown@localhost".into(),
             quit_after: BTreeSet::new(),
             select_when_listed: None,
@@ -246,6 +271,21 @@ impl AppState {
             .iter()
             .enumerate()
             .flat_map(|(c, cloud)| cloud.addresses.iter().map(move |a| (c, a)))
+            .collect()
+    }
+
+    /// Every volume attached to nothing, of every cloud, as listed.
+    pub fn loose_volumes(&self) -> Vec<(CloudId, &Volume)> {
+        self.clouds
+            .iter()
+            .enumerate()
+            .flat_map(|(c, cloud)| {
+                cloud
+                    .volumes
+                    .iter()
+                    .filter(|v| v.is_unattached())
+                    .map(move |v| (c, v))
+            })
             .collect()
     }
 

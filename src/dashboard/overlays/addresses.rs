@@ -1,5 +1,7 @@
-//! Every public address of every cloud, and releasing an unassociated one
-//! (after asking in `[confirm]`). Its keys are the `[addresses]` section.
+//! Everything that bills beside instances: every public address of every
+//! cloud, then every volume attached to nothing; releasing an unassociated
+//! address or deleting a loose volume (after asking in `[confirm]`). Its
+//! keys are the `[addresses]` section.
 
 use crossterm::event::KeyCode;
 use ratatui::Frame;
@@ -9,22 +11,46 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::confirm::{self, Cells, Column, Question, Role};
 use super::{Overlay, hint, popup_block};
-use crate::dashboard::action::Request;
+use crate::dashboard::action::{CloudId, Request};
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
 use crate::dashboard::view::{Theme, centered, hints, text};
+use crate::domain::cost::{Prices, assess_volume};
+use crate::domain::format::dollars_fine;
+use crate::domain::model::{PublicAddress, Volume};
 
-/// At most this many addresses are listed.
+/// At most this many lines are listed at once; the list scrolls.
 const SHOWN: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressesPopup {
-    /// Index into [`AppState::all_addresses`].
+    /// Index into [`entries`]: the addresses, then the loose volumes.
     pub selected: usize,
-    /// Release was asked for: the popup asks once more before releasing.
+    /// Release (or delete) was asked for: the popup asks once more.
     pub confirm: bool,
+}
+
+/// One line of the popup.
+#[derive(Debug, Clone, Copy)]
+enum Entry<'a> {
+    Address(CloudId, &'a PublicAddress),
+    Volume(CloudId, &'a Volume),
+}
+
+/// What the popup lists, in order: [`AppState::all_addresses`], then
+/// [`AppState::loose_volumes`].
+fn entries(state: &AppState) -> Vec<Entry<'_>> {
+    let addresses = state
+        .all_addresses()
+        .into_iter()
+        .map(|(c, a)| Entry::Address(c, a));
+    let volumes = state
+        .loose_volumes()
+        .into_iter()
+        .map(|(c, v)| Entry::Volume(c, v));
+    addresses.chain(volumes).collect()
 }
 
 impl From<AddressesPopup> for Overlay {
@@ -56,41 +82,52 @@ impl AddressesPopup {
                 self.confirm = false;
                 return Some(self.into());
             }
-            let chosen = state
-                .all_addresses()
-                .get(self.selected)
-                .map(|(c, a)| (*c, a.id.clone(), a.ip.clone()));
-            if let Some((cloud, id, ip)) = chosen {
+            let chosen = match entries(state).get(self.selected) {
+                Some(Entry::Address(c, a)) => Some((
+                    *c,
+                    format!("releasing {}…", a.ip),
+                    Request::ReleaseAddress(a.id.clone()),
+                )),
+                Some(Entry::Volume(c, v)) => Some((
+                    *c,
+                    format!("deleting volume {}…", v.id),
+                    Request::DeleteVolume(v.id.clone()),
+                )),
+                None => None,
+            };
+            if let Some((cloud, info, request)) = chosen {
                 let rid = state.request_id();
-                state.info(format!("releasing {ip}…"));
+                state.info(info);
                 fx.push(Effect::Send {
                     cloud,
                     id: rid,
-                    request: Request::ReleaseAddress(id),
+                    request,
                 });
             }
             return None;
         }
-        let count = state.all_addresses().len();
+        let count = entries(state).len();
         match state.keymap.lookup(Context::Addresses, key) {
             Some(Command::MoveDown) => {
                 self.selected = (self.selected + 1).min(count.saturating_sub(1))
             }
             Some(Command::MoveUp) => self.selected = self.selected.saturating_sub(1),
             Some(Command::Release) => {
-                let chosen = state
-                    .all_addresses()
-                    .get(self.selected)
-                    .map(|(_, a)| (a.ip.clone(), a.instance_id.clone()));
-                match chosen {
-                    _ if state.readonly => state.error(
-                        "read-only mode: releasing an address is disabled (started with --readonly)",
+                let refusal = match entries(state).get(self.selected) {
+                    _ if state.readonly => Some(
+                        "read-only mode: releasing an address or deleting a volume is disabled (started with --readonly)"
+                            .to_string(),
                     ),
-                    Some((ip, Some(instance))) => state.error(format!(
-                        "{ip} is associated with {instance}: detach it first (i)"
-                    )),
-                    Some(_) => self.confirm = true,
-                    None => {}
+                    Some(Entry::Address(_, a)) => a.instance_id.as_ref().map(|instance| {
+                        format!("{} is associated with {instance}: detach it first (i)", a.ip)
+                    }),
+                    Some(Entry::Volume(..)) => None,
+                    None => Some(String::new()),
+                };
+                match refusal {
+                    None => self.confirm = true,
+                    Some(why) if !why.is_empty() => state.error(why),
+                    Some(_) => {}
                 }
             }
             Some(Command::Close) => return None,
@@ -100,65 +137,36 @@ impl AddressesPopup {
     }
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-        let all = state.all_addresses();
-        // The question replaces the list: it names the one address whole.
+        let all = entries(state);
+        // The question replaces the list: it names the one thing whole.
         if self.confirm
-            && let Some((cloud, address)) = all.get(self.selected)
+            && let Some(entry) = all.get(self.selected)
         {
-            let label = state.clouds[*cloud].label.clone();
-            let question = Question {
-                title: "Release address".into(),
-                tone: Role::Error,
-                head: "Release 1 address? It goes back to the cloud's pool.".into(),
-                columns: vec![
-                    Column::new(Cells::Id, Role::Plain, vec![address.ip.clone()]),
-                    Column::new(Cells::Id, Role::Key, vec![address.id.clone()]),
-                    Column::new(Cells::Text, Role::Dim, vec![label]),
-                ],
-                ask: None,
-                answers: confirm::answers(state, "release", "keep"),
-                scroll_keys: None,
-            };
-            question.draw(frame, area, 0, theme);
+            question(state, entry).draw(frame, area, 0, theme);
             return;
         }
-        let h = (all.len().min(SHOWN) + 6) as u16;
+        let h = (all.len().clamp(1, SHOWN) + 6) as u16;
         let rect = centered(area, 100, h);
         frame.render_widget(Clear, rect);
         let mut lines = Vec::new();
         if all.is_empty() {
             lines.push(Line::from(Span::styled(
-                "no public addresses allocated",
+                "no public addresses allocated, no volume attached to nothing",
                 theme.dim(),
             )));
         }
-        for (i, (cloud, a)) in all.iter().enumerate().take(SHOWN) {
-            let used = match &a.instance_id {
-                Some(id) => {
-                    let name = state
-                        .instances
-                        .get(*cloud)
-                        .and_then(|list| list.iter().find(|inst| &inst.id == id))
-                        .map(|inst| inst.name.clone())
-                        .unwrap_or_default();
-                    Span::raw(format!(
-                        "→ {} ({})",
-                        text::truncate(&name, 16),
-                        text::truncate(id, 19)
-                    ))
-                }
-                None => Span::styled("unassociated (still allocated)", theme.error()),
+        // The selected line always shows.
+        let first = self.selected.saturating_sub(SHOWN - 1);
+        for (i, entry) in all.iter().enumerate().skip(first).take(SHOWN) {
+            let line = match entry {
+                Entry::Address(cloud, a) => address_line(state, *cloud, a, theme),
+                Entry::Volume(cloud, v) => volume_line(state, *cloud, v, theme),
             };
-            let line = Line::from(vec![
-                Span::raw(if i == self.selected { "▶" } else { " " }),
-                Span::raw(text::pad(&a.ip, 16)),
-                Span::styled(format!("{} ", text::fit(&a.id, 20)), theme.dim()),
-                Span::styled(
-                    format!("{} ", text::fit(&state.clouds[*cloud].label, 18)),
-                    theme.dim(),
-                ),
-                used,
-            ]);
+            let line = Line::from(
+                std::iter::once(Span::raw(if i == self.selected { "▶" } else { " " }))
+                    .chain(line)
+                    .collect::<Vec<_>>(),
+            );
             lines.push(if i == self.selected {
                 line.style(theme.selected())
             } else {
@@ -183,7 +191,7 @@ impl AddressesPopup {
             &[KeyCode::Char('R')],
             " / ",
         );
-        let what = " release an unassociated address (asks first)   ";
+        let what = " release an unassociated address / delete a loose volume (asks first)   ";
         hint(&mut spans, release, what.into(), theme);
         let close = hints::keys(
             keymap,
@@ -195,8 +203,114 @@ impl AddressesPopup {
         hint(&mut spans, close, " close".into(), theme);
         lines.push(Line::from(spans));
         frame.render_widget(
-            Paragraph::new(lines).block(popup_block("Public addresses", theme, theme.border())),
+            Paragraph::new(lines).block(popup_block(
+                "Addresses and volumes",
+                theme,
+                theme.border(),
+            )),
             rect,
         );
+    }
+}
+
+/// `203.0.113.7  eipalloc-…  demo-aws/eu-west-1  → web-1 (i-…)`.
+fn address_line<'a>(
+    state: &AppState,
+    cloud: CloudId,
+    a: &PublicAddress,
+    theme: &Theme,
+) -> Vec<Span<'a>> {
+    let used = match &a.instance_id {
+        Some(id) => {
+            let name = state
+                .instances
+                .get(cloud)
+                .and_then(|list| list.iter().find(|inst| &inst.id == id))
+                .map(|inst| inst.name.clone())
+                .unwrap_or_default();
+            Span::raw(format!(
+                "→ {} ({})",
+                text::truncate(&name, 16),
+                text::truncate(id, 19)
+            ))
+        }
+        None => Span::styled("unassociated (still allocated)", theme.error()),
+    };
+    vec![
+        Span::raw(text::pad(&a.ip, 16)),
+        Span::styled(format!("{} ", text::fit(&a.id, 20)), theme.dim()),
+        Span::styled(
+            format!("{} ", text::fit(&state.clouds[cloud].label, 18)),
+            theme.dim(),
+        ),
+        used,
+    ]
+}
+
+/// `vol 20 GiB gp3  vol-…  demo-aws/eu-west-1  attached to nothing · $0.0024/h`.
+fn volume_line<'a>(state: &AppState, cloud: CloudId, v: &Volume, theme: &Theme) -> Vec<Span<'a>> {
+    let status = &state.clouds[cloud];
+    let a = assess_volume(
+        v,
+        status.kind,
+        &status.region,
+        Prices::embedded(),
+        &state.config.cost,
+    );
+    let rate = a
+        .hourly
+        .map(|d| format!(" · {}/h", dollars_fine(d)))
+        .unwrap_or_default();
+    let name = v
+        .name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(" {}", text::truncate(n, 16)))
+        .unwrap_or_default();
+    vec![
+        Span::raw(text::pad(&format!("vol {}", v.summary()), 16)),
+        Span::styled(format!("{} ", text::fit(&v.id, 20)), theme.dim()),
+        Span::styled(format!("{} ", text::fit(&status.label, 18)), theme.dim()),
+        Span::styled(format!("attached to nothing{rate}{name}"), theme.error()),
+    ]
+}
+
+/// The confirmation of a release or a delete, naming the one thing whole.
+fn question(state: &AppState, entry: &Entry<'_>) -> Question {
+    match entry {
+        Entry::Address(cloud, address) => Question {
+            title: "Release address".into(),
+            tone: Role::Error,
+            head: "Release 1 address? It goes back to the cloud's pool.".into(),
+            columns: vec![
+                Column::new(Cells::Id, Role::Plain, vec![address.ip.clone()]),
+                Column::new(Cells::Id, Role::Key, vec![address.id.clone()]),
+                Column::new(
+                    Cells::Text,
+                    Role::Dim,
+                    vec![state.clouds[*cloud].label.clone()],
+                ),
+            ],
+            ask: None,
+            answers: confirm::answers(state, "release", "keep"),
+            scroll_keys: None,
+        },
+        Entry::Volume(cloud, volume) => Question {
+            title: "Delete volume".into(),
+            tone: Role::Error,
+            head: "Delete 1 volume? Its data is gone for good.".into(),
+            columns: vec![
+                Column::new(Cells::Text, Role::Plain, vec![volume.summary()]),
+                Column::new(Cells::Id, Role::Key, vec![volume.id.clone()]),
+                Column::new(
+                    Cells::Text,
+                    Role::Dim,
+                    vec![state.clouds[*cloud].label.clone()],
+                ),
+            ],
+            ask: None,
+            answers: confirm::answers(state, "delete", "keep"),
+            scroll_keys: None,
+        },
     }
 }

@@ -105,6 +105,36 @@ impl DescribePopup {
         for (k, v) in &inst.extra {
             lines.push(row(k, v.to_string()));
         }
+        if let Some(a) = state.assessment(key) {
+            lines.push(row("cost now", cost_parts(a)));
+        }
+        lines.extend([
+            Line::from(""),
+            Line::from(Span::styled(
+                format!("volumes ({})", inst.volumes.len()),
+                theme.header_row(),
+            )),
+        ]);
+        let prices = crate::domain::cost::Prices::embedded();
+        for v in &inst.volumes {
+            let rate = prices
+                .volume_hourly(inst.kind, &inst.region, v, &state.config.cost)
+                .map(|d| format!(" · {}/h", format::dollars_fine(d)))
+                .unwrap_or_default();
+            let fate = match v.delete_on_termination {
+                Some(true) => " · deleted with the instance",
+                Some(false) => " · kept (and billed) after terminate",
+                None => "",
+            };
+            lines.push(row(
+                &format!("  {}", text::truncate(&v.id, 17)),
+                format!(
+                    "{} {}{rate}{fate}",
+                    v.summary(),
+                    v.device.as_deref().unwrap_or("")
+                ),
+            ));
+        }
         lines.extend([
             Line::from(""),
             Line::from(Span::styled(
@@ -132,5 +162,34 @@ impl DescribePopup {
                 .scroll((self.scroll, 0)),
             rect,
         );
+    }
+}
+
+/// `compute $0.0114/h + volumes $0.0010/h + IPv4 $0.005/h = $0.0174/h`.
+fn cost_parts(a: &crate::domain::cost::Assessment) -> String {
+    let fine = format::dollars_fine;
+    let mut parts = vec![match a.compute {
+        Some(c) => format!("compute {}/h", fine(c)),
+        None => format!("compute {}", a.hourly_text()),
+    }];
+    if a.storage.dollars_per_hour > 0.0 || a.storage.unpriced > 0 {
+        let unpriced = if a.storage.unpriced > 0 {
+            format!(" ({} unpriced)", a.storage.unpriced)
+        } else {
+            String::new()
+        };
+        parts.push(format!(
+            "volumes {}/h{unpriced}",
+            fine(a.storage.dollars_per_hour)
+        ));
+    }
+    if a.ipv4 > 0.0 {
+        parts.push(format!("IPv4 {}/h", fine(a.ipv4)));
+    }
+    match a.hourly {
+        Some(total) if parts.len() > 1 => {
+            format!("{} = {}/h (estimate)", parts.join(" + "), fine(total))
+        }
+        _ => format!("{} (estimate)", parts.join(" + ")),
     }
 }

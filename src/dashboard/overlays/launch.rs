@@ -14,13 +14,15 @@ use super::{Overlay, popup_block};
 use crate::cloud::CloudError;
 use crate::cloud::launch::{LaunchDraft, expand_home};
 use crate::config::Template;
-use crate::dashboard::action::{Request, RequestId};
+use crate::dashboard::action::{CloudId, Request, RequestId};
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
 use crate::dashboard::view::{Theme, centered, hints, text};
-use crate::domain::model::{Choice, LaunchOptions, USER_DATA_LIMIT};
+use crate::domain::cost::Prices;
+use crate::domain::format::dollars_fine;
+use crate::domain::model::{Choice, CloudKind, LaunchOptions, USER_DATA_LIMIT};
 use crate::domain::tags::expires_value;
 
 /// At most this many instances per launch.
@@ -452,6 +454,7 @@ impl LaunchPopup {
                 described(&self.size, options.map(|o| &o.sizes)),
                 LaunchField::Size,
             ),
+            row("cost", self.cost_text(state, cloud)),
             choice(
                 "key",
                 self.key_name
@@ -490,6 +493,7 @@ impl LaunchPopup {
                     "basic".into()
                 },
             ),
+            row("expires", expires_text(state)),
         ];
         if !t.tags.is_empty() {
             let tags: Vec<String> = t.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -506,6 +510,60 @@ impl LaunchPopup {
             lines.push(Line::from(Span::styled(format!(" ✗ {err}"), theme.error())));
         }
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), form_area);
+    }
+}
+
+impl LaunchPopup {
+    /// `$0.0114/h each (compute)`, `$0.0228/h for 2`, `holds 1 vCPU, 512
+    /// MB` (an unpriced flavor, as the cloud labels it), or `no price known`.
+    fn cost_text(&self, state: &AppState, cloud: Option<CloudId>) -> String {
+        let Some(status) = cloud.and_then(|c| state.clouds.get(c)) else {
+            return "-".into();
+        };
+        let rules = &state.config.cost;
+        let price = match status.kind {
+            CloudKind::Aws => Prices::embedded().aws_hourly(&status.region, &self.size, rules),
+            CloudKind::OpenStack => rules.flavor_prices.get(&self.size).copied(),
+        };
+        let count: u32 = self.count.parse().unwrap_or(1).max(1);
+        match price {
+            Some(p) if count > 1 => format!(
+                "{}/h for {count} ({}/h each, compute; volumes and IPv4 extra)",
+                dollars_fine(p * f64::from(count)),
+                dollars_fine(p)
+            ),
+            Some(p) => format!("{}/h (compute; volumes and IPv4 extra)", dollars_fine(p)),
+            None => {
+                let label = self
+                    .options
+                    .as_ref()
+                    .and_then(|o| o.sizes.iter().find(|c| c.id == self.size))
+                    .filter(|c| c.label != c.id)
+                    .map(|c| c.label.clone());
+                match (status.kind, label) {
+                    (CloudKind::OpenStack, Some(l)) => format!("holds {l} while it exists"),
+                    _ => "no price known (see [cost] in config.toml)".into(),
+                }
+            }
+        }
+    }
+}
+
+/// The `hytop:expires` the launch will carry: `2026-11-21 20:00 UTC (in
+/// 8h)`, or why there is none.
+fn expires_text(state: &AppState) -> String {
+    let ttl = state.config.cost.default_ttl_hours;
+    if !(ttl.is_finite() && ttl > 0.0) {
+        return "no hytop:expires tag ([cost] default_ttl_hours = 0)".into();
+    }
+    let value = expires_value(state.now, ttl);
+    match chrono::DateTime::parse_from_rfc3339(&value) {
+        Ok(at) => format!(
+            "{} (in {}, hytop:expires)",
+            at.with_timezone(&chrono::Utc).format("%Y-%m-%d %H:%M UTC"),
+            crate::domain::format::span(at.with_timezone(&chrono::Utc) - state.now)
+        ),
+        Err(_) => value,
     }
 }
 

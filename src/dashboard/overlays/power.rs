@@ -16,7 +16,7 @@ use crate::dashboard::keymap::Key;
 use crate::dashboard::model::{AppState, Target};
 use crate::dashboard::view::Theme;
 use crate::domain::cost::Prices;
-use crate::domain::format::dollars_fine;
+use crate::domain::format::{dollars_fine, trim_decimals};
 use crate::domain::model::{CloudKind, InstanceState};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -134,17 +134,22 @@ fn verb(action: PowerAction) -> &'static str {
     }
 }
 
-/// What the action changes in what `target` costs or holds, in a few words.
+/// What the action changes in what `target` costs or holds, in a few words:
+/// `saves $0.0114/h; its 8 GiB gp3 volume keeps costing $0.001/h and its
+/// Elastic IP $0.005/h`.
 fn effect(state: &AppState, target: &Target, action: PowerAction) -> String {
     let Some(inst) = state.instance(&target.key) else {
         return String::new();
     };
     let rate = Prices::embedded().hourly(inst, &state.config.cost);
-    let held = inst
-        .vcpus
-        .map(|v| format!("{v} vCPU / {} MB", inst.memory_mb.unwrap_or(0)));
+    let held = inst.vcpus.map(|v| {
+        format!(
+            "{v} vCPU / {} GB",
+            trim_decimals(inst.memory_mb.unwrap_or(0) as f64 / 1024.0, 1)
+        )
+    });
     let openstack = inst.kind == CloudKind::OpenStack;
-    match action {
+    let saving = match action {
         PowerAction::Stop => match (openstack, rate, held) {
             (true, _, Some(h)) => format!("still holds {h}: shelve frees it"),
             (_, Some(r), _) => format!("saves {}/h", dollars_fine(r)),
@@ -155,13 +160,54 @@ fn effect(state: &AppState, target: &Target, action: PowerAction) -> String {
             (None, Some(h)) => format!("frees {h}, keeps a snapshot"),
             _ => "keeps only a snapshot".into(),
         },
-        PowerAction::Start | PowerAction::Unshelve => match (rate, held) {
-            (Some(r), _) => format!("costs {}/h again", dollars_fine(r)),
-            (None, Some(h)) => format!("holds {h} again"),
-            _ => "runs again".into(),
-        },
-        PowerAction::Reboot | PowerAction::HardReboot => "no change in cost".into(),
+        PowerAction::Start | PowerAction::Unshelve => {
+            return match (rate, held) {
+                (Some(r), _) => format!("costs {}/h again", dollars_fine(r)),
+                (None, Some(h)) => format!("holds {h} again"),
+                _ => "runs again".into(),
+            };
+        }
+        PowerAction::Reboot | PowerAction::HardReboot => return "no change in cost".into(),
+    };
+    match still_billed(state, target) {
+        Some(kept) => format!("{saving}; {kept}"),
+        None => saving,
     }
+}
+
+/// What keeps billing while `target` is stopped or shelved: `its 8 GiB gp3
+/// volume keeps costing $0.001/h and its Elastic IP $0.005/h`; `None`
+/// when nothing priced does.
+fn still_billed(state: &AppState, target: &Target) -> Option<String> {
+    let inst = state.instance(&target.key)?;
+    let a = state.assessment(&target.key)?;
+    let mut parts = Vec::new();
+    if a.storage.dollars_per_hour > 0.0 {
+        let what = match inst.volumes.as_slice() {
+            [one] => format!("its {} volume keeps", one.summary()),
+            many => format!("its {} volumes ({} GiB) keep", many.len(), a.storage.gb),
+        };
+        parts.push(format!(
+            "{what} costing {}/h",
+            dollars_fine(a.storage.dollars_per_hour)
+        ));
+    }
+    // An address allocated to the account stays with a stopped instance
+    // (an auto-assigned one goes back to the pool, and stops billing).
+    let elastic = state.clouds.get(target.key.cloud).is_some_and(|c| {
+        c.addresses
+            .iter()
+            .any(|addr| addr.instance_id.as_deref() == Some(target.key.id.as_str()))
+    });
+    if elastic && a.ipv4 > 0.0 {
+        let word = if parts.is_empty() {
+            "its Elastic IP keeps costing"
+        } else {
+            "its Elastic IP"
+        };
+        parts.push(format!("{word} {}/h", dollars_fine(a.ipv4)));
+    }
+    (!parts.is_empty()).then(|| parts.join(" and "))
 }
 
 /// One request per cloud and action (`action_of` each target), by the ids

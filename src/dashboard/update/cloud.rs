@@ -134,6 +134,7 @@ pub(super) fn on_response(
             Ok(addresses) => {
                 state.clouds[cloud].addresses = addresses;
                 state.recompute_costs();
+                super::release::poll(state, cloud, fx);
             }
             Err(e) => state.clouds[cloud].error = Some(format!("addresses: {e}")),
         },
@@ -186,12 +187,14 @@ pub(super) fn on_response(
             Ok(()) => {
                 state.info(format!("terminating on {label}: {}", ids.join(", ")));
                 refresh_soon(state, cloud, fx);
+                super::release::on_terminated(state, cloud, request, true, fx);
                 if state.quit_after.remove(&request) && state.quit_after.is_empty() {
                     state.quit = true;
                     fx.push(Effect::Quit);
                 }
             }
             Err(e) => {
+                super::release::on_terminated(state, cloud, request, false, fx);
                 // Something still runs: stay, so the user sees it.
                 state.quit_after.clear();
                 failed(
@@ -248,6 +251,9 @@ pub(super) fn on_response(
             result,
         } => match result {
             Ok(addr) => {
+                if !addr.reused {
+                    state.allocated_here.insert((cloud, addr.ip.clone()));
+                }
                 let how = if addr.reused {
                     "reused a free address"
                 } else {

@@ -13,6 +13,7 @@ mod command_line;
 mod console;
 mod metrics;
 mod prompt;
+mod release;
 mod table;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};

@@ -38,6 +38,7 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Attach
         | Command::Detach
         | Command::Release
+        | Command::ToggleRelease
         | Command::DeleteBack
         | Command::ClearLine
         | Command::KeepAndQuit

@@ -168,7 +168,40 @@ fn field_lines<'a>(
         ]),
         Line::from(vec![label("launched"), Span::raw(launched)]),
         Line::from(vec![label("cost"), Span::raw(cost)]),
+        Line::from(vec![
+            label("storage"),
+            Span::raw(storage_text(inst, assessment)),
+        ]),
     ]
+}
+
+/// `8 GiB gp3 $0.0010/h · IPv4 $0.0050/h`: what bills even while it is
+/// stopped; `2 vols 28 GiB` for several; `none` without either.
+fn storage_text(inst: &Instance, assessment: &Assessment) -> String {
+    let mut parts = Vec::new();
+    let storage = &assessment.storage;
+    let volumes = match inst.volumes.as_slice() {
+        [] => None,
+        [one] => Some(one.summary()),
+        many => Some(format!("{} vols {} GiB", many.len(), storage.gb)),
+    };
+    if let Some(v) = volumes {
+        if storage.unpriced < inst.volumes.len() {
+            parts.push(format!(
+                "{v} {}/h",
+                format::dollars_fine(storage.dollars_per_hour)
+            ));
+        } else {
+            parts.push(v);
+        }
+    }
+    if assessment.ipv4 > 0.0 {
+        parts.push(format!("IPv4 {}/h", format::dollars_fine(assessment.ipv4)));
+    }
+    if parts.is_empty() {
+        return "no volumes listed".into();
+    }
+    parts.join(" · ")
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -93,6 +93,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 if free > 0 {
                     spans.push(Span::raw(format!("  {free} unassociated IP(s)")));
                 }
+                let loose = state
+                    .volume_assessments
+                    .get(i)
+                    .map_or(0, |a| a.iter().filter(|a| a.is_flagged()).count());
+                if loose > 0 {
+                    spans.push(Span::raw(format!("  {loose} unattached volume(s)")));
+                }
                 if let Some(e) = &cloud.metrics_error {
                     spans.push(Span::styled(format!("  metrics: {e}"), theme.error()));
                 }

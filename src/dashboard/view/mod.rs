@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
     let [header_area, body, detail_area, footer_area] = Layout::vertical([
         Constraint::Length(header_lines),
         Constraint::Min(5),
-        Constraint::Length(if show_detail { 10 } else { 0 }),
+        Constraint::Length(if show_detail { 11 } else { 0 }),
         Constraint::Length(1),
     ])
     .areas(area);

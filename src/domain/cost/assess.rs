@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::cost::prices::Prices;
 use crate::domain::cost::rules::{self, CostConfig, Flag};
 use crate::domain::format::{compact, dollars_coarse, dollars_fine, trim_decimals};
-use crate::domain::model::{CloudKind, Instance, InstanceMetrics, PublicAddress};
+use crate::domain::model::{CloudKind, Instance, InstanceMetrics, PublicAddress, Volume};
 
 /// AWS bills Linux per second but at least one minute per start.
 const MIN_BILLED_SECS: i64 = 60;
@@ -17,11 +17,20 @@ const MIN_BILLED_SECS: i64 = 60;
 /// What hytop judges about one instance at one moment; estimates.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Assessment {
-    /// On-demand $/h now: `Some(0.0)` when the instance is not live
-    /// (pending, running, stopping), since it bills no compute; `None` when
-    /// hytop has no price for it (unknown type or region, an OpenStack flavor
-    /// without a configured price).
+    /// Everything it bills per hour now: [`Assessment::compute`], plus its
+    /// priced volumes and its public IPv4 address, which bill even while it
+    /// is stopped; `None` when the compute price of a live instance is
+    /// unknown (unknown type or region, an OpenStack flavor without a
+    /// configured price).
     pub hourly: Option<f64>,
+    /// On-demand compute $/h: `Some(0.0)` when the instance is not live
+    /// (pending, running, stopping), `None` when unknown.
+    pub compute: Option<f64>,
+    /// What its attached volumes bill, priced or not.
+    pub storage: Storage,
+    /// $/h of its public IPv4 address (AWS charges every one); 0 without
+    /// one, and on OpenStack.
+    pub ipv4: f64,
     /// $ since launch: `None` when not live (a stopped instance's past cost
     /// cannot be told from the listing), without a launch time, or without a
     /// price. EC2 resets the launch time on every start, so for a restarted
@@ -32,6 +41,17 @@ pub struct Assessment {
     pub held: Option<Held>,
     /// Why it looks forgotten; empty when it does not.
     pub flags: Vec<Flag>,
+}
+
+/// The attached volumes of an instance, as billed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Storage {
+    /// $/h of the volumes with a price.
+    pub dollars_per_hour: f64,
+    /// GiB of all volumes whose size is known.
+    pub gb: u64,
+    /// Volumes without a price (no size, type or price for it).
+    pub unpriced: usize,
 }
 
 /// The compute a live, unpriced OpenStack server holds.
@@ -114,7 +134,10 @@ pub fn assess(
     rules: &CostConfig,
 ) -> Assessment {
     let flags = rules::instance_flags(instance, metrics, now, rules);
-    let (hourly, held) = price_now(instance, prices, rules);
+    let (compute, held) = price_now(instance, prices, rules);
+    let storage = storage(instance, prices, rules);
+    let ipv4 = ipv4_hourly(instance, prices);
+    let hourly = compute.map(|c| c + storage.dollars_per_hour + ipv4);
     let hours = billed_hours(instance, now);
     let held = held.map(|(vcpus, memory_gb)| Held {
         vcpus,
@@ -127,9 +150,34 @@ pub fn assess(
     };
     Assessment {
         hourly,
+        compute,
+        storage,
+        ipv4,
         spent,
         held,
         flags,
+    }
+}
+
+/// What the volumes attached to `instance` bill.
+pub fn storage(instance: &Instance, prices: &Prices, rules: &CostConfig) -> Storage {
+    let mut storage = Storage::default();
+    for volume in &instance.volumes {
+        storage.gb += volume.size_gb.unwrap_or(0);
+        match prices.volume_hourly(instance.kind, &instance.region, volume, rules) {
+            Some(d) => storage.dollars_per_hour += d,
+            None => storage.unpriced += 1,
+        }
+    }
+    storage
+}
+
+/// $/h of the public IPv4 address of `instance`: AWS charges every one,
+/// running or stopped (an Elastic IP stays with a stopped instance).
+fn ipv4_hourly(instance: &Instance, prices: &Prices) -> f64 {
+    match (instance.kind, &instance.public_ip) {
+        (CloudKind::Aws, Some(ip)) if ip.contains('.') => prices.address_hourly(),
+        _ => 0.0,
     }
 }
 
@@ -184,6 +232,9 @@ pub struct AddressAssessment {
     pub hourly: Option<f64>,
     /// `Unassociated` when it is allocated but not in use.
     pub flags: Vec<Flag>,
+    /// Associated with an instance, whose [`Assessment::ipv4`] bills it:
+    /// [`Totals`] does not count it twice.
+    pub with_instance: bool,
 }
 
 impl AddressAssessment {
@@ -204,13 +255,56 @@ pub fn assess_address(
             CloudKind::OpenStack => None,
         },
         flags: rules::address_flags(address),
+        with_instance: address
+            .instance_id
+            .as_deref()
+            .is_some_and(|id| !id.trim().is_empty()),
+    }
+}
+
+/// What hytop judges about one volume attached to nothing (the attached
+/// ones are part of their instance's [`Assessment`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VolumeAssessment {
+    /// $/h of its size; `None` without a price (most Cinder types).
+    pub hourly: Option<f64>,
+    /// `UnattachedVolume` when it is attached to nothing.
+    pub flags: Vec<Flag>,
+}
+
+impl VolumeAssessment {
+    pub fn is_flagged(&self) -> bool {
+        !self.flags.is_empty()
+    }
+
+    /// `$0.0010/h`, or `8 GiB` without a price.
+    pub fn hourly_text(&self, volume: &Volume) -> String {
+        match self.hourly {
+            Some(d) => format!("{}/h", dollars_fine(d)),
+            None => volume.summary(),
+        }
+    }
+}
+
+/// Judges a volume of a cloud of `kind` in `region`.
+pub fn assess_volume(
+    volume: &Volume,
+    kind: CloudKind,
+    region: &str,
+    prices: &Prices,
+    rules: &CostConfig,
+) -> VolumeAssessment {
+    VolumeAssessment {
+        hourly: prices.volume_hourly(kind, region, volume, rules),
+        flags: rules::volume_flags(volume),
     }
 }
 
 /// Sums of assessments, for a fleet or one cloud: what the header shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Totals {
-    /// $/h of the live priced instances and the priced addresses.
+    /// $/h of the priced instances (volumes and addresses included), the
+    /// free addresses and the volumes attached to nothing.
     pub dollars_per_hour: f64,
     /// What the live OpenStack servers without a flavor price hold.
     pub held_vcpus: u32,
@@ -219,6 +313,7 @@ pub struct Totals {
     pub unpriced: usize,
     pub flagged_instances: usize,
     pub flagged_addresses: usize,
+    pub flagged_volumes: usize,
 }
 
 impl Totals {
@@ -240,11 +335,17 @@ impl Totals {
     pub fn add(&mut self, a: &Assessment) {
         match (a.hourly, a.held) {
             (Some(d), _) => self.dollars_per_hour += d,
-            (None, Some(held)) => {
-                self.held_vcpus = self.held_vcpus.saturating_add(held.vcpus);
-                self.held_memory_gb += held.memory_gb;
+            (None, held) => {
+                // Its compute is unknown; what it holds beside is not.
+                self.dollars_per_hour += a.storage.dollars_per_hour + a.ipv4;
+                match held {
+                    Some(held) => {
+                        self.held_vcpus = self.held_vcpus.saturating_add(held.vcpus);
+                        self.held_memory_gb += held.memory_gb;
+                    }
+                    None => self.unpriced += 1,
+                }
             }
-            (None, None) => self.unpriced += 1,
         }
         if a.is_flagged() {
             self.flagged_instances += 1;
@@ -252,7 +353,9 @@ impl Totals {
     }
 
     pub fn add_address(&mut self, a: &AddressAssessment) {
-        if let Some(d) = a.hourly {
+        if let Some(d) = a.hourly
+            && !a.with_instance
+        {
             self.dollars_per_hour += d;
         }
         if a.is_flagged() {
@@ -260,9 +363,19 @@ impl Totals {
         }
     }
 
-    /// Flagged instances and addresses together.
+    /// A volume attached to nothing (attached ones are in their instance).
+    pub fn add_volume(&mut self, a: &VolumeAssessment) {
+        if let Some(d) = a.hourly {
+            self.dollars_per_hour += d;
+        }
+        if a.is_flagged() {
+            self.flagged_volumes += 1;
+        }
+    }
+
+    /// Flagged instances, addresses and volumes together.
     pub fn flagged(&self) -> usize {
-        self.flagged_instances + self.flagged_addresses
+        self.flagged_instances + self.flagged_addresses + self.flagged_volumes
     }
 }
 
@@ -518,8 +631,11 @@ mod tests {
         let mut unknown = instance("i-3", "c");
         unknown.size = "x9.huge".into();
         let old = aged(30.0);
+        // i-1 holds the associated Elastic IP below: it bills in i-1's rate.
+        let mut with_ip = instance("i-1", "a");
+        with_ip.public_ip = Some("203.0.113.7".into());
         let fleet = [
-            instance("i-1", "a"),
+            with_ip,
             stopped,
             unknown,
             server("s-1", "svc", "ACTIVE"),
@@ -539,16 +655,83 @@ mod tests {
             assess_address(&address(None), CloudKind::OpenStack, prices),
         ];
         let totals = Totals::of(&assessed[..4], []);
-        assert!((totals.dollars_per_hour - 0.0063).abs() < 1e-12);
+        assert!((totals.dollars_per_hour - (0.0063 + 0.005)).abs() < 1e-12);
         assert_eq!(totals.unpriced, 1);
         assert_eq!(totals.held_vcpus, 1);
         assert_eq!(totals.held_memory_gb, 0.5);
         assert_eq!(totals.flagged(), 0);
 
+        // The associated address is not counted twice.
         let totals = Totals::of(&assessed, &addresses);
         assert!((totals.dollars_per_hour - (2.0 * 0.0063 + 2.0 * 0.005)).abs() < 1e-12);
         assert_eq!(totals.flagged_instances, 1);
         assert_eq!(totals.flagged_addresses, 2);
         assert_eq!(totals.flagged(), 3);
+    }
+
+    #[test]
+    fn volumes_and_the_address_bill_while_stopped() {
+        use crate::domain::model::Volume;
+        let gp3 = |id: &str, gb: u64| Volume {
+            id: id.into(),
+            name: None,
+            size_gb: Some(gb),
+            volume_type: Some("gp3".into()),
+            state: "in-use".into(),
+            instance_id: Some("i-1".into()),
+            device: None,
+            delete_on_termination: Some(true),
+        };
+        let mut i = aged(2.0);
+        i.size = "t3.micro".into();
+        i.public_ip = Some("203.0.113.9".into());
+        i.volumes = vec![gp3("vol-1", 8), gp3("vol-2", 20)];
+        let storage = 28.0 * 0.088 / 730.0;
+        let running = judge(&i);
+        assert_eq!(running.compute, Some(0.0114));
+        assert!((running.storage.dollars_per_hour - storage).abs() < 1e-12);
+        assert_eq!(running.storage.gb, 28);
+        assert_eq!(running.ipv4, 0.005);
+        let total = running.hourly.unwrap_or(0.0);
+        assert!(
+            (total - (0.0114 + storage + 0.005)).abs() < 1e-12,
+            "{total}"
+        );
+
+        i.state = InstanceState::Stopped;
+        let stopped = judge(&i);
+        assert_eq!(stopped.compute, Some(0.0));
+        let total = stopped.hourly.unwrap_or(0.0);
+        assert!((total - (storage + 0.005)).abs() < 1e-12, "{total}");
+        assert!(total > 0.0, "a stopped instance still costs");
+        assert_eq!(stopped.spent, None);
+
+        // An unpriced type: the rate is unknown, what it holds beside is
+        // still summed by the header.
+        i.state = InstanceState::Running;
+        i.size = "x9.huge".into();
+        let unknown = judge(&i);
+        assert_eq!(unknown.hourly, None);
+        let totals = Totals::of([&unknown], []);
+        assert!((totals.dollars_per_hour - (storage + 0.005)).abs() < 1e-12);
+        assert_eq!(totals.unpriced, 1);
+
+        // A loose volume counts in the totals and is flagged.
+        let mut loose = gp3("vol-3", 100);
+        loose.instance_id = None;
+        loose.state = "available".into();
+        let judged = assess_volume(
+            &loose,
+            CloudKind::Aws,
+            "eu-west-1",
+            Prices::embedded(),
+            &rules(),
+        );
+        assert!(judged.is_flagged());
+        let mut totals = Totals::default();
+        totals.add_volume(&judged);
+        assert!((totals.dollars_per_hour - 100.0 * 0.088 / 730.0).abs() < 1e-12);
+        assert_eq!(totals.flagged(), 1);
+        assert_eq!(judged.hourly_text(&loose), "$0.0121/h");
     }
 }

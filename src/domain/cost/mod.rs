@@ -11,6 +11,9 @@ pub mod assess;
 pub mod prices;
 pub mod rules;
 
-pub use assess::{AddressAssessment, Assessment, Held, Totals, assess, assess_address};
+pub use assess::{
+    AddressAssessment, Assessment, Held, Storage, Totals, VolumeAssessment, assess, assess_address,
+    assess_volume,
+};
 pub use prices::{PRICES_TOML, Prices};
 pub use rules::{CostConfig, Flag, idle_candidates, idle_window};

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::domain::cost::rules::CostConfig;
-use crate::domain::model::{CloudKind, Instance};
+use crate::domain::model::{CloudKind, Instance, Volume};
 
 /// The embedded on-demand price table (see its header for date, source and
 /// what the figures leave out).
@@ -16,6 +16,10 @@ pub const PRICES_TOML: &str = include_str!("../../../assets/prices.toml");
 /// AWS has charged this for every public IPv4 address since February 2024;
 /// also the fallback so addresses never look free when the table is missing.
 const PUBLIC_IPV4_PER_HOUR: f64 = 0.005;
+
+/// A GB-month spread over an average month (365 × 24 / 12), as AWS's own
+/// price examples do.
+pub const HOURS_PER_MONTH: f64 = 730.0;
 
 /// A price table: $/h by region and instance type, plus addresses.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -27,6 +31,9 @@ pub struct Prices {
     regions: BTreeMap<String, BTreeMap<String, f64>>,
     #[serde(default)]
     addresses: AddressPrices,
+    /// $/GB-month by region and EBS volume type.
+    #[serde(default)]
+    volumes: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
@@ -52,6 +59,7 @@ impl Default for Prices {
             source: "none (no price table)".into(),
             regions: BTreeMap::new(),
             addresses: AddressPrices::default(),
+            volumes: BTreeMap::new(),
         }
     }
 }
@@ -125,6 +133,45 @@ impl Prices {
                     .copied()
                     .and_then(usable)
             })
+    }
+
+    /// $/h of a volume of `kind` in `region` under `config` overrides:
+    /// `config.volume_prices` `"<region>/<type>"`, then `"<type>"`, then (AWS)
+    /// this table; `None` without a size, a type or a price.
+    pub fn volume_hourly(
+        &self,
+        kind: CloudKind,
+        region: &str,
+        volume: &Volume,
+        config: &CostConfig,
+    ) -> Option<f64> {
+        let gb = volume.size_gb? as f64;
+        let kind_table = match kind {
+            CloudKind::Aws => Some(&self.volumes),
+            // Cinder volume types are the cloud's own names, not EBS's.
+            CloudKind::OpenStack => None,
+        };
+        let volume_type = volume.volume_type.as_deref()?;
+        let per_gb_month = config
+            .volume_prices
+            .get(&format!("{region}/{volume_type}"))
+            .copied()
+            .and_then(usable)
+            .or_else(|| {
+                config
+                    .volume_prices
+                    .get(volume_type)
+                    .copied()
+                    .and_then(usable)
+            })
+            .or_else(|| {
+                kind_table?
+                    .get(region)?
+                    .get(volume_type)
+                    .copied()
+                    .and_then(usable)
+            })?;
+        Some(gb * per_gb_month / HOURS_PER_MONTH)
     }
 
     /// $/h of one AWS public IPv4 address, associated or not.
@@ -246,6 +293,80 @@ mod tests {
         let mut config = self::config();
         config.prices.insert("t3.micro".into(), -1.0);
         assert_eq!(prices.hourly(&i, &config), Some(0.0104));
+    }
+
+    fn gp3(gb: u64) -> Volume {
+        Volume {
+            id: "vol-1".into(),
+            name: None,
+            size_gb: Some(gb),
+            volume_type: Some("gp3".into()),
+            state: "in-use".into(),
+            instance_id: Some("i-1".into()),
+            device: None,
+            delete_on_termination: Some(true),
+        }
+    }
+
+    #[test]
+    fn volumes_cost_their_size_by_the_month() {
+        let prices = Prices::embedded();
+        let aws = CloudKind::Aws;
+        let eight = prices.volume_hourly(aws, "eu-west-1", &gp3(8), &config());
+        // 8 GiB x $0.088 / 730 h: the "$0.0010/h".
+        assert!((eight.unwrap_or(0.0) - 0.000_964).abs() < 1e-6, "{eight:?}");
+        let us = prices.volume_hourly(aws, "us-east-1", &gp3(100), &config());
+        assert!((us.unwrap_or(0.0) - 100.0 * 0.08 / 730.0).abs() < 1e-9);
+        assert_eq!(
+            prices.volume_hourly(aws, "ap-nowhere-9", &gp3(8), &config()),
+            None
+        );
+        let mut no_size = gp3(8);
+        no_size.size_gb = None;
+        assert_eq!(
+            prices.volume_hourly(aws, "eu-west-1", &no_size, &config()),
+            None
+        );
+        for region in ["eu-west-1", "us-east-1"] {
+            for t in ["gp3", "gp2", "io1", "io2", "st1", "sc1", "standard"] {
+                let mut v = gp3(1);
+                v.volume_type = Some(t.into());
+                assert!(
+                    prices.volume_hourly(aws, region, &v, &config()).is_some(),
+                    "{region}/{t}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn volume_overrides_and_openstack_types() {
+        let prices = Prices::embedded();
+        let mut config = config();
+        config.volume_prices.insert("gp3".into(), 0.073);
+        let v = gp3(10);
+        let got = prices.volume_hourly(CloudKind::Aws, "eu-west-1", &v, &config);
+        assert!((got.unwrap_or(0.0) - 0.73 / 730.0).abs() < 1e-9);
+        config.volume_prices.insert("eu-west-1/gp3".into(), 0.146);
+        let got = prices.volume_hourly(CloudKind::Aws, "eu-west-1", &v, &config);
+        assert!((got.unwrap_or(0.0) - 1.46 / 730.0).abs() < 1e-9);
+        // A Cinder type has no list price, only the configured one.
+        let mut cinder = gp3(10);
+        cinder.volume_type = Some("__DEFAULT__".into());
+        let none = self::config();
+        assert_eq!(
+            prices.volume_hourly(CloudKind::OpenStack, "RegionOne", &cinder, &none),
+            None
+        );
+        let mut priced = self::config();
+        priced.volume_prices.insert("__DEFAULT__".into(), 0.05);
+        let got = prices.volume_hourly(CloudKind::OpenStack, "RegionOne", &cinder, &priced);
+        assert!((got.unwrap_or(0.0) - 0.5 / 730.0).abs() < 1e-9);
+        // The EBS table is not a Cinder price list, even for a type called gp3.
+        assert_eq!(
+            prices.volume_hourly(CloudKind::OpenStack, "eu-west-1", &gp3(8), &none),
+            None
+        );
     }
 
     #[test]

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::domain::format::{span, window};
-use crate::domain::model::{Instance, InstanceMetrics, InstanceState, PublicAddress};
+use crate::domain::model::{
+    CloudKind, Instance, InstanceMetrics, InstanceState, PublicAddress, Volume,
+};
 use crate::domain::tags::{Expiry, expiry};
 
 /// `[cost]` in config.toml.
@@ -28,6 +30,12 @@ pub struct CostConfig {
     pub prices: BTreeMap<String, f64>,
     /// $/h of OpenStack flavors, by flavor name (they have no list price).
     pub flavor_prices: BTreeMap<String, f64>,
+    /// $/GB-month of volumes by type (`"gp3"`, a Cinder type) or
+    /// `"<region>/<type>"`; wins over the EBS table of assets/prices.toml.
+    pub volume_prices: BTreeMap<String, f64>,
+    /// An OpenStack server stopped (SHUTOFF, SUSPENDED, PAUSED) longer than
+    /// this still holds its flavor's vCPUs and RAM: flagged; 0 turns it off.
+    pub stopped_hold_hours: f64,
 }
 
 impl Default for CostConfig {
@@ -39,6 +47,8 @@ impl Default for CostConfig {
             default_ttl_hours: 8.0,
             prices: BTreeMap::new(),
             flavor_prices: BTreeMap::new(),
+            volume_prices: BTreeMap::new(),
+            stopped_hold_hours: 24.0,
         }
     }
 }
@@ -62,16 +72,41 @@ pub enum Flag {
     Idle { cpu_percent: f64 },
     /// An Elastic IP / floating IP allocated but not associated.
     Unassociated,
+    /// An OpenStack server stopped longer than stopped_hold_hours: it still
+    /// holds its flavor's vCPUs and RAM on a compute node and in the
+    /// project's quota (shelving gives them back).
+    StoppedHolding {
+        stopped: chrono::Duration,
+        vcpus: Option<u32>,
+        memory_mb: Option<u64>,
+    },
+    /// A volume attached to nothing: it bills and serves no one.
+    UnattachedVolume,
 }
 
 impl Flag {
-    /// `old`, `expired`, `idle`, `unused ip`.
+    /// `old`, `expired`, `idle`, `unused ip`, `held`, `unused vol`: the
+    /// table's FLAGS cell.
     pub fn short(&self) -> &'static str {
         match self {
             Flag::TooOld { .. } => "old",
             Flag::Expired { .. } => "expired",
             Flag::Idle { .. } => "idle",
             Flag::Unassociated => "unused ip",
+            Flag::StoppedHolding { .. } => "held",
+            Flag::UnattachedVolume => "unused vol",
+        }
+    }
+
+    /// The rule's stable name in `hytop list --json` and `check`: `old`,
+    /// `expired`, `idle`, `unassociated`, `stopped_holding`,
+    /// `unattached_volume`.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Flag::TooOld { .. } | Flag::Expired { .. } | Flag::Idle { .. } => self.short(),
+            Flag::Unassociated => "unassociated",
+            Flag::StoppedHolding { .. } => "stopped_holding",
+            Flag::UnattachedVolume => "unattached_volume",
         }
     }
 
@@ -87,6 +122,16 @@ impl Flag {
             }
             Flag::Idle { cpu_percent } => format!("idle: {cpu_percent:.1} % CPU"),
             Flag::Unassociated => "allocated but not associated".into(),
+            Flag::StoppedHolding {
+                stopped,
+                vcpus,
+                memory_mb,
+            } => format!(
+                "stopped {}, still holds {}: shelve or delete it",
+                span(*stopped),
+                held_resources(*vcpus, *memory_mb)
+            ),
+            Flag::UnattachedVolume => "allocated, attached to nothing".into(),
         }
     }
 
@@ -110,8 +155,26 @@ impl Flag {
                 "idle: {cpu_percent:.1} % CPU over the last {}",
                 window(rules.idle_after_mins)
             ),
-            Flag::Unassociated => self.reason(),
+            Flag::Unassociated | Flag::StoppedHolding { .. } | Flag::UnattachedVolume => {
+                self.reason()
+            }
         }
+    }
+}
+
+/// `1 vCPU / 1 GB`, `2 vCPU / 0.5 GB`, `its flavor` (when unknown).
+fn held_resources(vcpus: Option<u32>, memory_mb: Option<u64>) -> String {
+    let gb = |mb: u64| {
+        format!(
+            "{} GB",
+            crate::domain::format::trim_decimals(mb as f64 / 1024.0, 1)
+        )
+    };
+    match (vcpus, memory_mb) {
+        (Some(v), Some(mb)) => format!("{v} vCPU / {}", gb(mb)),
+        (Some(v), None) => format!("{v} vCPU"),
+        (None, Some(mb)) => gb(mb),
+        (None, None) => "its flavor".into(),
     }
 }
 
@@ -159,6 +222,7 @@ pub(super) fn instance_flags(
 ) -> Vec<Flag> {
     let mut flags = Vec::new();
     if !instance.state.is_live() {
+        flags.extend(stopped_holding(instance, now, rules));
         return flags;
     }
     match expiry(instance) {
@@ -212,6 +276,41 @@ fn idle_cpu(
     }
     let average = points.iter().map(|(_, v)| v).sum::<f64>() / points.len() as f64;
     (average < rules.idle_cpu_percent).then_some(average)
+}
+
+/// Nova states in which a server keeps its place on a compute node (and in
+/// the quota) without running; SHELVED_OFFLOADED gives it back.
+const HOLDING_STATES: [&str; 3] = ["SHUTOFF", "SUSPENDED", "PAUSED"];
+
+/// `StoppedHolding` for an OpenStack server stopped longer than the limit;
+/// a server whose cloud does not say since when is not judged.
+fn stopped_holding(instance: &Instance, now: DateTime<Utc>, rules: &CostConfig) -> Option<Flag> {
+    if instance.kind != CloudKind::OpenStack
+        || !HOLDING_STATES.contains(&instance.raw_state.as_str())
+    {
+        return None;
+    }
+    let hours = rules.stopped_hold_hours;
+    if !(hours.is_finite() && hours > 0.0) {
+        return None;
+    }
+    let limit = chrono::Duration::try_seconds((hours * 3600.0).round().min(1e12) as i64)?;
+    let stopped = now - instance.state_since?;
+    (stopped > limit).then_some(Flag::StoppedHolding {
+        stopped,
+        vcpus: instance.vcpus,
+        memory_mb: instance.memory_mb,
+    })
+}
+
+/// Flags of a volume: attached to nothing (unless it is being created or
+/// deleted, which takes a moment).
+pub(super) fn volume_flags(volume: &Volume) -> Vec<Flag> {
+    if volume.is_unattached() && !matches!(volume.state.as_str(), "creating" | "deleting") {
+        vec![Flag::UnattachedVolume]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Flags of an allocated public address.
@@ -505,5 +604,80 @@ mod tests {
         assert!(idle_candidates(&list, fixed_now(), &off).is_empty());
         assert_eq!(idle_window(&off), None);
         assert_eq!(idle_window(&config()), Some(Duration::hours(1)));
+    }
+
+    #[test]
+    fn a_server_stopped_longer_than_the_limit_holds_its_flavor() {
+        let now = fixed_now();
+        let mut s = server("s-1", "svc", "SHUTOFF");
+        s.vcpus = Some(1);
+        s.memory_mb = Some(1024);
+        // The cloud does not say since when: not judged.
+        assert_eq!(instance_flags(&s, None, now, &config()), vec![]);
+        s.state_since = Some(now - Duration::hours(24) + Duration::seconds(1));
+        assert_eq!(instance_flags(&s, None, now, &config()), vec![]);
+        s.state_since = Some(now - Duration::hours(26));
+        let flags = instance_flags(&s, None, now, &config());
+        assert_eq!(flags.len(), 1, "{flags:?}");
+        assert_eq!(flags[0].rule(), "stopped_holding");
+        assert_eq!(flags[0].short(), "held");
+        assert_eq!(
+            flags[0].reason_at(now, &config()),
+            "stopped 1d 2h, still holds 1 vCPU / 1 GB: shelve or delete it"
+        );
+        for status in ["SUSPENDED", "PAUSED"] {
+            let mut t = s.clone();
+            t.raw_state = status.into();
+            assert_eq!(
+                instance_flags(&t, None, now, &config()).len(),
+                1,
+                "{status}"
+            );
+        }
+        // Offloaded, it holds nothing but its image.
+        let mut t = s.clone();
+        t.raw_state = "SHELVED_OFFLOADED".into();
+        assert_eq!(instance_flags(&t, None, now, &config()), vec![]);
+        // A stopped EC2 instance holds no compute (its volumes show as cost).
+        let mut t = s.clone();
+        t.kind = CloudKind::Aws;
+        assert_eq!(instance_flags(&t, None, now, &config()), vec![]);
+        // Zero turns the rule off.
+        let off = CostConfig {
+            stopped_hold_hours: 0.0,
+            ..config()
+        };
+        assert_eq!(instance_flags(&s, None, now, &off), vec![]);
+        // Without a flavor's figures it still says what to do.
+        s.vcpus = None;
+        s.memory_mb = None;
+        let flags = instance_flags(&s, None, now, &config());
+        assert_eq!(
+            flags[0].reason(),
+            "stopped 1d 2h, still holds its flavor: shelve or delete it"
+        );
+    }
+
+    #[test]
+    fn a_volume_attached_to_nothing_is_flagged() {
+        let mut v = Volume {
+            id: "vol-1".into(),
+            name: None,
+            size_gb: Some(8),
+            volume_type: Some("gp3".into()),
+            state: "available".into(),
+            instance_id: None,
+            device: None,
+            delete_on_termination: None,
+        };
+        let flags = volume_flags(&v);
+        assert_eq!(flags, vec![Flag::UnattachedVolume]);
+        assert_eq!(flags[0].rule(), "unattached_volume");
+        assert_eq!(flags[0].reason(), "allocated, attached to nothing");
+        v.state = "creating".into();
+        assert_eq!(volume_flags(&v), vec![]);
+        v.state = "in-use".into();
+        v.instance_id = Some("i-1".into());
+        assert_eq!(volume_flags(&v), vec![]);
     }
 }

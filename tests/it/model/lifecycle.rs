@@ -69,12 +69,12 @@ fn the_question_says_what_each_cost_does_and_n_sends_nothing() {
     select(&mut state, "service");
     shift(&mut state, 'S');
     let effect = &popup(&state).effects[0];
-    assert_eq!(effect, "still holds 1 vCPU / 512 MB: shelve frees it");
+    assert_eq!(effect, "still holds 1 vCPU / 0.5 GB: shelve frees it");
     code(&mut state, KeyCode::Esc);
     shift(&mut state, 'Z');
     assert_eq!(
         popup(&state).effects[0],
-        "frees 1 vCPU / 512 MB, keeps a snapshot"
+        "frees 1 vCPU / 0.5 GB, keeps a snapshot"
     );
 }
 

@@ -198,7 +198,8 @@ fn popup_sections_bind_todays_keys() {
             "Y=confirm",
             "n=cancel",
             "q=cancel",
-            "Esc=cancel"
+            "Esc=cancel",
+            "r=toggle_release"
         ]
     );
     assert_eq!(

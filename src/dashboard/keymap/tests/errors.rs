@@ -42,7 +42,7 @@ fn unknown_action_without_a_close_match_lists_them() {
          clear, describe, launch, terminate, stop, start, reboot, hard_reboot, shelve, unshelve, public_ip, addresses, forgotten, extend, console, ssh, refresh, \
          mark, mark_all, sort_next, sort_reverse, follow, search, search_next, search_prev, \
          close, confirm, cancel, next_field, prev_field, choose_next, choose_prev, attach, \
-         detach, release, delete_back, clear_line, keep_and_quit, park, \
+         detach, release, toggle_release, delete_back, clear_line, keep_and_quit, park, \
          or \"none\" to unbind)"
     );
 }
