@@ -11,7 +11,7 @@ use base64::Engine;
 use chrono::{Duration, Utc};
 use hytop::cloud::aws::{AwsProvider, PAGE_SIZE};
 use hytop::cloud::{MetricsQuery, PowerAction, Provider, Resolution};
-use hytop::domain::model::{InstanceState, LaunchSpec};
+use hytop::domain::model::{InstanceState, LaunchSpec, attach_volumes};
 use support::cloudwatch::{Behaviour, FakeCloudWatch, expected_timestamps, expected_value};
 use support::moto::MotoServer;
 
@@ -378,6 +378,195 @@ async fn unreachable_endpoint_is_an_error_line() {
     let err = p.list_instances().await.expect_err("nothing listens");
     assert_eq!(err.code.as_deref(), Some("Unreachable"), "{err}");
     assert!(!err.message.contains("testing"), "no secret in {err}");
+}
+
+// ------------------------------------------------------------- volumes
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_instances_show_their_root_volume_and_the_listing_fills_it_in() {
+    let moto = MotoServer::start();
+    let ec2 = ec2_client(&moto, "eu-west-1").await;
+    let ami = some_ami(&ec2).await;
+    let p = provider(&moto.url, "http://127.0.0.1:9", "eu-west-1").await;
+    let ids = p.launch(&spec(&ami, "disks", 3)).await.expect("launch");
+
+    let mut instances = p.list_instances().await.expect("list");
+    let i = instances.iter().find(|i| i.id == ids[0]).expect("listed");
+    // moto gives every instance one 8 GiB root volume at /dev/sda1.
+    assert_eq!(i.volumes.len(), 1, "{:?}", i.volumes);
+    let root = &i.volumes[0];
+    assert!(root.id.starts_with("vol-"), "{root:?}");
+    assert_eq!(root.device.as_deref(), Some("/dev/sda1"));
+    assert_eq!(root.delete_on_termination, Some(true));
+    assert_eq!(root.instance_id.as_deref(), Some(ids[0].as_str()));
+    assert_eq!(root.size_gb, None, "the instance listing has no size");
+    assert!(!root.outlives_instance());
+    let root_device = i.extra.iter().find(|(k, _)| *k == "root device");
+    assert_eq!(
+        root_device.map(|(_, v)| v.as_str()),
+        Some("/dev/sda1 (ebs)"),
+        "{:?}",
+        i.extra
+    );
+    let root_id = root.id.clone();
+
+    let volumes = p.list_volumes().await.expect("volumes");
+    assert_eq!(volumes.len(), 3, "one root volume each: {volumes:?}");
+    let listed = volumes.iter().find(|v| v.id == root_id).expect("listed");
+    assert_eq!(listed.size_gb, Some(8));
+    assert_eq!(listed.state, "in-use");
+    assert_eq!(listed.instance_id.as_deref(), Some(ids[0].as_str()));
+    assert_eq!(listed.device.as_deref(), Some("/dev/sda1"));
+    assert!(listed.volume_type.is_some(), "{listed:?}");
+    assert!(!listed.is_unattached());
+    // One listing for the whole region, not one call per instance.
+    assert_eq!(p.api_calls().get("DescribeVolumes"), Some(&1));
+
+    attach_volumes(&mut instances, &volumes);
+    for id in &ids {
+        let i = instances.iter().find(|i| &i.id == id).expect("listed");
+        assert_eq!(
+            i.volumes.len(),
+            1,
+            "joined, not added twice: {:?}",
+            i.volumes
+        );
+        let v = &i.volumes[0];
+        assert_eq!(v.size_gb, Some(8));
+        assert_eq!(v.volume_type, listed.volume_type);
+        assert_eq!(
+            v.summary(),
+            format!("8 GiB {}", v.volume_type.as_deref().unwrap_or("?"))
+        );
+        // moto's DescribeVolumes leaves DeleteOnTermination out of the
+        // attachment: the instance listing's word is kept.
+        assert_eq!(v.delete_on_termination, Some(true), "{v:?}");
+        assert_eq!(v.device.as_deref(), Some("/dev/sda1"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unattached_volume_is_listed_then_deleted() {
+    let moto = MotoServer::start();
+    let ec2 = ec2_client(&moto, "eu-west-1").await;
+    let ami = some_ami(&ec2).await;
+    let p = provider(&moto.url, "http://127.0.0.1:9", "eu-west-1").await;
+    let ids = p.launch(&spec(&ami, "holder", 1)).await.expect("launch");
+    let created = ec2
+        .create_volume()
+        .availability_zone("eu-west-1a")
+        .size(3)
+        .volume_type(aws_sdk_ec2::types::VolumeType::Gp3)
+        .tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::Volume)
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key("Name")
+                        .value("scratch")
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create volume");
+    let spare = created.volume_id().expect("a volume id").to_string();
+
+    let volumes = p.list_volumes().await.expect("volumes");
+    assert_eq!(
+        volumes.len(),
+        2,
+        "the root volume and the spare: {volumes:?}"
+    );
+    let v = volumes.iter().find(|v| v.id == spare).expect("listed");
+    assert_eq!(v.state, "available");
+    assert!(v.is_unattached(), "{v:?}");
+    assert_eq!(v.instance_id, None);
+    assert_eq!(v.device, None);
+    assert_eq!(v.name.as_deref(), Some("scratch"));
+    assert_eq!(v.size_gb, Some(3));
+    assert_eq!(v.volume_type.as_deref(), Some("gp3"));
+    assert_eq!(v.summary(), "3 GiB gp3");
+    // Joined into no instance: it is attached to none.
+    let mut instances = p.list_instances().await.expect("list");
+    attach_volumes(&mut instances, &volumes);
+    assert!(
+        instances
+            .iter()
+            .all(|i| i.volumes.iter().all(|v| v.id != spare))
+    );
+
+    // EC2 refuses to delete a volume in use; its code and words come through.
+    let root = volumes
+        .iter()
+        .find(|v| v.instance_id.as_deref() == Some(ids[0].as_str()))
+        .expect("the root volume");
+    let err = p.delete_volume(&root.id).await.expect_err("in use");
+    assert_eq!(err.code.as_deref(), Some("VolumeInUse"), "{err}");
+    assert!(err.message.contains(&root.id), "{err}");
+
+    p.delete_volume(&spare).await.expect("delete");
+    let after = p.list_volumes().await.expect("volumes");
+    assert!(after.iter().all(|v| v.id != spare), "{after:?}");
+    assert!(
+        after.iter().any(|v| v.id == root.id),
+        "the root volume stays"
+    );
+
+    let err = p.delete_volume(&spare).await.expect_err("already gone");
+    assert_eq!(err.code.as_deref(), Some("InvalidVolume.NotFound"), "{err}");
+    assert!(
+        err.to_string().starts_with("InvalidVolume.NotFound: "),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("testing"), "no secret in {err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_instance_says_since_when() {
+    let moto = MotoServer::start();
+    let ec2 = ec2_client(&moto, "eu-west-1").await;
+    let ami = some_ami(&ec2).await;
+    let p = provider(&moto.url, "http://127.0.0.1:9", "eu-west-1").await;
+    let ids = p.launch(&spec(&ami, "pause", 2)).await.expect("launch");
+    let listed = p.list_instances().await.expect("list");
+    // A running instance's StateTransitionReason is empty (moto and EC2).
+    assert!(listed.iter().all(|i| i.state_since.is_none()), "{listed:?}");
+
+    // moto writes the time to the second, as EC2 does.
+    let before = Utc::now() - Duration::seconds(2);
+    let out = p.power(&ids[..1], PowerAction::Stop).await;
+    assert_eq!(out[0].result, Ok(()));
+    let after = Utc::now() + Duration::seconds(2);
+    let raw = ec2
+        .describe_instances()
+        .instance_ids(&ids[0])
+        .send()
+        .await
+        .expect("describe");
+    let reason = raw.reservations()[0].instances()[0]
+        .state_transition_reason()
+        .unwrap_or_default()
+        .to_string();
+    let listed = p.list_instances().await.expect("list");
+    let stopped = listed.iter().find(|i| i.id == ids[0]).expect("listed");
+    assert_eq!(stopped.state, InstanceState::Stopped, "{stopped:?}");
+    let since = stopped
+        .state_since
+        .unwrap_or_else(|| panic!("no time read from {reason:?}"));
+    assert!(before <= since && since <= after, "{since} from {reason:?}");
+    let running = listed.iter().find(|i| i.id == ids[1]).expect("listed");
+    assert_eq!(running.state_since, None);
+
+    let out = p.power(&ids[..1], PowerAction::Start).await;
+    assert_eq!(out[0].result, Ok(()));
+    let listed = p.list_instances().await.expect("list");
+    let started = listed.iter().find(|i| i.id == ids[0]).expect("listed");
+    assert_eq!(
+        started.state_since, None,
+        "the stop's time is not the start's"
+    );
 }
 
 fn ids(n: usize) -> Vec<String> {

@@ -9,7 +9,7 @@ use hytop_testkit as support;
 use std::time::Duration;
 
 use aws_sdk_ec2::config::Credentials;
-use hytop::cloud::aws::AwsProvider;
+use hytop::cloud::aws::{AwsProvider, VOLUME_PAGE_SIZE};
 use hytop::cloud::{CloudError, MetricsQuery, Provider};
 use support::faults::{FaultServer, Reply, Request, ec2};
 
@@ -329,6 +329,165 @@ async fn listings_ask_for_the_largest_page_and_follow_next_token() {
     }
     assert_eq!(pages[0].param("NextToken"), None);
     assert_eq!(pages[1].param("NextToken").as_deref(), Some("page-2"));
+}
+
+/// One attached EBS volume of a `volumeSet`, as the EC2 API reference's
+/// DescribeVolumes example writes it.
+fn volume_item(id: &str) -> String {
+    format!(
+        "<item><volumeId>{id}</volumeId><size>8</size><snapshotId/>\
+         <availabilityZone>eu-west-1a</availabilityZone><status>in-use</status>\
+         <createTime>2026-01-05T10:00:00.000Z</createTime>\
+         <attachmentSet><item><volumeId>{id}</volumeId>\
+         <instanceId>i-0aaaaaaaaaaaaaaaa</instanceId><device>/dev/xvda</device>\
+         <status>attached</status><attachTime>2026-01-05T10:00:00.000Z</attachTime>\
+         <deleteOnTermination>false</deleteOnTermination></item></attachmentSet>\
+         <volumeType>gp3</volumeType><encrypted>false</encrypted>\
+         <tagSet><item><key>Name</key><value>{id}-name</value></item></tagSet></item>"
+    )
+}
+
+fn describe_volumes(items: &[String], next_token: Option<&str>) -> String {
+    let token = next_token
+        .map(|t| format!("<nextToken>{t}</nextToken>"))
+        .unwrap_or_default();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <DescribeVolumesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\
+         <requestId>fault-0004</requestId><volumeSet>{}</volumeSet>{token}\
+         </DescribeVolumesResponse>",
+        items.concat()
+    )
+}
+
+/// A fault server answering DescribeVolumes with `describe`.
+async fn volumes_server(
+    describe: impl Fn(&Request) -> Reply + Send + Sync + 'static,
+) -> FaultServer {
+    FaultServer::start(move |r: &Request| match r.action().as_deref() {
+        Some("DescribeVolumes") => describe(r),
+        other => Reply::xml(
+            400,
+            ec2::error("InvalidAction", &format!("not served: {other:?}")),
+        ),
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_listings_ask_for_the_largest_page_and_follow_next_token() {
+    // moto answers every volume at once, whatever MaxResults says: paging
+    // is only seen here.
+    let server = volumes_server(|r: &Request| {
+        let body = match r.param("NextToken").as_deref() {
+            None => describe_volumes(
+                &[
+                    volume_item("vol-0aaaaaaaaaaaaaaaa"),
+                    volume_item("vol-0bbbbbbbbbbbbbbbb"),
+                ],
+                Some("page-2"),
+            ),
+            Some("page-2") => describe_volumes(&[volume_item("vol-0cccccccccccccccc")], None),
+            Some(other) => ec2::error("InvalidParameterValue", &format!("token {other}")),
+        };
+        Reply::xml(200, body)
+    })
+    .await;
+    let listed = provider(&server)
+        .await
+        .list_volumes()
+        .await
+        .expect("two pages");
+    let ids: Vec<&str> = listed.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "vol-0aaaaaaaaaaaaaaaa",
+            "vol-0bbbbbbbbbbbbbbbb",
+            "vol-0cccccccccccccccc"
+        ]
+    );
+    let v = &listed[0];
+    assert_eq!(v.name.as_deref(), Some("vol-0aaaaaaaaaaaaaaaa-name"));
+    assert_eq!(v.size_gb, Some(8));
+    assert_eq!(v.volume_type.as_deref(), Some("gp3"));
+    assert_eq!(v.state, "in-use");
+    assert_eq!(v.instance_id.as_deref(), Some("i-0aaaaaaaaaaaaaaaa"));
+    assert_eq!(v.device.as_deref(), Some("/dev/xvda"));
+    assert_eq!(v.delete_on_termination, Some(false));
+    assert!(v.outlives_instance());
+
+    let pages = server.requests();
+    assert_eq!(pages.len(), 2, "one call a page");
+    assert_eq!(VOLUME_PAGE_SIZE, 500, "the largest page EC2 answers");
+    for page in &pages {
+        assert_eq!(page.action().as_deref(), Some("DescribeVolumes"));
+        assert_eq!(page.param("MaxResults").as_deref(), Some("500"));
+        assert!(
+            page.params()
+                .iter()
+                .all(|(k, _)| !k.starts_with("VolumeId")),
+            "MaxResults cannot go with VolumeIds"
+        );
+    }
+    assert_eq!(pages[0].param("NextToken"), None);
+    assert_eq!(pages[1].param("NextToken").as_deref(), Some("page-2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volume_without_an_id_fails_the_listing() {
+    let server = volumes_server(|_| {
+        let damaged = volume_item("vol-0bbbbbbbbbbbbbbbb").replacen(
+            "<volumeId>vol-0bbbbbbbbbbbbbbbb</volumeId>",
+            "",
+            1,
+        );
+        Reply::xml(
+            200,
+            describe_volumes(&[volume_item("vol-0aaaaaaaaaaaaaaaa"), damaged], None),
+        )
+    })
+    .await;
+    let err = provider(&server)
+        .await
+        .list_volumes()
+        .await
+        .expect_err("a damaged listing is not used");
+    assert_eq!(err.code.as_deref(), Some("BadResponse"), "{err}");
+    assert!(err.message.contains("without a volume id"), "{err}");
+    assert_plain(&err, &server.requests());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_volume_refusal_is_its_code_and_message() {
+    let server = FaultServer::start(|_: &Request| {
+        Reply::xml(
+            400,
+            ec2::error(
+                "VolumeInUse",
+                "Volume vol-0aaaaaaaaaaaaaaaa is currently attached to i-0aaaaaaaaaaaaaaaa",
+            ),
+        )
+    })
+    .await;
+    let err = provider(&server)
+        .await
+        .delete_volume("vol-0aaaaaaaaaaaaaaaa")
+        .await
+        .expect_err("refused");
+    assert_eq!(err.code.as_deref(), Some("VolumeInUse"), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "VolumeInUse: Volume vol-0aaaaaaaaaaaaaaaa is currently attached to i-0aaaaaaaaaaaaaaaa"
+    );
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1, "a refusal is not retried");
+    assert_eq!(requests[0].action().as_deref(), Some("DeleteVolume"));
+    assert_eq!(
+        requests[0].param("VolumeId").as_deref(),
+        Some("vol-0aaaaaaaaaaaaaaaa")
+    );
+    assert_plain(&err, &requests);
 }
 
 // ------------------------------------------------------- E: throttling

@@ -14,14 +14,15 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 use super::errors::{BAD_RESPONSE, ec2_error};
 use crate::cloud::{AttachedAddress, CloudError, CloudResult};
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceState, LaunchOptions, LaunchSpec,
-    PublicAddress, USER_DATA_LIMIT,
+    PublicAddress, USER_DATA_LIMIT, Volume,
 };
+use crate::domain::text::Text;
 
 /// DescribeInstances page size: the largest EC2 allows (5 to 1000), so a
 /// big account lists in as few calls as possible (each call counts against
@@ -190,11 +191,21 @@ fn to_instance(
             .into(),
     ));
     if let Some(allocation) = eips.get(&id) {
-        extra.push((
-            "Elastic IP",
-            crate::domain::text::Text::unique(allocation.clone()),
-        ));
+        extra.push(("Elastic IP", Text::unique(allocation.clone())));
     }
+    if let Some(root) = present(i.root_device_name()) {
+        let root = match i.root_device_type() {
+            Some(kind) => format!("{root} ({})", kind.as_str()),
+            None => root.to_string(),
+        };
+        extra.push(("root device", root.into()));
+    }
+    let volumes = block_device_volumes(&id, i.block_device_mappings());
+    let state_since = present(i.state_transition_reason())
+        .and_then(transition_time)
+        // EC2 may keep the reason of an earlier state (a stop before the
+        // last start): a time before the last start is not this state's.
+        .filter(|since| *since >= launched_at);
     Ok(Instance {
         kind: CloudKind::Aws,
         account: account.into(),
@@ -217,10 +228,55 @@ fn to_instance(
         tags,
         detailed_monitoring: detailed,
         id,
-        volumes: Vec::new(),
-        state_since: None,
+        volumes,
+        state_since,
         extra,
     })
+}
+
+/// The EBS volumes an instance lists as its block devices: their ids,
+/// devices and whether they go with it; size and type come from the
+/// volume listing (`attach_volumes`). Instance-store devices have no
+/// volume and are left out.
+fn block_device_volumes(
+    instance_id: &str,
+    mappings: &[aws_sdk_ec2::types::InstanceBlockDeviceMapping],
+) -> Vec<Volume> {
+    mappings
+        .iter()
+        .filter_map(|m| {
+            let ebs = m.ebs()?;
+            Some(Volume {
+                id: present(ebs.volume_id())?.to_string(),
+                name: None,
+                size_gb: None,
+                volume_type: None,
+                // What DescribeVolumes says of any attached volume, even
+                // while attaching or detaching.
+                state: Text::from("in-use"),
+                instance_id: Some(instance_id.to_string()),
+                device: present(m.device_name()).map(str::to_string),
+                delete_on_termination: ebs.delete_on_termination(),
+            })
+        })
+        .collect()
+}
+
+/// The time in an EC2 `StateTransitionReason`, which EC2 writes as
+/// `User initiated (2026-11-21 10:00:00 GMT)` (moto: `... UTC)`); `None`
+/// for a reason without one (`""`, `Server.InternalError`).
+fn transition_time(reason: &str) -> Option<DateTime<Utc>> {
+    reason
+        .split('(')
+        .skip(1)
+        .filter_map(|part| part.split_once(')').map(|(inside, _)| inside.trim()))
+        .find_map(|inside| {
+            let naive = inside
+                .strip_suffix(" GMT")
+                .or_else(|| inside.strip_suffix(" UTC"))?;
+            NaiveDateTime::parse_from_str(naive.trim(), "%Y-%m-%d %H:%M:%S").ok()
+        })
+        .map(|naive| naive.and_utc())
 }
 
 /// The error for a listed instance that lacks `what`.
@@ -547,4 +603,115 @@ pub(super) async fn launch_options(ec2: &Client) -> CloudResult<LaunchOptions> {
             })
             .collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ec2::types::{EbsInstanceBlockDevice, InstanceBlockDeviceMapping};
+
+    use super::*;
+
+    #[test]
+    fn transition_times_are_read_in_utc() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).single();
+        assert_eq!(
+            transition_time("User initiated (2026-11-21 10:00:00 GMT)"),
+            at
+        );
+        assert_eq!(
+            transition_time("User initiated (2026-11-21 10:00:00 UTC)"),
+            at
+        );
+        assert_eq!(
+            transition_time("Service initiated (maintenance) (2026-11-21 10:00:00 GMT)"),
+            at
+        );
+    }
+
+    #[test]
+    fn reasons_without_a_time_have_none() {
+        for reason in [
+            "",
+            "User initiated",
+            "Server.InternalError",
+            "User initiated (maintenance)",
+            "User initiated (2026-11-21 10:00:00",
+            // Without its zone a time is not known to be UTC.
+            "User initiated (2026-11-21 10:00:00)",
+            "User initiated (2026-13-40 10:00:00 GMT)",
+            "User initiated (2026-11-21T10:00:00Z)",
+        ] {
+            assert_eq!(transition_time(reason), None, "{reason:?}");
+        }
+    }
+
+    fn stopped(reason: &str) -> aws_sdk_ec2::types::Instance {
+        aws_sdk_ec2::types::Instance::builder()
+            .instance_id("i-1")
+            .state(
+                aws_sdk_ec2::types::InstanceState::builder()
+                    .name(aws_sdk_ec2::types::InstanceStateName::Stopped)
+                    .build(),
+            )
+            .launch_time(aws_smithy_types::DateTime::from_secs(
+                Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0)
+                    .single()
+                    .map_or(0, |t| t.timestamp()),
+            ))
+            .state_transition_reason(reason)
+            .build()
+    }
+
+    #[test]
+    fn state_since_is_the_reasons_time_unless_it_predates_the_last_start() {
+        let map = |reason: &str| {
+            to_instance("a", "r", &stopped(reason), &HashMap::new())
+                .map(|i| i.state_since)
+                .ok()
+                .flatten()
+        };
+        assert_eq!(
+            map("User initiated (2026-11-21 10:00:00 GMT)"),
+            Utc.with_ymd_and_hms(2026, 11, 21, 10, 0, 0).single()
+        );
+        assert_eq!(map("User initiated (2026-11-20 10:00:00 GMT)"), None);
+        assert_eq!(map(""), None);
+    }
+
+    #[test]
+    fn block_devices_are_the_instances_ebs_volumes() {
+        let ebs = |id: &str, delete: bool| {
+            EbsInstanceBlockDevice::builder()
+                .volume_id(id)
+                .delete_on_termination(delete)
+                .build()
+        };
+        let mappings = [
+            InstanceBlockDeviceMapping::builder()
+                .device_name("/dev/xvda")
+                .ebs(ebs("vol-root", true))
+                .build(),
+            InstanceBlockDeviceMapping::builder()
+                .device_name("/dev/sdb")
+                .build(),
+            InstanceBlockDeviceMapping::builder()
+                .device_name("/dev/xvdf")
+                .ebs(ebs("vol-data", false))
+                .build(),
+        ];
+        let got = block_device_volumes("i-1", &mappings);
+        let summary: Vec<(&str, Option<&str>, Option<bool>)> = got
+            .iter()
+            .map(|v| (v.id.as_str(), v.device.as_deref(), v.delete_on_termination))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("vol-root", Some("/dev/xvda"), Some(true)),
+                ("vol-data", Some("/dev/xvdf"), Some(false)),
+            ]
+        );
+        assert!(got.iter().all(|v| v.instance_id.as_deref() == Some("i-1")));
+        assert!(got[1].outlives_instance());
+    }
 }

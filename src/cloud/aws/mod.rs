@@ -1,6 +1,7 @@
-//! AWS: EC2 for instances and Elastic IPs ([`ec2`]), CloudWatch for
-//! metrics ([`cloudwatch`]), configuration and credentials through
-//! `aws-config` ([`setup`]). One provider per (profile, region).
+//! AWS: EC2 for instances and Elastic IPs ([`ec2`]) and EBS volumes
+//! ([`volumes`]), CloudWatch for metrics ([`cloudwatch`]), configuration
+//! and credentials through `aws-config` ([`setup`]). One provider per
+//! (profile, region).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use tokio::sync::OnceCell;
 use super::{AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
+    Volume,
 };
 
 mod cloudwatch;
@@ -19,6 +21,7 @@ mod ec2;
 mod errors;
 mod lifecycle;
 mod setup;
+mod volumes;
 
 pub use cloudwatch::MAX_QUERIES;
 pub use ec2::PAGE_SIZE;
@@ -29,6 +32,7 @@ pub use setup::{
     AwsClients, CallCounter, NO_CREDENTIALS, http_client, load_config, nothing_configured,
     profile_region,
 };
+pub use volumes::VOLUME_PAGE_SIZE;
 
 pub struct AwsProvider {
     profile: Option<String>,
@@ -171,12 +175,14 @@ impl Provider for AwsProvider {
         ec2::release(&c.ec2, &addresses, address_id).await
     }
 
-    async fn list_volumes(&self) -> crate::cloud::CloudResult<Vec<crate::domain::model::Volume>> {
-        Ok(Vec::new())
+    async fn list_volumes(&self) -> CloudResult<Vec<Volume>> {
+        let c = self.clients().await?;
+        volumes::describe_volumes(&c.ec2).await
     }
 
-    async fn delete_volume(&self, _: &str) -> crate::cloud::CloudResult<()> {
-        Err(crate::cloud::CloudError::message("TEMP"))
+    async fn delete_volume(&self, volume_id: &str) -> CloudResult<()> {
+        let c = self.clients().await?;
+        volumes::delete_volume(&c.ec2, volume_id).await
     }
 
     async fn set_tags(
