@@ -21,6 +21,7 @@ mod model;
 mod openstack;
 mod openstack_fakes;
 mod openstack_lifecycle;
+mod openstack_volumes;
 mod snapshots;
 mod support_selftest;
 mod worker;

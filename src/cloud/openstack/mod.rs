@@ -1,7 +1,8 @@
-//! The OpenStack provider: Keystone v3, Nova, Neutron, Glance and Gnocchi
-//! over a small REST client of our own (one module per service).
+//! The OpenStack provider: Keystone v3, Nova, Neutron, Glance, Gnocchi and
+//! Cinder over a small REST client of our own (one module per service).
 
 mod body;
+pub mod cinder;
 pub mod clouds;
 pub mod glance;
 pub mod gnocchi;
@@ -29,12 +30,15 @@ use super::{
 };
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec,
-    PublicAddress,
+    PublicAddress, Volume,
 };
 
 /// Error code of a cloud whose catalog has no `metric` service; the
 /// detail pane says so quietly instead of showing an error.
 pub const NO_METRICS_SERVICE: &str = "NoMetricsService";
+
+/// Error code of a delete on a cloud whose catalog has no block storage.
+pub const NO_BLOCK_STORAGE: &str = "NoBlockStorage";
 
 #[derive(Default)]
 struct MetricsPlans {
@@ -579,12 +583,39 @@ impl Provider for OpenStackProvider {
         neutron::delete_floating_ip(&self.session, address_id).await
     }
 
-    async fn list_volumes(&self) -> crate::cloud::CloudResult<Vec<crate::domain::model::Volume>> {
-        Ok(Vec::new())
+    async fn list_volumes(&self) -> CloudResult<Vec<Volume>> {
+        // Many small clouds run without Cinder: nothing to list, nothing to say.
+        if self
+            .session
+            .endpoint(Service::BlockStorage)
+            .await?
+            .is_none()
+        {
+            return Ok(Vec::new());
+        }
+        cinder::list_volumes(&self.session).await
     }
 
-    async fn delete_volume(&self, _: &str) -> crate::cloud::CloudResult<()> {
-        Err(crate::cloud::CloudError::message("TEMP"))
+    async fn delete_volume(&self, volume_id: &str) -> CloudResult<()> {
+        if self
+            .session
+            .endpoint(Service::BlockStorage)
+            .await?
+            .is_none()
+        {
+            return Err(CloudError::new(
+                NO_BLOCK_STORAGE,
+                format!(
+                    "this cloud has no block-storage service (the catalog of cloud \"{}\" lists no block-storage, volumev3 or volumev2 endpoint{})",
+                    self.name,
+                    self.region
+                        .as_ref()
+                        .map(|r| format!(" in region {r}"))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        cinder::delete_volume(&self.session, volume_id).await
     }
 
     async fn set_tags(

@@ -154,6 +154,15 @@ pub struct Fault {
     pub message: String,
 }
 
+/// One entry of `os-extended-volumes:volumes_attached`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AttachedVolume {
+    pub id: String,
+    /// Since microversion 2.3 (hytop asks for 2.47 where it can).
+    #[serde(default)]
+    pub delete_on_termination: Option<bool>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Server {
     pub id: String,
@@ -173,6 +182,10 @@ pub struct Server {
     pub addresses: BTreeMap<String, Vec<ServerAddress>>,
     #[serde(default)]
     pub created: Option<String>,
+    /// Last change of the server record: a state change, but also a rename
+    /// or a metadata update.
+    #[serde(default)]
+    pub updated: Option<String>,
     #[serde(rename = "OS-SRV-USG:launched_at", default)]
     pub launched_at: Option<String>,
     #[serde(default)]
@@ -185,6 +198,8 @@ pub struct Server {
     pub tenant_id: Option<String>,
     #[serde(default)]
     pub fault: Option<Fault>,
+    #[serde(rename = "os-extended-volumes:volumes_attached", default)]
+    pub volumes_attached: Vec<AttachedVolume>,
 }
 
 /// A server's `image`: `{"id": ..., "links": [...]}`, or `""` when it was

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::nova;
-use crate::domain::model::{CloudKind, Instance, InstanceState};
+use crate::domain::model::{CloudKind, Instance, InstanceState, Volume};
 
 /// Nova writes `created` as RFC 3339 but `launched_at` without a zone
 /// (`2013-09-23T13:53:12.000000`, UTC).
@@ -100,8 +100,26 @@ pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
             .or_else(|| s.created.as_deref().and_then(parse_nova_time)),
         tags: s.metadata.clone(),
         detailed_monitoring: false,
-        volumes: Vec::new(),
-        state_since: None,
+        volumes: s
+            .volumes_attached
+            .iter()
+            .map(|v| Volume {
+                id: v.id.clone(),
+                name: None,
+                size_gb: None,
+                volume_type: None,
+                // Attached is all Nova says; Cinder's listing gives the
+                // real status (attach_volumes), where the cloud has Cinder.
+                state: "in-use".into(),
+                instance_id: Some(s.id.clone()),
+                device: None,
+                delete_on_termination: v.delete_on_termination,
+            })
+            .collect(),
+        // Nova has no state-change time of its own; `updated` moves with
+        // every state change (and with renames and metadata edits, which
+        // are rare next to how long a server sits stopped).
+        state_since: s.updated.as_deref().and_then(parse_nova_time),
         extra,
     }
 }
@@ -142,7 +160,11 @@ mod tests {
                  "OS-EXT-IPS-MAC:mac_addr": "00:0c:29:0d:11:74"}
             ]},
             "created": "2017-02-14T19:24:42Z",
+            "updated": "2017-02-14T19:24:43Z",
             "OS-SRV-USG:launched_at": "2017-02-14T19:24:45.000000",
+            "os-extended-volumes:volumes_attached": [
+                {"id": "6edbc2f4-1507-44f8-ac0d-eed1d2608d38", "delete_on_termination": false}
+            ],
             "metadata": {"My Server Name": "Apache1"},
             "security_groups": [{"name": "default"}],
             "OS-EXT-AZ:availability_zone": "nova",
@@ -157,6 +179,11 @@ mod tests {
         assert_eq!(i.image, "70a599e0-31e7-49b7-b260-868f441e862b");
         assert_eq!(i.key_name, None);
         assert_eq!(i.launched_at, parse_nova_time("2017-02-14T19:24:45Z"));
+        assert_eq!(i.state_since, parse_nova_time("2017-02-14T19:24:43Z"));
+        assert_eq!(i.volumes.len(), 1);
+        assert_eq!(i.volumes[0].id, "6edbc2f4-1507-44f8-ac0d-eed1d2608d38");
+        assert_eq!(i.volumes[0].delete_on_termination, Some(false));
+        assert_eq!(i.volumes[0].instance_id.as_deref(), Some(i.id.as_str()));
         assert_eq!(
             i.tags.get("My Server Name").map(String::as_str),
             Some("Apache1")

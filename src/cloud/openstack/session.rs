@@ -28,6 +28,8 @@ pub enum Service {
     Network,
     Image,
     Metric,
+    /// Cinder.
+    BlockStorage,
 }
 
 impl Service {
@@ -38,6 +40,20 @@ impl Service {
             Service::Network => "network",
             Service::Image => "image",
             Service::Metric => "metric",
+            Service::BlockStorage => "block-storage",
+        }
+    }
+
+    /// The catalog types that serve it, preferred first: Cinder is still
+    /// registered as `volumev3` (or only `volumev2`) on many clouds.
+    fn catalog_types(self) -> &'static [&'static str] {
+        match self {
+            Service::Identity => &["identity"],
+            Service::Compute => &["compute"],
+            Service::Network => &["network"],
+            Service::Image => &["image"],
+            Service::Metric => &["metric"],
+            Service::BlockStorage => &["block-storage", "volumev3", "volumev2"],
         }
     }
 
@@ -45,7 +61,8 @@ impl Service {
     /// catalog URL (Nova's catalog URL already carries `/v2.1`).
     fn version_suffix(self) -> &'static str {
         match self {
-            Service::Identity | Service::Compute => "",
+            // Cinder's URL is completed by `block_storage_url`.
+            Service::Identity | Service::Compute | Service::BlockStorage => "",
             Service::Network => "/v2.0",
             Service::Image => "/v2",
             Service::Metric => "/v1",
@@ -373,17 +390,20 @@ impl Session {
 
     fn endpoint_in(&self, token: &Token, service: Service) -> Option<String> {
         let interface = self.profile.interface.trim_end_matches("URL");
-        let entry = token
-            .catalog
-            .iter()
-            .find(|e| e.kind == service.catalog_type())?;
-        let endpoint = entry.endpoints.iter().find(|e| {
-            e.interface == interface
-                && self.region.as_deref().is_none_or(|r| {
-                    e.region_id.as_deref() == Some(r) || e.region.as_deref() == Some(r)
-                })
+        let (kind, endpoint) = service.catalog_types().iter().find_map(|kind| {
+            let entry = token.catalog.iter().find(|e| e.kind == *kind)?;
+            let endpoint = entry.endpoints.iter().find(|e| {
+                e.interface == interface
+                    && self.region.as_deref().is_none_or(|r| {
+                        e.region_id.as_deref() == Some(r) || e.region.as_deref() == Some(r)
+                    })
+            })?;
+            Some((*kind, endpoint))
         })?;
         let url = endpoint.url.trim_end_matches('/');
+        if service == Service::BlockStorage {
+            return Some(block_storage_url(url, kind, token.project_id.as_deref()));
+        }
         let suffix = service.version_suffix();
         Some(if suffix.is_empty() || url.ends_with(suffix) {
             url.to_string()
@@ -475,6 +495,34 @@ impl Session {
 
     pub async fn json<T: DeserializeOwned>(&self, call: &Call) -> CloudResult<T> {
         self.send(call).await?.json(call.service)
+    }
+}
+
+/// Cinder's API root with the project id in it. The catalog normally gives
+/// `.../v3/{project_id}` already; a cloud that registers `.../v3` (Cinder
+/// 3.67+ routes both) or an unversioned URL gets the token's project
+/// appended, which every Cinder release routes, instead of relying on a
+/// microversion the cloud may not have.
+fn block_storage_url(url: &str, kind: &str, project_id: Option<&str>) -> String {
+    let path = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let is_version = |s: &str| {
+        s.strip_prefix('v').is_some_and(|n| {
+            !n.is_empty()
+                && n.split('.')
+                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    let Some(project) = project_id else {
+        return url.to_string();
+    };
+    match segments.iter().rposition(|s| is_version(s)) {
+        Some(last) if last + 1 == segments.len() => format!("{url}/{project}"),
+        Some(_) => url.to_string(),
+        None => {
+            let version = if kind == "volumev2" { "v2" } else { "v3" };
+            format!("{url}/{version}/{project}")
+        }
     }
 }
 
@@ -631,6 +679,40 @@ mod tests {
         let mut p = profile();
         p.verify = false;
         assert!(Session::new(p, None).is_ok());
+    }
+
+    #[test]
+    fn block_storage_urls_get_the_project_where_the_catalog_left_it_out() {
+        let p = Some("8f0e3c");
+        assert_eq!(
+            block_storage_url("http://c.lab/volume/v3/8f0e3c", "block-storage", p),
+            "http://c.lab/volume/v3/8f0e3c"
+        );
+        assert_eq!(
+            block_storage_url("http://c.lab/volume/v3", "block-storage", p),
+            "http://c.lab/volume/v3/8f0e3c"
+        );
+        assert_eq!(
+            block_storage_url("https://c.lab:8776/v2/8f0e3c", "volumev2", p),
+            "https://c.lab:8776/v2/8f0e3c"
+        );
+        assert_eq!(
+            block_storage_url("https://c.lab:8776", "volumev3", p),
+            "https://c.lab:8776/v3/8f0e3c"
+        );
+        assert_eq!(
+            block_storage_url("https://c.lab:8776", "volumev2", p),
+            "https://c.lab:8776/v2/8f0e3c"
+        );
+        // A hostname that looks like a version is not one.
+        assert_eq!(
+            block_storage_url("http://v3/volume", "block-storage", p),
+            "http://v3/volume/v3/8f0e3c"
+        );
+        assert_eq!(
+            block_storage_url("http://c.lab/volume/v3", "block-storage", None),
+            "http://c.lab/volume/v3"
+        );
     }
 
     #[test]

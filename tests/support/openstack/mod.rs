@@ -1,4 +1,4 @@
-//! In-process fakes of Nova, Neutron, Glance and Gnocchi behind one axum
+//! In-process fakes of Nova, Neutron, Glance, Gnocchi and Cinder behind one axum
 //! server, speaking the wire format of the official API references (the
 //! request paths and parameters, the response bodies of the api-ref samples,
 //! the services' own error bodies). Devstack-like layout under
@@ -10,6 +10,7 @@
 //! | network | `BASE/network`         | `BASE/network/v2.0`      |
 //! | image   | `BASE/image`           | `BASE/image/v2`          |
 //! | metric  | `BASE/metric`          | `BASE/metric/v1`         |
+//! | block-storage | `BASE/volume/v3/$(project_id)s` | same ([`BlockStorage`]) |
 //!
 //! Version documents answer without a token (as the real services do, their
 //! paste pipelines have no auth filter there); everything else checks
@@ -26,6 +27,7 @@
 //! - Glance: webob's error rendering (JSON `{"message", "code": "404 Not Found",
 //!   "title"}` if `Accept` prefers JSON, HTML for `*/*`/`text/html`, else plain text).
 //! - Gnocchi: pecan's `{"code", "description", "title"}`.
+//! - Cinder: the same fault names as Nova (`{"badRequest": {"code", "message"}}`).
 //! - 401 (keystonemiddleware): `{"error": {"code": 401, "title": "Unauthorized",
 //!   "message": "The request you have made requires authentication."}}` with
 //!   `WWW-Authenticate: Keystone uri="<auth url>"`.
@@ -33,6 +35,7 @@
 // Handlers bail out with the service's error response; boxing it buys nothing here.
 #![allow(clippy::result_large_err)]
 
+mod cinder;
 mod glance;
 mod gnocchi;
 mod lifecycle;
@@ -92,11 +95,31 @@ impl TokenCheck {
 /// The user id [`TokenCheck::AnyToken`] tokens belong to.
 pub const ANY_TOKEN_USER_ID: &str = "5d2f0e4c7a6b4c1d9e8f7a6b5c4d3e2f";
 
+pub use world::{DEFAULT_VOLUME_TYPE, NewVolume, SEED_VOLUME_GB};
+
+/// How [`FakeOpenStack::endpoints`] registers Cinder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockStorage {
+    /// `block-storage` at `BASE/volume/v3/$(project_id)s`: Keystone puts
+    /// the token's project in, as devstack registers Cinder.
+    WithProjectId,
+    /// `block-storage` at `BASE/volume/v3` (the 3.67 style, no project id).
+    WithoutProjectId,
+    /// The older type name `volumev3`, with the project id.
+    VolumeV3,
+    /// Not in the catalog: a cloud without block storage.
+    Absent,
+}
+
 #[derive(Clone, Debug)]
 pub struct FakeOptions {
     pub token_check: TokenCheck,
     /// Page size cap of `/servers` and `/servers/detail` (Nova's `[api] max_limit`).
     pub nova_max_limit: usize,
+    /// Page size cap and default of `/volumes/detail` (Cinder's `osapi_max_limit`).
+    pub cinder_max_limit: usize,
+    /// Whether and how the catalog lists Cinder.
+    pub block_storage: BlockStorage,
     /// A new server stays BUILD for this many GETs of it or listings that
     /// include it, then turns ACTIVE (0: ACTIVE at once).
     pub build_polls: u32,
@@ -130,6 +153,8 @@ impl FakeOptions {
         FakeOptions {
             token_check,
             nova_max_limit: 1000,
+            cinder_max_limit: 1000,
+            block_storage: BlockStorage::WithProjectId,
             build_polls: 2,
             delete_polls: 1,
             action_polls: 1,
@@ -155,6 +180,7 @@ pub enum Service {
     Network,
     Image,
     Metric,
+    BlockStorage,
 }
 
 impl Service {
@@ -164,6 +190,7 @@ impl Service {
             Service::Network => "/network",
             Service::Image => "/image",
             Service::Metric => "/metric",
+            Service::BlockStorage => "/volume",
         }
     }
 
@@ -173,6 +200,7 @@ impl Service {
             Service::Network => "network",
             Service::Image => "image",
             Service::Metric => "metric",
+            Service::BlockStorage => "block-storage",
         }
     }
 }
@@ -321,15 +349,30 @@ impl FakeOpenStack {
 
     /// Catalog URLs as devstack registers them:
     /// `[("compute", BASE/compute/v2.1), ("network", BASE/network),
-    /// ("image", BASE/image), ("metric", BASE/metric)]`.
+    /// ("image", BASE/image), ("metric", BASE/metric),
+    /// ("block-storage", BASE/volume/v3/$(project_id)s)]`, the last as
+    /// [`FakeOptions::block_storage`] says.
     pub fn endpoints(&self) -> Vec<(&'static str, String)> {
         let base = &self.shared.base;
-        vec![
+        let mut endpoints = vec![
             ("compute", format!("{base}/compute/v2.1")),
             ("network", format!("{base}/network")),
             ("image", format!("{base}/image")),
             ("metric", format!("{base}/metric")),
-        ]
+        ];
+        match self.shared.options.block_storage {
+            BlockStorage::WithProjectId => {
+                endpoints.push(("block-storage", format!("{base}/volume/v3/$(project_id)s")))
+            }
+            BlockStorage::WithoutProjectId => {
+                endpoints.push(("block-storage", format!("{base}/volume/v3")))
+            }
+            BlockStorage::VolumeV3 => {
+                endpoints.push(("volumev3", format!("{base}/volume/v3/$(project_id)s")))
+            }
+            BlockStorage::Absent => {}
+        }
+        endpoints
     }
 
     /// `n` ACTIVE servers in `project_id` (names `lab-vm-001`… continuing
@@ -415,6 +458,27 @@ impl FakeOpenStack {
     pub fn floating_ips(&self) -> Vec<Value> {
         let world = self.shared.world();
         world.render_all_floating_ips()
+    }
+
+    /// A volume of `project_id` (Cinder's view, and Nova's
+    /// `volumes_attached` if it is attached); returns its id.
+    pub fn add_volume(&self, project_id: &str, spec: NewVolume) -> String {
+        self.shared.world().add_volume(project_id, spec)
+    }
+
+    /// The project's volumes as `GET /v3/{project_id}/volumes/detail`
+    /// shows them, newest first.
+    pub fn volumes(&self, project_id: &str) -> Vec<Value> {
+        let world = self.shared.world();
+        let mut own: Vec<&world::FakeVolume> = world
+            .volumes
+            .iter()
+            .filter(|v| v.project_id == project_id)
+            .collect();
+        own.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+        own.into_iter()
+            .map(|v| cinder::render_volume(v, &self.shared.base, true))
+            .collect()
     }
 
     /// Replaces the server's console log.
@@ -510,6 +574,7 @@ fn classify(path: &str) -> Option<Service> {
         Service::Network,
         Service::Image,
         Service::Metric,
+        Service::BlockStorage,
     ]
     .into_iter()
     .find(|s| {
@@ -533,6 +598,7 @@ async fn dispatch(shared: &Shared, service: Service, req: &Req) -> Response {
         Service::Network => neutron::version_document(req),
         Service::Image => glance::version_document(req),
         Service::Metric => gnocchi::version_document(req),
+        Service::BlockStorage => cinder::version_document(req),
     };
     if let Some(response) = version_doc {
         return response;
@@ -550,6 +616,7 @@ async fn dispatch(shared: &Shared, service: Service, req: &Req) -> Response {
             gnocchi::delay_aggregates(shared, req).await;
             gnocchi::handle(shared, &ctx, req)
         }
+        Service::BlockStorage => cinder::handle(shared, &ctx, req),
     }
 }
 
@@ -566,6 +633,7 @@ fn injected_failure(shared: &Shared, service: Service, status: u16, req: &Req) -
         ),
         Service::Image => webob_error(status, &default_message(status, service), req),
         Service::Metric => gnocchi::error(status, Value::String(default_message(status, service))),
+        Service::BlockStorage => nova::fault(status, &default_message(status, service)),
     }
 }
 

@@ -398,7 +398,19 @@ fn render_server(
         "OS-EXT-STS:vm_state": vm_state,
         "OS-SRV-USG:launched_at": server.launched_at.map(naive_micros),
         "OS-SRV-USG:terminated_at": Value::Null,
-        "os-extended-volumes:volumes_attached": [],
+        // Before 2.3 an entry has only the id.
+        "os-extended-volumes:volumes_attached": world
+            .volumes_of(&server.id)
+            .iter()
+            .map(|v| {
+                let delete = v.attachment.as_ref().is_some_and(|a| a.delete_on_termination);
+                if mv >= (2, 3) {
+                    json!({"id": v.id, "delete_on_termination": delete})
+                } else {
+                    json!({"id": v.id})
+                }
+            })
+            .collect::<Vec<Value>>(),
     });
     let obj = body.as_object_mut().expect("object");
     if !building || !server.security_groups.is_empty() {
@@ -443,12 +455,6 @@ fn render_server(
     }
     if mv >= (2, 3) && (admin || mv >= (2, 90)) {
         obj.insert("OS-EXT-SRV-ATTR:hostname".into(), json!(server.name));
-    }
-    if mv >= (2, 3) {
-        obj.insert(
-            "os-extended-volumes:volumes_attached".into(),
-            Value::Array(Vec::new()),
-        );
     }
     if mv >= (2, 9) {
         obj.insert("locked".into(), json!(false));

@@ -1,5 +1,6 @@
-//! The state behind the fakes: what Nova, Neutron, Glance and Gnocchi share
-//! (a server's port is Neutron's, its metrics are Gnocchi's).
+//! The state behind the fakes: what Nova, Neutron, Glance, Gnocchi and
+//! Cinder share (a server's port is Neutron's, its metrics are Gnocchi's,
+//! its attached volumes are Cinder's).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -208,6 +209,62 @@ pub enum MetricKind {
     NetOutPackets,
 }
 
+/// Where a volume is attached (Cinder's attachment and Nova's block device
+/// mapping in one).
+pub struct VolumeAttachment {
+    pub attachment_id: String,
+    pub server_id: String,
+    pub device: String,
+    pub attached_at: DateTime<Utc>,
+    /// Nova's BDM flag: deleting the server deletes the volume.
+    pub delete_on_termination: bool,
+}
+
+pub struct FakeVolume {
+    pub id: String,
+    pub project_id: String,
+    pub user_id: String,
+    pub name: Option<String>,
+    /// GiB.
+    pub size: u64,
+    pub volume_type: String,
+    /// `available`, `in-use`, `error`, ...
+    pub status: String,
+    pub bootable: bool,
+    pub attachment: Option<VolumeAttachment>,
+    pub created: DateTime<Utc>,
+    pub updated: Option<DateTime<Utc>>,
+}
+
+/// What [`World::add_volume`] creates.
+#[derive(Clone, Debug)]
+pub struct NewVolume {
+    pub name: Option<String>,
+    pub size: u64,
+    pub volume_type: String,
+    /// Attached to this server (`in-use`), else `available`.
+    pub server_id: Option<String>,
+    pub delete_on_termination: bool,
+}
+
+impl NewVolume {
+    /// `size` GiB of `__DEFAULT__` (the type every Cinder has), attached to nothing.
+    pub fn sized(size: u64) -> NewVolume {
+        NewVolume {
+            name: None,
+            size,
+            volume_type: DEFAULT_VOLUME_TYPE.into(),
+            server_id: None,
+            delete_on_termination: false,
+        }
+    }
+}
+
+/// The volume type Cinder creates at install.
+pub const DEFAULT_VOLUME_TYPE: &str = "__DEFAULT__";
+/// Size of the volume [`World::seed`] attaches to a project's first server.
+pub const SEED_VOLUME_GB: u64 = 10;
+
 pub struct GResource {
     pub id: String,
     pub kind: &'static str,
@@ -245,6 +302,8 @@ pub struct World {
     pub delete_polls: u32,
     pub action_polls: u32,
     pub nova_max_limit: usize,
+    /// Cinder's `osapi_max_limit`.
+    pub cinder_max_limit: usize,
     pub flavors: Vec<Flavor>,
     pub images: Vec<Image>,
     pub keypairs: Vec<KeyPair>,
@@ -256,6 +315,7 @@ pub struct World {
     pub router_id: String,
     pub servers: Vec<Server>,
     server_index: HashMap<String, usize>,
+    pub volumes: Vec<FakeVolume>,
     pub resources: Vec<GResource>,
     pub metrics: HashMap<String, GMetric>,
     pub policies: Vec<ArchivePolicy>,
@@ -446,6 +506,7 @@ impl World {
             delete_polls: options.delete_polls,
             action_polls: options.action_polls,
             nova_max_limit: options.nova_max_limit.max(1),
+            cinder_max_limit: options.cinder_max_limit.max(1),
             flavors,
             images,
             keypairs,
@@ -457,6 +518,7 @@ impl World {
             router_id: uuid(),
             servers: Vec::new(),
             server_index: HashMap::new(),
+            volumes: Vec::new(),
             resources: Vec::new(),
             metrics: HashMap::new(),
             policies,
@@ -919,7 +981,83 @@ impl World {
             );
             ids.push(self.servers[idx].id.clone());
         }
+        // A project's first server carries a data volume, as a course VM
+        // with a volume for its service's state would.
+        if first == 0
+            && let Some(server_id) = ids.first()
+        {
+            self.add_volume(
+                project_id,
+                NewVolume {
+                    name: Some("lab-data".into()),
+                    server_id: Some(server_id.clone()),
+                    ..NewVolume::sized(SEED_VOLUME_GB)
+                },
+            );
+        }
         ids
+    }
+
+    /// A volume of `project_id`, created a minute ago (later ones sort
+    /// first, as Cinder lists newest first); returns its id.
+    pub fn add_volume(&mut self, project_id: &str, spec: NewVolume) -> String {
+        let now = Utc::now();
+        let seq = self.next_seq();
+        // Distinct creation times keep Cinder's order (created_at desc) stable.
+        let created = now - Duration::seconds(60) + Duration::milliseconds(seq as i64);
+        let id = uuid();
+        let attachment = spec.server_id.map(|server_id| {
+            let taken = self
+                .volumes
+                .iter()
+                .filter(|v| {
+                    v.attachment
+                        .as_ref()
+                        .is_some_and(|a| a.server_id == server_id)
+                })
+                .count();
+            VolumeAttachment {
+                attachment_id: uuid(),
+                server_id,
+                // vda is the root disk.
+                device: format!("/dev/vd{}", (b'b' + taken as u8) as char),
+                attached_at: created,
+                delete_on_termination: spec.delete_on_termination,
+            }
+        });
+        self.volumes.push(FakeVolume {
+            id: id.clone(),
+            project_id: project_id.into(),
+            user_id: super::ANY_TOKEN_USER_ID.into(),
+            name: spec.name,
+            size: spec.size,
+            volume_type: spec.volume_type,
+            status: if attachment.is_some() {
+                "in-use".into()
+            } else {
+                "available".into()
+            },
+            bootable: false,
+            attachment,
+            created,
+            updated: Some(created),
+        });
+        id
+    }
+
+    /// The volumes attached to a server, in attachment order.
+    pub fn volumes_of(&self, server_id: &str) -> Vec<&FakeVolume> {
+        let mut attached: Vec<&FakeVolume> = self
+            .volumes
+            .iter()
+            .filter(|v| {
+                v.attachment
+                    .as_ref()
+                    .is_some_and(|a| a.server_id == server_id)
+            })
+            .collect();
+        attached.sort_by_key(|v| v.attachment.as_ref().map(|a| a.attached_at));
+        attached
     }
 
     /// Advances a server's lifecycle by one observation (a GET of it or a
@@ -1007,6 +1145,20 @@ impl World {
             }
         }
         self.ports.retain(|p| !port_ids.contains(&p.id));
+        // Nova detaches the server's volumes, deleting those whose block
+        // device mapping says so.
+        self.volumes.retain(|v| {
+            !v.attachment
+                .as_ref()
+                .is_some_and(|a| a.server_id == id && a.delete_on_termination)
+        });
+        for v in self.volumes.iter_mut() {
+            if v.attachment.as_ref().is_some_and(|a| a.server_id == id) {
+                v.attachment = None;
+                v.status = "available".into();
+                v.updated = Some(now);
+            }
+        }
         for r in self.resources.iter_mut().filter(|r| r.server_id == id) {
             r.ended_at = Some(now);
             if r.kind == "instance" {
