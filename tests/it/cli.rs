@@ -25,7 +25,7 @@ use support::moto::MotoServer;
 use support::openstack::{FakeOpenStack, FakeOptions, Service, TokenCheck};
 
 /// The fields every object of `list --json` has.
-const FIELDS: [&str; 21] = [
+const FIELDS: [&str; 22] = [
     "cloud",
     "endpoint",
     "provider",
@@ -44,6 +44,7 @@ const FIELDS: [&str; 21] = [
     "vcpus",
     "memory_mb",
     "tags",
+    "volumes",
     "hourly_cost_usd",
     "cost_so_far_usd",
     "flags",

@@ -10,7 +10,7 @@ use hytop::dashboard::command::{Command, Context};
 use hytop::dashboard::keymap::Keymap;
 use hytop::dashboard::model::{AppState, InstanceKey, Level, PromptKind, SortColumn};
 use hytop::dashboard::overlays::{
-    AddressesPopup, LaunchField, LaunchPopup, Overlay, QuitReminder, TerminatePopup,
+    AddressesPopup, LaunchField, LaunchPopup, LeftAddress, Overlay, QuitReminder, TerminatePopup,
 };
 use hytop::dashboard::update::{Effect, update};
 use hytop::domain::model::{ConsoleOutput, Instance, LaunchOptions};
@@ -864,7 +864,15 @@ fn terminate_confirms_exactly_the_marked_instances() {
         state.overlay,
         Some(Overlay::Terminate(TerminatePopup {
             targets: targets.clone(),
-            addresses: Vec::new(),
+            // The service's floating IP outlives it; this session did not
+            // allocate it, so it is kept unless asked.
+            addresses: vec![LeftAddress {
+                key: targets[3].key.clone(),
+                address_id: "fip-1".into(),
+                ip: "198.51.100.23".into(),
+                hourly: None,
+                release: false,
+            }],
             scroll: 0
         }))
     );
@@ -2297,9 +2305,14 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
     // The header: the sums of the same figures.
     let totals = state.costs.totals;
     assert_eq!(state.costs.at, Some(now));
-    let aws_addresses = answers[0].addresses.len() as f64;
+    // An associated address bills in its instance's rate; the free ones on top.
+    let free_aws_addresses = answers[0]
+        .addresses
+        .iter()
+        .filter(|a| a.instance_id.is_none())
+        .count() as f64;
     let dollars: f64 = rows.iter().filter_map(|r| r.hourly_cost_usd).sum::<f64>()
-        + aws_addresses * prices.address_hourly();
+        + free_aws_addresses * prices.address_hourly();
     assert!(
         (totals.dollars_per_hour - dollars).abs() < 1e-9,
         "{totals:?} vs {dollars}"

@@ -83,6 +83,8 @@ fn kinds(responses: &[Response]) -> Vec<&'static str> {
             Response::Instances(Err(_)) => "instances-err",
             Response::Addresses(Ok(_)) => "addresses",
             Response::Addresses(Err(_)) => "addresses-err",
+            Response::Volumes(Ok(_)) => "volumes",
+            Response::Volumes(Err(_)) => "volumes-err",
             Response::Metrics { result: Ok(_), .. } => "metrics",
             Response::Metrics { result: Err(_), .. } => "metrics-err",
             Response::RefreshDone => "done",
@@ -112,7 +114,10 @@ async fn refresh_answers_listing_addresses_and_done() {
     send(&worker, 42, REFRESH);
 
     let answers = refresh_answers(&mut rx, 7, 42).await;
-    assert_eq!(kinds(&answers), ["instances", "addresses", "done"]);
+    assert_eq!(
+        kinds(&answers),
+        ["instances", "volumes", "addresses", "done"]
+    );
     let Response::Instances(Ok(list)) = &answers[0] else {
         unreachable!()
     };
@@ -221,7 +226,9 @@ impl Provider for SlowMetrics {
     }
 
     async fn delete_volume(&self, _: &str) -> hytop::cloud::CloudResult<()> {
-        Err(hytop::cloud::CloudError::message("TEMP"))
+        Err(hytop::cloud::CloudError::message(
+            "this test cloud has no volumes",
+        ))
     }
     async fn console_output(&self, id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         self.inner.console_output(id, lines).await
@@ -257,7 +264,7 @@ async fn slow_metrics_never_delay_a_listing() {
     // The refresh is done (and a second one, asked after it, too) before
     // the metrics asked first answer.
     let mut order = Vec::new();
-    while order.len() < 5 {
+    while order.len() < 6 {
         let (_, request, response) = next(&mut rx).await;
         if request == 2 && matches!(response, Response::RefreshDone) {
             send(&worker, 4, REFRESH);
@@ -269,17 +276,22 @@ async fn slow_metrics_never_delay_a_listing() {
         [
             (3, "skipped"),
             (2, "instances"),
+            (2, "volumes"),
             (2, "addresses"),
             (2, "done"),
             (4, "instances")
         ],
         "the listing waited for the metrics"
     );
-    let rest: Vec<_> = [next(&mut rx).await, next(&mut rx).await]
-        .into_iter()
-        .map(|(_, r, response)| (r, kinds(std::slice::from_ref(&response))[0]))
-        .collect();
-    assert_eq!(rest, [(4, "addresses"), (4, "done")]);
+    let rest: Vec<_> = [
+        next(&mut rx).await,
+        next(&mut rx).await,
+        next(&mut rx).await,
+    ]
+    .into_iter()
+    .map(|(_, r, response)| (r, kinds(std::slice::from_ref(&response))[0]))
+    .collect();
+    assert_eq!(rest, [(4, "volumes"), (4, "addresses"), (4, "done")]);
     let (_, request, response) = next(&mut rx).await;
     assert_eq!(request, 1);
     assert!(matches!(response, Response::Metrics { .. }), "{response:?}");
@@ -354,7 +366,10 @@ async fn failing_cloud_answers_its_error_and_done_while_the_other_succeeds() {
         unreachable!()
     };
     assert!(e.to_string().contains("simulated outage"), "{e}");
-    assert_eq!(kinds(&answers[1]), ["instances", "addresses", "done"]);
+    assert_eq!(
+        kinds(&answers[1]),
+        ["instances", "volumes", "addresses", "done"]
+    );
 
     // A failed refresh does not leave the worker stuck in "refreshing".
     send(&down, 3, REFRESH);

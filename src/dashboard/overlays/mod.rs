@@ -28,7 +28,7 @@ pub use self::message::MessagePopup;
 pub use self::power::PowerPopup;
 pub use self::public_ip::IpPopup;
 pub use self::quit_reminder::{QuitReminder, Reminded};
-pub use self::terminate::TerminatePopup;
+pub use self::terminate::{LeftAddress, TerminatePopup};
 use crate::cloud::CloudError;
 use crate::dashboard::action::RequestId;
 use crate::dashboard::command::Command;
