@@ -136,6 +136,59 @@ pub(super) enum Refusal<'a> {
         ip: &'a str,
         instance: &'a str,
     },
+    UnknownVolume(&'a str),
+    /// Deleting a volume still attached to an instance.
+    VolumeInUse {
+        volume: &'a str,
+        instance: &'a str,
+    },
+}
+
+/// What a simulated volume is made as; its id comes from the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct VolumeShape {
+    pub size_gb: u64,
+    pub volume_type: &'static str,
+    pub device: &'static str,
+    pub delete_on_termination: bool,
+    /// Appended to the instance's name to name the volume; `None` leaves
+    /// it unnamed, as EBS roots made at launch are.
+    pub name_suffix: Option<&'static str>,
+}
+
+/// An EBS root as a launch from the course AMIs makes it: it goes with the
+/// instance.
+const EC2_ROOT: VolumeShape = VolumeShape {
+    size_gb: 8,
+    volume_type: "gp3",
+    device: "/dev/xvda",
+    delete_on_termination: true,
+    name_suffix: None,
+};
+/// A data volume attached later: EC2 keeps it when the instance goes.
+const EC2_DATA: VolumeShape = VolumeShape {
+    size_gb: 20,
+    volume_type: "gp3",
+    device: "/dev/sdf",
+    delete_on_termination: false,
+    name_suffix: Some("-data"),
+};
+/// The Cinder type of a cloud that defines none of its own.
+const CINDER_TYPE: &str = "__DEFAULT__";
+/// A Cinder volume attached to a server: Nova detaches it on delete and
+/// Cinder keeps it.
+const CINDER_DATA: VolumeShape = VolumeShape {
+    size_gb: 10,
+    volume_type: CINDER_TYPE,
+    device: "/dev/vdb",
+    delete_on_termination: false,
+    name_suffix: Some("-data"),
+};
+/// The world's forgotten volume, attached to nothing and billed all the same.
+pub(super) struct Leftover {
+    pub name: &'static str,
+    pub size_gb: u64,
+    pub volume_type: &'static str,
 }
 
 /// What a power action changes in a simulated instance.
@@ -297,6 +350,73 @@ impl Dialect {
             Dialect::Ec2 => format!("i-0{:016x}", rng.u64(..)),
             Dialect::Nova => random_uuid(rng),
         }
+    }
+
+    pub fn volume_id(self, rng: &mut Rng) -> String {
+        match self {
+            Dialect::Ec2 => format!("vol-0{:016x}", rng.u64(..)),
+            Dialect::Nova => random_uuid(rng),
+        }
+    }
+
+    /// The volume a launch creates: EC2 boots from an EBS root; Nova boots
+    /// the course images on the flavor's ephemeral disk, no Cinder volume.
+    pub fn launch_volume(self) -> Option<VolumeShape> {
+        match self {
+            Dialect::Ec2 => Some(EC2_ROOT),
+            Dialect::Nova => None,
+        }
+    }
+
+    /// The volumes of the `i`-th instance of the first fleet: every EC2
+    /// instance its root and every fifth a data volume too; a few Nova
+    /// servers a Cinder data volume.
+    pub fn fleet_volumes(self, i: usize) -> impl Iterator<Item = VolumeShape> {
+        let (root, data) = match self {
+            Dialect::Ec2 => (Some(EC2_ROOT), i.is_multiple_of(5).then_some(EC2_DATA)),
+            Dialect::Nova => (
+                None,
+                (i.is_multiple_of(3) || i % 4 == 2).then_some(VolumeShape {
+                    // Sizes vary so the volume costs differ in the demo.
+                    size_gb: if i.is_multiple_of(3) { 10 } else { 20 },
+                    ..CINDER_DATA
+                }),
+            ),
+        };
+        root.into_iter().chain(data)
+    }
+
+    /// The one volume of the first fleet attached to nothing.
+    pub fn leftover_volume(self) -> Leftover {
+        match self {
+            Dialect::Ec2 => Leftover {
+                name: "old-scratch",
+                size_gb: 30,
+                volume_type: "gp3",
+            },
+            Dialect::Nova => Leftover {
+                name: "results-backup",
+                size_gb: 15,
+                volume_type: CINDER_TYPE,
+            },
+        }
+    }
+
+    /// The status both EBS and Cinder give a volume.
+    pub fn volume_state(self, attached: bool) -> &'static str {
+        if attached { "in-use" } else { "available" }
+    }
+
+    /// Nova keeps a SHUTOFF server's vCPUs and memory on its host (and in
+    /// the quota): the first fleet has one stopped for days to show it.
+    pub fn has_long_stopped_server(self) -> bool {
+        self == Dialect::Nova
+    }
+
+    /// Nova shows a reboot as a status of its own (`REBOOT`); an EC2
+    /// instance stays `running` through one.
+    pub fn reboot_is_a_state(self) -> bool {
+        self == Dialect::Nova
     }
 
     pub fn address_id(self, rng: &mut Rng) -> String {
@@ -577,6 +697,14 @@ fn ec2_refusal(refusal: Refusal<'_>) -> CloudError {
         Refusal::AddressInUse { ip, .. } => {
             e("InvalidIPAddress.InUse", format!("Address {ip} is in use."))
         }
+        Refusal::UnknownVolume(id) => e(
+            "InvalidVolume.NotFound",
+            format!("The volume '{id}' does not exist."),
+        ),
+        Refusal::VolumeInUse { volume, instance } => e(
+            "VolumeInUse",
+            format!("Volume {volume} is currently attached to {instance}"),
+        ),
     }
 }
 
@@ -644,6 +772,15 @@ fn nova_refusal(refusal: Refusal<'_>) -> CloudError {
         Refusal::AddressInUse { ip, instance } => conflict(format!(
             "Floating IP {ip} is associated with server {instance}; detach it first."
         )),
+        Refusal::UnknownVolume(id) => not_found(format!("Volume {id} could not be found.")),
+        // Cinder names every reason a volume may not be deleted at once.
+        Refusal::VolumeInUse { .. } => bad_request(
+            "Invalid volume: Volume status must be available or error or error_restoring or \
+             error_extending or error_managing and must not be migrating, attached, belong to a \
+             group, have snapshots, awaiting a transfer, or be disassociated from snapshots after \
+             volume transfer."
+                .into(),
+        ),
     }
 }
 

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use crate::cloud::{CloudError, CloudResult};
-use crate::domain::model::{CloudKind, Instance};
+use crate::domain::model::{CloudKind, Instance, Volume};
 
 mod console;
 mod dialect;
@@ -30,7 +30,7 @@ pub use dialect::{
 };
 
 use dialect::Dialect;
-use world::{SimInstance, World};
+use world::{SimInstance, SimVolume, World};
 
 /// Where the simulator reads "now"; tests inject a clock they can advance.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -133,7 +133,14 @@ impl SimProvider {
         Ok((world, now))
     }
 
-    fn to_instance(&self, world: &World, inst: &SimInstance, now: DateTime<Utc>) -> Instance {
+    /// `volumes`: the ones attached to `inst`.
+    fn to_instance(
+        &self,
+        world: &World,
+        inst: &SimInstance,
+        volumes: &[&SimVolume],
+        now: DateTime<Utc>,
+    ) -> Instance {
         let (state, raw_state) = world.state_of(inst, now);
         let resources = self.dialect.resources(&inst.size);
         Instance {
@@ -155,8 +162,23 @@ impl SimProvider {
             tags: inst.tags.clone(),
             detailed_monitoring: inst.detailed_monitoring,
             extra: Vec::new(),
-            volumes: Vec::new(),
-            state_since: None,
+            volumes: volumes.iter().map(|v| self.to_volume(v)).collect(),
+            state_since: world.state_since(inst, now),
+        }
+    }
+
+    fn to_volume(&self, v: &SimVolume) -> Volume {
+        let attached = v.instance_id.is_some();
+        Volume {
+            id: v.id.clone(),
+            name: v.name.clone(),
+            size_gb: Some(v.size_gb),
+            volume_type: Some(v.volume_type.into()),
+            state: self.dialect.volume_state(attached).into(),
+            instance_id: v.instance_id.clone(),
+            device: attached.then(|| v.device.to_string()),
+            // Only an attachment says what becomes of a volume.
+            delete_on_termination: attached.then_some(v.delete_on_termination),
         }
     }
 }

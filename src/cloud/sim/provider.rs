@@ -16,7 +16,7 @@ use crate::cloud::{
 };
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec,
-    PublicAddress, USER_DATA_LIMIT,
+    PublicAddress, USER_DATA_LIMIT, Volume,
 };
 
 /// Instances a project may run beyond its initial fleet (the course's quota is small).
@@ -93,10 +93,14 @@ impl Provider for SimProvider {
 
     async fn list_instances(&self) -> CloudResult<Vec<Instance>> {
         let (world, now) = self.begin().await?;
+        let volumes = world.volumes_by_instance();
         Ok(world
             .instances
             .iter()
-            .map(|i| self.to_instance(&world, i, now))
+            .map(|i| {
+                let attached = volumes.get(i.id.as_str()).map_or(&[][..], Vec::as_slice);
+                self.to_instance(&world, i, attached, now)
+            })
             .collect())
     }
 
@@ -171,12 +175,14 @@ impl Provider for SimProvider {
         world.release(address_id)
     }
 
-    async fn list_volumes(&self) -> crate::cloud::CloudResult<Vec<crate::domain::model::Volume>> {
-        Ok(Vec::new())
+    async fn list_volumes(&self) -> CloudResult<Vec<Volume>> {
+        let (world, _now) = self.begin().await?;
+        Ok(world.volumes.iter().map(|v| self.to_volume(v)).collect())
     }
 
-    async fn delete_volume(&self, _: &str) -> crate::cloud::CloudResult<()> {
-        Err(crate::cloud::CloudError::message("TEMP"))
+    async fn delete_volume(&self, volume_id: &str) -> CloudResult<()> {
+        let (mut world, _now) = self.begin().await?;
+        world.delete_volume(volume_id)
     }
 
     async fn set_tags(

@@ -1,14 +1,15 @@
-//! The simulated instances and public addresses of one endpoint, and their
-//! life cycle. States follow from the clock, evaluated on every call, so a
-//! paused clock freezes the world; the first fleet follows from the seed.
+//! The simulated instances, volumes and public addresses of one endpoint,
+//! and their life cycle. States follow from the clock, evaluated on every
+//! call, so a paused clock freezes the world; the first fleet follows from
+//! the seed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use fastrand::Rng;
 
 use super::SimSettings;
-use super::dialect::{Dialect, PowerChange, Refusal, SIM_KEY_NAME};
+use super::dialect::{Dialect, PowerChange, Refusal, SIM_KEY_NAME, VolumeShape};
 use crate::cloud::{AttachedAddress, CloudResult, PowerAction, PowerOutcome};
 use crate::domain::model::{InstanceState, LaunchSpec};
 use crate::domain::tags::EXPIRES_TAG;
@@ -20,6 +21,16 @@ const MAX_SETTING_SECS: u64 = 10 * 365 * 86_400;
 const NAMES: [&str; 10] = [
     "web", "worker", "db", "cache", "lb", "grader", "build", "scratch", "test", "monitor",
 ];
+
+/// Which server of the first fleet is the one stopped for days, where the
+/// dialect has one (the first that `generate_fleet` stops).
+const LONG_STOPPED: usize = 3;
+/// How long that server has been SHUTOFF.
+const LONG_STOPPED_FOR: Duration = Duration::days(3);
+
+/// Volume ids come from a stream of their own so that adding volumes left
+/// every instance id, address and launch of a seed as it was.
+const VOLUME_SEED: u64 = 0x766f_6c75_6d65_7321;
 
 /// The settings' durations, clamped once so date arithmetic cannot overflow.
 pub(super) struct Timing {
@@ -39,6 +50,11 @@ impl Timing {
             stopping: secs(s.stopping_secs),
             gone: secs(s.gone_secs),
         }
+    }
+
+    /// How long a reboot takes: half a boot.
+    pub fn reboot(&self) -> Duration {
+        self.pending / 2
     }
 }
 
@@ -80,6 +96,8 @@ pub(super) struct SimInstance {
     pub stop_began: Option<DateTime<Utc>>,
     /// It was shelved: once stopped it is `SHELVED_OFFLOADED`.
     pub shelved: bool,
+    /// When a server already stopped was shelved, which offloads it at once.
+    pub offloaded_at: Option<DateTime<Utc>>,
     /// A reboot under way until then, and whether it is a hard one.
     pub reboot_until: Option<(DateTime<Utc>, bool)>,
     pub terminated_at: Option<DateTime<Utc>>,
@@ -134,6 +152,29 @@ impl SimInstance {
         }
     }
 
+    /// When it entered `phase`, the phase it is in: the time of the last
+    /// transition the cloud shows.
+    fn phase_began(&self, phase: Phase, dialect: Dialect, t: &Timing) -> Option<DateTime<Utc>> {
+        let booted = self.launched_at + t.pending;
+        match phase {
+            Phase::Pending | Phase::Failed => Some(self.launched_at),
+            Phase::Running => Some(match self.reboot_until {
+                Some((until, _)) if dialect.reboot_is_a_state() => until.max(booted),
+                _ => booted,
+            }),
+            Phase::Rebooting { .. } if dialect.reboot_is_a_state() => {
+                self.reboot_until.map(|(until, _)| until - t.reboot())
+            }
+            Phase::Rebooting { .. } => Some(booted),
+            Phase::Stopping => self.stop_began,
+            Phase::Stopped => self.stopped_at,
+            Phase::Shelved => self.offloaded_at.or(self.stopped_at),
+            Phase::ShuttingDown => self.terminated_at,
+            Phase::Terminated => self.terminated_at.map(|at| at + t.stopping),
+            Phase::Gone => None,
+        }
+    }
+
     /// When it stopped running (stopped or terminated), if it did by `now`.
     pub fn end_of_run(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         [self.stopped_at, self.terminated_at]
@@ -150,23 +191,55 @@ pub(super) struct SimAddress {
     pub instance_id: Option<String>,
 }
 
+/// An EBS or Cinder volume.
+pub(super) struct SimVolume {
+    pub id: String,
+    pub name: Option<String>,
+    pub size_gb: u64,
+    pub volume_type: &'static str,
+    /// The instance it is attached to, at `device`.
+    pub instance_id: Option<String>,
+    /// Only read while attached: a detached volume has no device.
+    pub device: &'static str,
+    /// Terminating its instance deletes it; otherwise it is detached and
+    /// stays (and bills).
+    pub delete_on_termination: bool,
+}
+
+impl SimVolume {
+    fn attached(id: String, shape: VolumeShape, instance: &SimInstance) -> SimVolume {
+        SimVolume {
+            id,
+            name: shape.name_suffix.map(|s| format!("{}{s}", instance.name)),
+            size_gb: shape.size_gb,
+            volume_type: shape.volume_type,
+            instance_id: Some(instance.id.clone()),
+            device: shape.device,
+            delete_on_termination: shape.delete_on_termination,
+        }
+    }
+}
+
 pub(super) struct World {
     pub dialect: Dialect,
     pub timing: Timing,
     pub instances: Vec<SimInstance>,
     pub addresses: Vec<SimAddress>,
+    pub volumes: Vec<SimVolume>,
     /// The public addresses this endpoint can ever hand out.
     pool: Vec<String>,
-    /// Clouds never reuse ids, not even of long-gone instances.
+    /// Clouds never reuse ids, not even of long-gone resources.
     used_ids: HashSet<String>,
     next_private: u32,
     pub rng: Rng,
+    volume_rng: Rng,
 }
 
 impl World {
     /// The first fleet of a seed: mostly running instances of all ages, some
-    /// stopped, one booting, expiry tags in the past and in the future, and
-    /// public addresses that leave one spare and one forgotten.
+    /// stopped, one booting, expiry tags in the past and in the future,
+    /// volumes with one forgotten, and public addresses that leave one spare
+    /// and one forgotten.
     pub fn generate(
         dialect: Dialect,
         settings: &SimSettings,
@@ -185,13 +258,16 @@ impl World {
             timing,
             instances: Vec::with_capacity(settings.instances),
             addresses: Vec::new(),
+            volumes: Vec::new(),
             pool: hosts.iter().map(|h| format!("{prefix}.{h}")).collect(),
             used_ids: HashSet::with_capacity(settings.instances),
             next_private,
             rng,
+            volume_rng: Rng::with_seed(seed ^ VOLUME_SEED),
         };
         world.generate_fleet(settings.instances, now);
         world.generate_addresses(now);
+        world.generate_volumes();
         world
     }
 
@@ -209,9 +285,14 @@ impl World {
             } else {
                 self.rng.i64(15 * 60..20 * 3600)
             };
-            let launched_at = now - Duration::seconds(age_secs);
-            let stopped_at = (i % 5 == 3 && !booting)
+            let mut launched_at = now - Duration::seconds(age_secs);
+            let mut stopped_at = (i % 5 == 3 && !booting)
                 .then(|| launched_at + Duration::seconds(age_secs * self.rng.i64(30..90) / 100));
+            if dialect.has_long_stopped_server() && i == LONG_STOPPED && stopped_at.is_some() {
+                let since = now - LONG_STOPPED_FOR;
+                stopped_at = Some(since);
+                launched_at = launched_at.min(since - Duration::hours(6));
+            }
             let failed = dialect.boots_can_fail() && i % 7 == 6 && !booting;
             let name = format!(
                 "{}-{}",
@@ -261,6 +342,7 @@ impl World {
                 stopped_at,
                 stop_began: None,
                 shelved: false,
+                offloaded_at: None,
                 reboot_until: None,
                 terminated_at: None,
                 failed,
@@ -298,6 +380,36 @@ impl World {
         }
     }
 
+    /// Every instance of the first fleet its volumes (a failed server never
+    /// got its volume attached), then the one forgotten volume.
+    fn generate_volumes(&mut self) {
+        let dialect = self.dialect;
+        let mut volumes = Vec::with_capacity(self.instances.len() + self.instances.len() / 4 + 1);
+        for (i, inst) in self.instances.iter().enumerate() {
+            if inst.failed {
+                continue;
+            }
+            for shape in dialect.fleet_volumes(i) {
+                let id = unique_id(&mut self.used_ids, &mut self.volume_rng, |rng| {
+                    dialect.volume_id(rng)
+                });
+                volumes.push(SimVolume::attached(id, shape, inst));
+            }
+        }
+        let leftover = dialect.leftover_volume();
+        let id = self.new_volume_id();
+        volumes.push(SimVolume {
+            id,
+            name: Some(leftover.name.to_string()),
+            size_gb: leftover.size_gb,
+            volume_type: leftover.volume_type,
+            instance_id: None,
+            device: "",
+            delete_on_termination: false,
+        });
+        self.volumes = volumes;
+    }
+
     pub fn phase(&self, inst: &SimInstance, now: DateTime<Utc>) -> Phase {
         inst.phase(self.dialect, &self.timing, now)
     }
@@ -308,6 +420,23 @@ impl World {
             self.phase(inst, now),
             inst.phase_before_delete(&self.timing),
         )
+    }
+
+    /// When the instance entered the state shown for it.
+    pub fn state_since(&self, inst: &SimInstance, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        inst.phase_began(self.phase(inst, now), self.dialect, &self.timing)
+    }
+
+    /// The attached volumes of every instance, in one pass: a listing maps
+    /// thousands of instances and must not search the volumes for each.
+    pub fn volumes_by_instance(&self) -> HashMap<&str, Vec<&SimVolume>> {
+        let mut by_instance: HashMap<&str, Vec<&SimVolume>> = HashMap::new();
+        for volume in &self.volumes {
+            if let Some(id) = &volume.instance_id {
+                by_instance.entry(id.as_str()).or_default().push(volume);
+            }
+        }
+        by_instance
     }
 
     /// Forgets instances the cloud no longer lists.
@@ -351,23 +480,25 @@ impl World {
             .cloned()
     }
 
-    fn unique_id(&mut self, make: impl Fn(&mut Rng) -> String) -> String {
-        loop {
-            let id = make(&mut self.rng);
-            if self.used_ids.insert(id.clone()) {
-                return id;
-            }
-        }
-    }
-
     fn new_instance_id(&mut self) -> String {
         let dialect = self.dialect;
-        self.unique_id(|rng| dialect.instance_id(rng))
+        unique_id(&mut self.used_ids, &mut self.rng, |rng| {
+            dialect.instance_id(rng)
+        })
     }
 
     fn new_address_id(&mut self) -> String {
         let dialect = self.dialect;
-        self.unique_id(|rng| dialect.address_id(rng))
+        unique_id(&mut self.used_ids, &mut self.rng, |rng| {
+            dialect.address_id(rng)
+        })
+    }
+
+    fn new_volume_id(&mut self) -> String {
+        let dialect = self.dialect;
+        unique_id(&mut self.used_ids, &mut self.volume_rng, |rng| {
+            dialect.volume_id(rng)
+        })
     }
 
     fn new_private_ip(&mut self) -> String {
@@ -394,6 +525,9 @@ impl World {
             let id = self.new_instance_id();
             let private_ip = self.new_private_ip();
             let idle = self.rng.bool();
+            let root = dialect
+                .launch_volume()
+                .map(|shape| (self.new_volume_id(), shape));
             self.instances.push(SimInstance {
                 id: id.clone(),
                 name,
@@ -407,12 +541,17 @@ impl World {
                 stopped_at: None,
                 stop_began: None,
                 shelved: false,
+                offloaded_at: None,
                 reboot_until: None,
                 terminated_at: None,
                 failed: false,
                 idle,
                 user_data_len: spec.user_data.as_ref().map_or(0, Vec::len),
             });
+            if let (Some((volume_id, shape)), Some(inst)) = (root, self.instances.last()) {
+                self.volumes
+                    .push(SimVolume::attached(volume_id, shape, inst));
+            }
             ids.push(id);
         }
         ids
@@ -440,7 +579,7 @@ impl World {
             return Err(refusal);
         }
         let phase = self.phase(self.find(id)?, now);
-        let (pending, stopping) = (self.timing.pending, self.timing.stopping);
+        let (reboot, stopping) = (self.timing.reboot(), self.timing.stopping);
         let Some(change) = dialect.power_change(action, phase) else {
             return Err(dialect.refuse(Refusal::WrongState {
                 instance: id,
@@ -457,6 +596,7 @@ impl World {
                 inst.shelved = shelve;
                 if phase == Phase::Stopped {
                     // Shelving a stopped server offloads it at once.
+                    inst.offloaded_at = Some(now);
                     return Ok(());
                 }
                 inst.stop_began = Some(now);
@@ -470,10 +610,11 @@ impl World {
                 inst.stopped_at = None;
                 inst.stop_began = None;
                 inst.shelved = false;
+                inst.offloaded_at = None;
                 inst.reboot_until = None;
             }
             PowerChange::Reboot { hard } => {
-                inst.reboot_until = Some((now + pending / 2, hard));
+                inst.reboot_until = Some((now + reboot, hard));
             }
         }
         Ok(())
@@ -510,6 +651,17 @@ impl World {
             {
                 address.instance_id = None;
             }
+        }
+        // One pass over the volumes for all ids: a fleet-wide terminate
+        // must not scan every volume once per instance.
+        let gone: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let ends_with = |v: &SimVolume| v.instance_id.as_deref().is_some_and(|i| gone.contains(i));
+        // As EBS and Cinder do: a volume made to go with its instance is
+        // deleted, any other is detached and stays (and bills).
+        self.volumes
+            .retain(|v| !(v.delete_on_termination && ends_with(v)));
+        for volume in self.volumes.iter_mut().filter(|v| ends_with(v)) {
+            volume.instance_id = None;
         }
         Ok(())
     }
@@ -587,6 +739,21 @@ impl World {
         Ok(())
     }
 
+    /// Deletes a volume attached to nothing.
+    pub fn delete_volume(&mut self, volume_id: &str) -> CloudResult<()> {
+        let Some(pos) = self.volumes.iter().position(|v| v.id == volume_id) else {
+            return Err(self.dialect.refuse(Refusal::UnknownVolume(volume_id)));
+        };
+        if let Some(instance) = &self.volumes[pos].instance_id {
+            return Err(self.dialect.refuse(Refusal::VolumeInUse {
+                volume: volume_id,
+                instance,
+            }));
+        }
+        self.volumes.remove(pos);
+        Ok(())
+    }
+
     /// Adds or overwrites tags of one instance.
     pub fn set_tags(
         &mut self,
@@ -599,5 +766,20 @@ impl World {
                 .extend(tags.iter().map(|(k, v)| (k.clone(), v.clone())));
         }
         Ok(())
+    }
+}
+
+/// A fresh id from `rng`: clouds never reuse ids, not even of long-gone
+/// resources.
+fn unique_id(
+    used: &mut HashSet<String>,
+    rng: &mut Rng,
+    make: impl Fn(&mut Rng) -> String,
+) -> String {
+    loop {
+        let id = make(rng);
+        if used.insert(id.clone()) {
+            return id;
+        }
     }
 }

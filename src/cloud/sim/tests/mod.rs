@@ -22,6 +22,7 @@ mod launch;
 mod lifecycle;
 mod metrics;
 mod power;
+mod volumes;
 
 /// A clock tests advance by hand.
 pub(super) struct Manual(Arc<Mutex<DateTime<Utc>>>);
