@@ -117,7 +117,7 @@ use crate::cloud::endpoints::Endpoint;
 use crate::config::Config;
 use crate::dashboard::keymap::Keymap;
 use crate::dashboard::model::{AppState, CloudStatus, InstanceKey};
-use crate::domain::model::{InstanceMetrics, PublicAddress, Series};
+use crate::domain::model::{InstanceMetrics, PublicAddress, Series, Volume};
 
 /// A simulated endpoint's status.
 pub fn status(cloud: &str, region: &str, label: &str, kind: CloudKind) -> CloudStatus {
@@ -227,6 +227,9 @@ pub fn fleet_state() -> AppState {
         "SHUTOFF",
     );
     stopped.private_ip = Some("192.168.0.31".into());
+    // Shut off for more than a day: it still holds its flavor.
+    stopped.launched_at = Some(fixed_now() - chrono::Duration::hours(50));
+    stopped.state_since = Some(fixed_now() - chrono::Duration::hours(30));
     let mut broken = server("e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b", "broken", "ERROR");
     broken.launched_at = Some(fixed_now() - chrono::Duration::hours(26));
     state.set_instances(2, vec![svc, build, stopped, broken]);
@@ -249,6 +252,43 @@ pub fn fleet_state() -> AppState {
             pool: Some("i4labnet".into()),
         },
     ];
+    let ebs = |id: &str, gb: u64, on: Option<&str>, device: &str, delete: bool| Volume {
+        id: id.into(),
+        name: None,
+        size_gb: Some(gb),
+        volume_type: Some("gp3".into()),
+        state: if on.is_some() { "in-use" } else { "available" }.into(),
+        instance_id: on.map(str::to_string),
+        device: on.map(|_| device.to_string()),
+        delete_on_termination: on.map(|_| delete),
+    };
+    state.set_volumes(
+        0,
+        vec![
+            ebs(
+                "vol-0a1b2c3d4e5f60001",
+                8,
+                Some("i-0a1b2c3d4e5f60718"),
+                "/dev/xvda",
+                true,
+            ),
+            ebs(
+                "vol-0a1b2c3d4e5f60002",
+                20,
+                Some("i-0a1b2c3d4e5f60718"),
+                "/dev/sdf",
+                false,
+            ),
+            ebs(
+                "vol-0fedcba987654fff1",
+                8,
+                Some("i-0fedcba9876543210"),
+                "/dev/xvda",
+                true,
+            ),
+            ebs("vol-0deadbeef00000042", 30, None, "", false),
+        ],
+    );
     let key = InstanceKey {
         cloud: 0,
         id: "i-0a1b2c3d4e5f60718".into(),

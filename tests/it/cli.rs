@@ -607,9 +607,24 @@ fn moto_list_json_shows_the_instances() {
         assert_eq!(item["size"], "t3.micro");
         assert_eq!(item["state"], "running", "{item:#}");
         assert_eq!(item["flags"], serde_json::json!([]), "fresh: {item:#}");
+        // moto gives each instance an 8 GiB gp2 root volume and a public
+        // IPv4 address: both bill on top of the t3.micro.
         assert_eq!(
-            item["hourly_cost_usd"], 0.0114,
-            "the price table's t3.micro"
+            item["volumes"][0]["size_gb"], 8,
+            "the root volume: {item:#}"
+        );
+        assert_eq!(item["volumes"][0]["type"], "gp2");
+        assert_eq!(item["volumes"][0]["delete_on_termination"], true);
+        let ipv4 = if item["public_ip"].is_string() {
+            0.005
+        } else {
+            0.0
+        };
+        let want = 0.0114 + 8.0 * 0.11 / 730.0 + ipv4;
+        let got = item["hourly_cost_usd"].as_f64().unwrap_or(0.0);
+        assert!(
+            (got - want).abs() < 1e-9,
+            "t3.micro + 8 GiB gp2 + IPv4: {got} != {want}"
         );
     }
     let names: Vec<&str> = items.iter().filter_map(|i| i["name"].as_str()).collect();

@@ -133,7 +133,7 @@ async fn refresh_answers_listing_addresses_and_done() {
         "the fleet has non-running instances"
     );
 
-    let Response::Addresses(Ok(addresses)) = &answers[1] else {
+    let Response::Addresses(Ok(addresses)) = &answers[2] else {
         unreachable!()
     };
     assert!(!addresses.is_empty());

@@ -381,7 +381,8 @@ impl World {
     }
 
     /// Every instance of the first fleet its volumes (a failed server never
-    /// got its volume attached), then the one forgotten volume.
+    /// got its volume attached), then the one forgotten volume (not in an
+    /// empty world: nobody ever used that account).
     fn generate_volumes(&mut self) {
         let dialect = self.dialect;
         let mut volumes = Vec::with_capacity(self.instances.len() + self.instances.len() / 4 + 1);
@@ -395,6 +396,10 @@ impl World {
                 });
                 volumes.push(SimVolume::attached(id, shape, inst));
             }
+        }
+        if self.instances.is_empty() {
+            self.volumes = volumes;
+            return;
         }
         let leftover = dialect.leftover_volume();
         let id = self.new_volume_id();

@@ -179,9 +179,15 @@ impl QuitReminder {
         Question {
             title: "Quit?".into(),
             tone: Role::Flagged,
-            head: format!(
-                "{n} instance(s) still running — they keep costing money after hytop quits:"
-            ),
+            head: if listed.iter().all(|r| r.target.state.is_live()) {
+                format!(
+                    "{n} instance(s) still running — they keep costing money after hytop quits:"
+                )
+            } else {
+                format!(
+                    "{n} instance(s) still running or holding resources — they keep costing after hytop quits:"
+                )
+            },
             columns: vec![
                 column(Cells::Text, Role::Plain, &|r| r.target.name.clone()),
                 column(Cells::Id, Role::Key, &|r| r.target.key.id.clone()),

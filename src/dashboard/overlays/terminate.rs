@@ -143,7 +143,7 @@ impl TerminatePopup {
                 column(Cells::Text, Role::Plain, |t| t.name.clone()),
                 column(Cells::Id, Role::Key, |t| t.key.id.clone()),
                 Column::new(Cells::Text, Role::Dim, left),
-                column(Cells::Text, Role::Dim, |t| t.cloud_label.clone()).optional("cloud"),
+                column(Cells::Text, Role::Dim, |t| t.cloud_label.clone()),
             ],
             ask: None,
             answers,

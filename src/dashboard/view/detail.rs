@@ -176,14 +176,15 @@ fn field_lines<'a>(
 }
 
 /// `8 GiB gp3 $0.0010/h · IPv4 $0.0050/h`: what bills even while it is
-/// stopped; `2 vols 28 GiB` for several; `none` without either.
+/// stopped; `28 GiB` for several; `no volumes listed` without either.
 fn storage_text(inst: &Instance, assessment: &Assessment) -> String {
     let mut parts = Vec::new();
     let storage = &assessment.storage;
     let volumes = match inst.volumes.as_slice() {
         [] => None,
         [one] => Some(one.summary()),
-        many => Some(format!("{} vols {} GiB", many.len(), storage.gb)),
+        // The describe view lists each one.
+        _ => Some(format!("{} GiB", storage.gb)),
     };
     if let Some(v) = volumes {
         if storage.unpriced < inst.volumes.len() {
