@@ -337,6 +337,15 @@ fn sim_check_names_the_forgotten_and_exits_1() {
         "{}",
         run.stdout
     );
+    // And one volume attached to nothing.
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("sim/eu-west-1 volume old-scratch vol-")
+                && l.ends_with("(30 GiB gp3, $0.0036/h): allocated, attached to nothing")),
+        "{}",
+        run.stdout
+    );
     // Only flagged instances are named.
     for item in &items {
         let id = item["id"].as_str().expect("id");
@@ -349,6 +358,30 @@ fn sim_check_names_the_forgotten_and_exits_1() {
             );
         }
     }
+}
+
+#[test]
+fn demo_check_names_the_server_that_holds_its_flavor() {
+    let home = Home::new("");
+    let run = home.run(&["--demo", "check"]);
+    run.expect_code(1);
+    // The demo's db-1 has been SHUTOFF for three days.
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("lab/lab db-1 ") || l.starts_with("lab db-1 "))
+        .unwrap_or_else(|| panic!("no line for db-1:\n{}", run.stdout));
+    assert!(
+        line.contains(" stopped ") && line.ends_with(": shelve or delete it"),
+        "{line}"
+    );
+    assert!(line.contains("still holds 1 vCPU"), "{line}");
+    let items = home.run(&["--demo", "list", "--json"]).json();
+    let db = items
+        .iter()
+        .find(|i| i["cloud_state"] == "SHUTOFF" && i["name"] == "db-1")
+        .expect("db-1 listed");
+    assert_eq!(db["flags"][0]["rule"], "stopped_holding", "{db:#}");
 }
 
 #[test]
@@ -636,6 +669,65 @@ fn moto_list_json_shows_the_instances() {
         aws.ids.iter().all(|id| table.stdout.contains(id)),
         "{}",
         table.stdout
+    );
+    drop(aws.rt);
+}
+
+#[test]
+fn moto_a_stopped_instance_still_costs_and_a_loose_volume_is_flagged() {
+    let aws = Aws::start();
+    let stopped = aws.ids[0].clone();
+    let loose = aws.rt.block_on(async {
+        let ec2 = aws_sdk_ec2::Client::new(&support::aws_sdk_config(&aws.moto.url).await);
+        ec2.stop_instances()
+            .instance_ids(&stopped)
+            .send()
+            .await
+            .expect("stop");
+        let made = ec2
+            .create_volume()
+            .availability_zone(format!("{TEST_REGION}a"))
+            .size(100)
+            .volume_type(aws_sdk_ec2::types::VolumeType::Gp3)
+            .send()
+            .await
+            .expect("create volume");
+        made.volume_id().expect("an id").to_string()
+    });
+    let home = aws.home(&aws_config(""));
+    let run = home.hytop(&["list", "--json"]);
+    run.expect_code(0);
+    let items = run.json();
+    let item = items
+        .iter()
+        .find(|i| i["id"] == stopped.as_str())
+        .expect("the stopped instance is listed");
+    assert_eq!(item["state"], "stopped", "{item:#}");
+    // No compute, but its 8 GiB gp2 root volume bills on (and an address
+    // moto left it, if any).
+    let ipv4 = if item["public_ip"].is_string() {
+        0.005
+    } else {
+        0.0
+    };
+    let want = 8.0 * 0.11 / 730.0 + ipv4;
+    let got = item["hourly_cost_usd"].as_f64().unwrap_or(0.0);
+    assert!(got > 0.0, "a stopped instance still costs: {item:#}");
+    assert!((got - want).abs() < 1e-9, "{got} != {want}");
+    assert_eq!(item["cost_so_far_usd"], Value::Null);
+
+    let run = home.hytop(&["check"]);
+    run.expect_code(1);
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.contains(&loose))
+        .unwrap_or_else(|| panic!("no line for {loose}: {run:#?}"));
+    assert_eq!(
+        line,
+        format!(
+            "default/{TEST_REGION} volume {loose} (100 GiB gp3, $0.0121/h): allocated, attached to nothing"
+        )
     );
     drop(aws.rt);
 }
