@@ -11,6 +11,7 @@ pub mod cli;
 pub mod cloud;
 pub mod config;
 pub mod dashboard;
+pub mod doctor;
 pub mod domain;
 pub mod logging;
 pub mod report;

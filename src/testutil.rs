@@ -43,6 +43,26 @@ pub fn instance(id: &str, name: &str) -> Instance {
     }
 }
 
+/// A gp3 volume of `gb` GiB, `in-use` by `instance` (deleted with it), or
+/// `available` when attached to nothing.
+pub fn gp3_volume(id: &str, gb: u64, instance: Option<&str>) -> crate::domain::model::Volume {
+    crate::domain::model::Volume {
+        id: id.into(),
+        name: None,
+        size_gb: Some(gb),
+        volume_type: Some("gp3".into()),
+        state: if instance.is_some() {
+            "in-use"
+        } else {
+            "available"
+        }
+        .into(),
+        instance_id: instance.map(str::to_string),
+        device: None,
+        delete_on_termination: instance.map(|_| true),
+    }
+}
+
 /// A running t2.nano in eu-west-1 launched `hours` before [`fixed_now`].
 pub fn aged(id: &str, name: &str, hours: i64) -> Instance {
     let mut i = instance(id, name);
@@ -253,14 +273,9 @@ pub fn fleet_state() -> AppState {
         },
     ];
     let ebs = |id: &str, gb: u64, on: Option<&str>, device: &str, delete: bool| Volume {
-        id: id.into(),
-        name: None,
-        size_gb: Some(gb),
-        volume_type: Some("gp3".into()),
-        state: if on.is_some() { "in-use" } else { "available" }.into(),
-        instance_id: on.map(str::to_string),
         device: on.map(|_| device.to_string()),
         delete_on_termination: on.map(|_| delete),
+        ..gp3_volume(id, gb, on)
     };
     state.set_volumes(
         0,

@@ -2,9 +2,11 @@
 
 pub mod aws;
 pub mod endpoints;
+pub mod facts;
 pub mod fetch;
 pub mod launch;
 pub mod openstack;
+pub mod probe;
 pub mod sim;
 pub mod unavailable;
 pub mod worker;
@@ -254,6 +256,16 @@ pub trait Provider: Send + Sync {
     /// keeping the others.
     async fn set_tags(&self, instance_id: &str, tags: &BTreeMap<String, String>)
     -> CloudResult<()>;
+
+    /// What the cloud can tell the doctor about `instance` (as listed).
+    async fn facts(&self, instance: &Instance, kind: facts::FactKind) -> CloudResult<facts::Facts>;
+
+    /// Probes `instance` as `plan` says: over the network for real clouds;
+    /// the simulator answers itself.
+    async fn probe(&self, instance: &Instance, plan: &facts::ProbePlan) -> Vec<facts::ProbeResult> {
+        let _ = instance;
+        probe::over_network(plan).await
+    }
 }
 
 #[cfg(test)]

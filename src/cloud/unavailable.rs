@@ -100,4 +100,12 @@ impl Provider for UnavailableProvider {
     ) -> CloudResult<()> {
         self.fail()
     }
+
+    async fn facts(
+        &self,
+        _: &crate::domain::model::Instance,
+        _: crate::cloud::facts::FactKind,
+    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
+        self.fail()
+    }
 }

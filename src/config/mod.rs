@@ -207,6 +207,14 @@ pub struct Template {
     pub login_user: Option<String>,
     #[serde(default)]
     pub identity_file: Option<PathBuf>,
+    /// Ports besides 22 the service listens on: the doctor checks the
+    /// security groups let them in, and probes them.
+    #[serde(default)]
+    pub service_ports: Vec<u16>,
+    /// A URL the doctor's probe GETs (`{ip}` is the instance's address),
+    /// e.g. `http://{ip}:8080/tweetservice`.
+    #[serde(default)]
+    pub health_url: Option<String>,
 }
 
 pub use error::{Located, line_of, line_text, looks_secret, without_quoted};

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::cost::{CostConfig, Prices, assess_address, assess_volume};
+use crate::domain::cost::{CostConfig, Flag, Prices, assess_address, assess_volume};
 use crate::domain::format::sanitize;
 use crate::domain::model::{PublicAddress, Volume};
 use crate::report::ask::Answer;
@@ -58,17 +58,12 @@ pub fn check_lines(
             if !assessment.is_flagged() {
                 continue;
             }
-            let reasons: Vec<String> = assessment
-                .flags
-                .iter()
-                .map(|f| f.reason_at(now, rules))
-                .collect();
             lines.push(format!(
                 "{} address {} ({}): {}",
                 sanitize(&endpoint.label),
                 sanitize(&address.ip),
                 sanitize(&address.id),
-                reasons.join("; ")
+                reasons(&assessment.flags, now, rules)
             ));
         }
         let mut volumes: Vec<&Volume> = answer.volumes.iter().collect();
@@ -78,11 +73,6 @@ pub fn check_lines(
             if !assessment.is_flagged() {
                 continue;
             }
-            let reasons: Vec<String> = assessment
-                .flags
-                .iter()
-                .map(|f| f.reason_at(now, rules))
-                .collect();
             let name = volume
                 .name
                 .as_deref()
@@ -95,11 +85,17 @@ pub fn check_lines(
                 sanitize(&volume.id),
                 sanitize(&volume.summary()),
                 assessment.hourly_text(volume),
-                reasons.join("; ")
+                reasons(&assessment.flags, now, rules)
             ));
         }
     }
     lines
+}
+
+/// Every flag's reason at `now`, `; `-separated.
+fn reasons(flags: &[Flag], now: DateTime<Utc>, rules: &CostConfig) -> String {
+    let reasons: Vec<String> = flags.iter().map(|f| f.reason_at(now, rules)).collect();
+    reasons.join("; ")
 }
 
 #[cfg(test)]

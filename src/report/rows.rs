@@ -220,14 +220,9 @@ mod tests {
         i.raw_state = "stopped".into();
         i.public_ip = Some("203.0.113.9".into());
         i.volumes = vec![Volume {
-            id: "vol-1".into(),
-            name: None,
-            size_gb: Some(8),
-            volume_type: Some("gp3".into()),
-            state: "in-use".into(),
-            instance_id: Some("i-1".into()),
             device: Some("/dev/xvda".into()),
             delete_on_termination: Some(false),
+            ..crate::testutil::gp3_volume("vol-1", 8, Some("i-1"))
         }];
         let rows = rows(
             &[answer(aws(), vec![i])],

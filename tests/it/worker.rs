@@ -239,6 +239,16 @@ impl Provider for SlowMetrics {
     async fn set_tags(&self, id: &str, tags: &BTreeMap<String, String>) -> CloudResult<()> {
         self.inner.set_tags(id, tags).await
     }
+
+    async fn facts(
+        &self,
+        _: &hytop::domain::model::Instance,
+        _: hytop::cloud::facts::FactKind,
+    ) -> hytop::cloud::CloudResult<hytop::cloud::facts::Facts> {
+        Err(hytop::cloud::CloudError::message(
+            "this test cloud has no facts",
+        ))
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

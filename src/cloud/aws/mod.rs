@@ -194,6 +194,14 @@ impl Provider for AwsProvider {
         ec2::create_tags(&c.ec2, instance_id, tags).await
     }
 
+    async fn facts(
+        &self,
+        _: &crate::domain::model::Instance,
+        _: crate::cloud::facts::FactKind,
+    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
+        Err(crate::cloud::CloudError::message("TEMP facts"))
+    }
+
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let c = self.clients().await?;
         ec2::console_output(&c.ec2, instance_id, lines).await

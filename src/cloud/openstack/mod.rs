@@ -627,6 +627,14 @@ impl Provider for OpenStackProvider {
         nova::update_metadata(&self.session, mv, instance_id, tags).await
     }
 
+    async fn facts(
+        &self,
+        _: &crate::domain::model::Instance,
+        _: crate::cloud::facts::FactKind,
+    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
+        Err(crate::cloud::CloudError::message("TEMP facts"))
+    }
+
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let mv = self.microversion().await?;
         // Nova keeps the last `length` pieces of the log split at newlines;

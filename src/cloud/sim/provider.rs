@@ -194,6 +194,14 @@ impl Provider for SimProvider {
         world.set_tags(instance_id, tags)
     }
 
+    async fn facts(
+        &self,
+        _: &crate::domain::model::Instance,
+        _: crate::cloud::facts::FactKind,
+    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
+        Err(crate::cloud::CloudError::message("TEMP facts"))
+    }
+
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
         let (world, now) = self.begin().await?;
         let inst = world.find(instance_id)?;

@@ -671,17 +671,7 @@ mod tests {
 
     #[test]
     fn volumes_and_the_address_bill_while_stopped() {
-        use crate::domain::model::Volume;
-        let gp3 = |id: &str, gb: u64| Volume {
-            id: id.into(),
-            name: None,
-            size_gb: Some(gb),
-            volume_type: Some("gp3".into()),
-            state: "in-use".into(),
-            instance_id: Some("i-1".into()),
-            device: None,
-            delete_on_termination: Some(true),
-        };
+        let gp3 = |id: &str, gb: u64| crate::testutil::gp3_volume(id, gb, Some("i-1"));
         let mut i = aged(2.0);
         i.size = "t3.micro".into();
         i.public_ip = Some("203.0.113.9".into());
@@ -717,9 +707,7 @@ mod tests {
         assert_eq!(totals.unpriced, 1);
 
         // A loose volume counts in the totals and is flagged.
-        let mut loose = gp3("vol-3", 100);
-        loose.instance_id = None;
-        loose.state = "available".into();
+        let loose = crate::testutil::gp3_volume("vol-3", 100, None);
         let judged = assess_volume(
             &loose,
             CloudKind::Aws,

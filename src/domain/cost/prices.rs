@@ -296,16 +296,7 @@ mod tests {
     }
 
     fn gp3(gb: u64) -> Volume {
-        Volume {
-            id: "vol-1".into(),
-            name: None,
-            size_gb: Some(gb),
-            volume_type: Some("gp3".into()),
-            state: "in-use".into(),
-            instance_id: Some("i-1".into()),
-            device: None,
-            delete_on_termination: Some(true),
-        }
+        crate::testutil::gp3_volume("vol-1", gb, Some("i-1"))
     }
 
     #[test]

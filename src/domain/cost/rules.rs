@@ -660,16 +660,7 @@ mod tests {
 
     #[test]
     fn a_volume_attached_to_nothing_is_flagged() {
-        let mut v = Volume {
-            id: "vol-1".into(),
-            name: None,
-            size_gb: Some(8),
-            volume_type: Some("gp3".into()),
-            state: "available".into(),
-            instance_id: None,
-            device: None,
-            delete_on_termination: None,
-        };
+        let mut v = crate::testutil::gp3_volume("vol-1", 8, None);
         let flags = volume_flags(&v);
         assert_eq!(flags, vec![Flag::UnattachedVolume]);
         assert_eq!(flags[0].rule(), "unattached_volume");

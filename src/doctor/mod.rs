@@ -1,0 +1,213 @@
+//! "Why can't I reach my VM?": every reason, checked at once. Each
+//! [`Check`] asks its cloud (through [`Provider::facts`], the console, a
+//! probe) and the local machine (key files, `known_hosts`), and answers one
+//! [`Finding`]: ✓ / ✗ / ? with a line of reason and the fix. The dashboard's
+//! doctor popup runs them on the cloud's worker and fills in as they come;
+//! `hytop doctor` runs the same functions headless.
+//!
+//! - [`state`], [`address`], [`security`]: what the cloud says;
+//! - [`key`], [`login`], [`hosts`]: what ssh needs here;
+//! - [`bootlog`]: what the console says went wrong;
+//! - [`probe`]: a TCP connect and an HTTP GET, only when asked.
+
+pub mod address;
+pub mod bootlog;
+pub mod hosts;
+pub mod key;
+pub mod login;
+pub mod probe;
+pub mod security;
+pub mod state;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cloud::Provider;
+use crate::domain::model::Instance;
+
+/// One thing the doctor checks, in the order it shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    State,
+    Address,
+    SecurityGroups,
+    Key,
+    LoginUser,
+    HostKey,
+    BootLog,
+    /// Only on request: it opens connections to the instance.
+    Probe,
+}
+
+impl Check {
+    /// Every check but the probe: what opening the doctor runs.
+    pub const AT_ONCE: [Check; 7] = [
+        Check::State,
+        Check::Address,
+        Check::SecurityGroups,
+        Check::Key,
+        Check::LoginUser,
+        Check::HostKey,
+        Check::BootLog,
+    ];
+
+    /// `state`, `address`, `security groups`, ...
+    pub fn title(self) -> &'static str {
+        match self {
+            Check::State => "state",
+            Check::Address => "address",
+            Check::SecurityGroups => "security groups",
+            Check::Key => "key",
+            Check::LoginUser => "login user",
+            Check::HostKey => "host key",
+            Check::BootLog => "boot log",
+            Check::Probe => "probe",
+        }
+    }
+}
+
+/// ✓, ✗ or ?.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// The cloud gives too little to decide (or the check could not run);
+    /// not a failure.
+    Unknown,
+}
+
+impl Verdict {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Verdict::Pass => "✓",
+            Verdict::Fail => "✗",
+            Verdict::Unknown => "?",
+        }
+    }
+}
+
+/// What one check found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub check: Check,
+    pub verdict: Verdict,
+    /// One line: why.
+    pub reason: String,
+    /// What to do about it (a key, a command with the real ids), if anything.
+    pub fix: Option<String>,
+    /// Lines to show under it (the boot log's errors, one probe per line).
+    pub lines: Vec<String>,
+    /// The console line the first of `lines` is on (the boot log), so `l`
+    /// can open the console there.
+    pub console_line: Option<usize>,
+    /// The cloud could not be asked (an API error): `hytop doctor` exits 2.
+    #[serde(skip)]
+    pub unasked: bool,
+}
+
+impl Finding {
+    pub fn new(check: Check, verdict: Verdict, reason: impl Into<String>) -> Finding {
+        Finding {
+            check,
+            verdict,
+            reason: reason.into(),
+            fix: None,
+            lines: Vec::new(),
+            console_line: None,
+            unasked: false,
+        }
+    }
+
+    pub fn pass(check: Check, reason: impl Into<String>) -> Finding {
+        Finding::new(check, Verdict::Pass, reason)
+    }
+
+    pub fn fail(check: Check, reason: impl Into<String>) -> Finding {
+        Finding::new(check, Verdict::Fail, reason)
+    }
+
+    pub fn unknown(check: Check, reason: impl Into<String>) -> Finding {
+        Finding::new(check, Verdict::Unknown, reason)
+    }
+
+    /// The cloud's error when asking it: a `?`, and exit 2 headless.
+    pub fn unasked(check: Check, error: &crate::cloud::CloudError) -> Finding {
+        Finding {
+            unasked: true,
+            ..Finding::unknown(check, format!("could not ask the cloud: {error}"))
+        }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Finding {
+        self.fix = Some(fix.into());
+        self
+    }
+}
+
+/// What the checks know besides the cloud: the instance as listed, how
+/// hytop would ssh into it, and the template's service.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoctorContext {
+    pub instance: Instance,
+    /// `demo-aws/eu-west-1`: named in fixes.
+    pub cloud_label: String,
+    /// The login user the template or the cloud's config names, if any
+    /// (else the image's, else the course default).
+    pub login_user: Option<String>,
+    /// The key file the template, the cloud or `[ssh]` names, if any.
+    pub identity_file: Option<PathBuf>,
+    /// The course defaults: `ec2-user` (AWS), `cloud` (OpenStack).
+    pub default_user: String,
+    /// Ports besides 22 the service needs (the template's `service_ports`).
+    pub service_ports: Vec<u16>,
+    /// The template's `health_url`, `{ip}` not yet filled in.
+    pub health_url: Option<String>,
+    /// Where `~` is (the key files, `known_hosts`).
+    pub home: Option<PathBuf>,
+    /// Lines of console output asked for.
+    pub console_lines: u32,
+    /// How long a probe waits for each answer.
+    pub probe_timeout: std::time::Duration,
+}
+
+impl DoctorContext {
+    /// 22 and the service ports, each once, in order.
+    pub fn ports(&self) -> Vec<u16> {
+        let mut ports = vec![22];
+        for p in &self.service_ports {
+            if !ports.contains(p) {
+                ports.push(*p);
+            }
+        }
+        ports
+    }
+}
+
+/// Runs one check against `provider`.
+pub async fn run(provider: &dyn Provider, ctx: &DoctorContext, check: Check) -> Finding {
+    match check {
+        Check::State => state::check(provider, ctx).await,
+        Check::Address => address::check(provider, ctx).await,
+        Check::SecurityGroups => security::check(provider, ctx).await,
+        Check::Key => key::check(provider, ctx).await,
+        Check::LoginUser => login::check(provider, ctx).await,
+        Check::HostKey => hosts::check(ctx).await,
+        Check::BootLog => bootlog::check(provider, ctx).await,
+        Check::Probe => probe::check(provider, ctx).await,
+    }
+}
+
+/// `hytop doctor`'s exit status: 2 when a cloud could not be asked, 1 when
+/// a check failed, else 0 (a `?` is not a failure).
+pub fn exit_code(findings: &[Finding]) -> i32 {
+    if findings.iter().any(|f| f.unasked) {
+        2
+    } else if findings.iter().any(|f| f.verdict == Verdict::Fail) {
+        1
+    } else {
+        0
+    }
+}
