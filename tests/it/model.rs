@@ -649,12 +649,12 @@ fn command_line_sorts() {
         names(&state),
         [
             "forgotten-db", // 3d4h
+            "experiment",   // 50h
             "broken",       // 26h
             "scratch",
             "web-1",
             "batch-worker",
             "old-batch",
-            "experiment",
             "service",
             "service-2", // 40 s
             "web-2",     // 12 s
