@@ -60,6 +60,15 @@ pub enum Command {
     /// printed). Made for ~/.profile and cron:
     /// `hytop check || echo "hytop: instances still running"`.
     Check(CheckArgs),
+    /// Say why an instance cannot be reached: state, address, security
+    /// groups, key, login user, host key and boot log, each ✓ / ✗ / ? with
+    /// its reason and fix.
+    ///
+    /// NAME-OR-ID is an instance id or a (unique) name. Exit status: 0 no
+    /// check failed (a ? is not a failure), 1 a check failed, 2 a cloud
+    /// could not be asked or the name is ambiguous (the candidates are
+    /// listed) or unknown.
+    Doctor(DoctorArgs),
 }
 
 /// Which clouds to ask, and for how long.
@@ -91,6 +100,25 @@ pub struct ListArgs {
 
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct CheckArgs {
+    #[command(flatten)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct DoctorArgs {
+    /// The instance: its id, or its name when only one has it.
+    #[arg(value_name = "NAME-OR-ID")]
+    pub instance: String,
+
+    /// Also connect to port 22 and the template's service ports and GET its
+    /// health URL (short timeouts).
+    #[arg(long)]
+    pub probe: bool,
+
+    /// Print the checks as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+
     #[command(flatten)]
     pub scope: Scope,
 }

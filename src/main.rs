@@ -86,6 +86,7 @@ fn try_run_command(cli: &Cli, command: &Command) -> Result<report::Outcome> {
     let scope = match command {
         Command::List(args) => &args.scope,
         Command::Check(args) => &args.scope,
+        Command::Doctor(args) => &args.scope,
     };
     report::select_clouds(&mut config, &scope.clouds).map_err(color_eyre::eyre::Report::msg)?;
     let _log = hytop::logging::init(&dirs.data_dir)?;

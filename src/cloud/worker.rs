@@ -56,6 +56,11 @@ pub enum Request {
         lines: u32,
     },
     LaunchOptions,
+    /// One check of the doctor for one instance.
+    Doctor {
+        context: Box<crate::doctor::DoctorContext>,
+        check: crate::doctor::Check,
+    },
     /// Add or overwrite tags of one instance (e.g. a later `hytop:expires`).
     SetTags {
         instance_id: String,
@@ -116,6 +121,11 @@ pub enum Response {
         instance_id: String,
         tags: std::collections::BTreeMap<String, String>,
         result: CloudResult<()>,
+    },
+    /// One finding of the doctor.
+    Doctor {
+        instance_id: String,
+        finding: crate::doctor::Finding,
     },
 }
 
@@ -295,6 +305,16 @@ async fn handle<T: From<Answer> + Send + 'static>(
         Request::LaunchOptions => {
             let result = provider.launch_options().await;
             shared.answer(id, Response::LaunchOptions(result));
+        }
+        Request::Doctor { context, check } => {
+            let finding = crate::doctor::run(provider.as_ref(), &context, check).await;
+            shared.answer(
+                id,
+                Response::Doctor {
+                    instance_id: context.instance.id.clone(),
+                    finding,
+                },
+            );
         }
         Request::SetTags { instance_id, tags } => {
             tracing::info!(cloud = %provider.label(), %instance_id, ?tags, "set tags");

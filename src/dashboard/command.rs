@@ -27,10 +27,12 @@ pub enum Context {
     Addresses,
     /// The reminder of running instances shown on quit.
     Quit,
+    /// The doctor popup of one instance.
+    Doctor,
 }
 
 impl Context {
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Table,
         Context::Console,
         Context::Help,
@@ -41,6 +43,7 @@ impl Context {
         Context::PublicIp,
         Context::Addresses,
         Context::Quit,
+        Context::Doctor,
     ];
 
     /// The section name in `keymap.toml`.
@@ -56,6 +59,7 @@ impl Context {
             Context::PublicIp => "public_ip",
             Context::Addresses => "addresses",
             Context::Quit => "quit",
+            Context::Doctor => "doctor",
         }
     }
 
@@ -72,6 +76,7 @@ impl Context {
             Context::PublicIp => "Public IP popup",
             Context::Addresses => "Addresses and volumes",
             Context::Quit => "Quit reminder",
+            Context::Doctor => "Doctor",
         }
     }
 }
@@ -140,7 +145,9 @@ commands! {
     Addresses => "addresses", "List public IPs and loose volumes; release or delete the unused";
     Forgotten => "forgotten", "Show only flagged instances (too old, expired, idle); again shows all";
     ExtendExpiry => "extend", "Extend the expiry (hytop:expires) of the marked or selected instances";
-    Console => "console", "Tail the console log of the selected instance";
+    Console => "console", "Tail the console log of the selected instance (in the doctor: at the boot log's first error)";
+    Doctor => "doctor", "Why can't I reach it? Checks state, address, security groups, key, login user, host key and boot log";
+    Probe => "probe", "Doctor: connect to 22 and the service ports, GET the health URL";
     Ssh => "ssh", "ssh into the selected instance";
     Refresh => "refresh", "Refresh every cloud now";
     Mark => "mark", "Mark or unmark the selected instance";

@@ -61,6 +61,11 @@ pub fn plan(
         args.push("-i".to_string());
         args.push(expand_home(&key).display().to_string());
     }
+    // Known by its id, not its address: an address reused by a later
+    // instance never meets the old host key ("REMOTE HOST IDENTIFICATION
+    // HAS CHANGED"), and a new one is asked about once.
+    args.push("-o".to_string());
+    args.push(format!("HostKeyAlias={}", inst.id));
     args.extend(config.ssh.extra_args.iter().cloned());
     args.push(format!("{user}@{address}"));
     Ok(SshPlan {
@@ -81,14 +86,14 @@ mod tests {
         i.public_ip = Some("203.0.113.4".into());
         assert_eq!(
             plan(&config, None, &i).expect("plan").display(),
-            "ssh ec2-user@203.0.113.4"
+            "ssh -o HostKeyAlias=i-1 ec2-user@203.0.113.4"
         );
         i.kind = CloudKind::OpenStack;
         i.public_ip = None;
         i.private_ip = Some("192.168.0.7".into());
         assert_eq!(
             plan(&config, None, &i).expect("plan").display(),
-            "ssh cloud@192.168.0.7"
+            "ssh -o HostKeyAlias=i-1 cloud@192.168.0.7"
         );
     }
 
@@ -118,12 +123,12 @@ identity_file = "/keys/my key.pem"
         i.public_ip = Some("203.0.113.4".into());
         assert_eq!(
             plan(&config, cloud, &i).expect("plan").display(),
-            "ssh -i /keys/default.pem admin@203.0.113.4"
+            "ssh -i /keys/default.pem -o HostKeyAlias=i-1 admin@203.0.113.4"
         );
         i.tags.insert(TEMPLATE_TAG.into(), "web".into());
         assert_eq!(
             plan(&config, cloud, &i).expect("plan").display(),
-            "ssh -i '/keys/my key.pem' ubuntu@203.0.113.4"
+            "ssh -i '/keys/my key.pem' -o HostKeyAlias=i-1 ubuntu@203.0.113.4"
         );
     }
 

@@ -24,7 +24,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cloud::Provider;
-use crate::domain::model::Instance;
+use crate::config::{CloudConfig, Config};
+use crate::domain::model::{CloudKind, Instance};
+use crate::domain::tags::TEMPLATE_TAG;
 
 /// One thing the doctor checks, in the order it shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -173,7 +175,54 @@ pub struct DoctorContext {
     pub probe_timeout: std::time::Duration,
 }
 
+/// How long a probe waits for each connect and the GET.
+pub const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 impl DoctorContext {
+    /// What the config says about `inst`: its launching template (by its
+    /// `hytop:template` tag), else its cloud's, else the `[ssh]` defaults.
+    pub fn new(
+        config: &Config,
+        cloud: Option<&CloudConfig>,
+        inst: &Instance,
+        cloud_label: &str,
+    ) -> DoctorContext {
+        let template = inst
+            .tags
+            .get(TEMPLATE_TAG)
+            .and_then(|name| config.templates.iter().find(|t| &t.name == name));
+        DoctorContext {
+            instance: inst.clone(),
+            cloud_label: cloud_label.to_string(),
+            login_user: template
+                .and_then(|t| t.login_user.clone())
+                .or_else(|| cloud.and_then(|c| c.ssh_user.clone())),
+            identity_file: template
+                .and_then(|t| t.identity_file.clone())
+                .or_else(|| cloud.and_then(|c| c.identity_file.clone()))
+                .or_else(|| config.ssh.identity_file.clone()),
+            default_user: match inst.kind {
+                CloudKind::Aws => config.ssh.aws_user.clone(),
+                CloudKind::OpenStack => config.ssh.openstack_user.clone(),
+            },
+            service_ports: template
+                .map(|t| t.service_ports.clone())
+                .unwrap_or_default(),
+            health_url: template.and_then(|t| t.health_url.clone()),
+            home: std::env::var_os("HOME").map(PathBuf::from),
+            console_lines: config.console_lines,
+            probe_timeout: PROBE_TIMEOUT,
+        }
+    }
+
+    /// `path` with a leading `~/` in [`DoctorContext::home`].
+    pub fn expand(&self, path: &std::path::Path) -> PathBuf {
+        match (path.strip_prefix("~"), &self.home) {
+            (Ok(rest), Some(home)) => home.join(rest),
+            _ => path.to_path_buf(),
+        }
+    }
+
     /// 22 and the service ports, each once, in order.
     pub fn ports(&self) -> Vec<u16> {
         let mut ports = vec![22];

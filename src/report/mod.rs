@@ -1,4 +1,4 @@
-//! `hytop list` and `hytop check`: ask every cloud endpoint once, print,
+//! `hytop list`, `hytop check` and `hytop doctor`: ask every cloud endpoint once, print,
 //! exit. No terminal is taken and nothing is logged to stdout or stderr
 //! (logs go to the log file as in the dashboard).
 //!
@@ -12,6 +12,7 @@
 
 mod ask;
 mod check;
+mod doctor;
 #[cfg(test)]
 mod fixtures;
 mod outcome;
@@ -54,5 +55,6 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
             let answers = ask_all(endpoints, Ask::Check, timeout, rules).await;
             Ok(check_outcome(&answers, Utc::now(), prices, rules))
         }
+        Command::Doctor(args) => doctor::run(config, endpoints, args).await,
     }
 }

@@ -154,10 +154,26 @@ fn boot_script(dialect: Dialect, inst: &SimInstance, pending_ms: i64) -> Vec<(bo
             inst.user_data_len
         )));
     }
-    // The course image ships the service; user-data only configures it.
-    lines.push(k(
-        "systemd[1]: Started app.service - Course demo service.".into()
-    ));
+    if inst.user_data_fails {
+        // What a broken script looks like on a real cloud-init console.
+        lines.push(k(
+            "cloud-init[842]: /var/lib/cloud/instance/scripts/part-001: line 7: javaa: command not found".into(),
+        ));
+        lines.push(k(
+            "cloud-init[842]: 2026-11-21 10:00:41,218 - cc_scripts_user.py[WARNING]: Failed to run module scripts_user (scripts in /var/lib/cloud/instance/scripts)".into(),
+        ));
+        lines.push(k(
+            "cloud-init[842]: 2026-11-21 10:00:41,219 - util.py[WARNING]: Running module scripts_user (<module 'cloudinit.config.cc_scripts_user'>) failed".into(),
+        ));
+        lines.push(k(
+            "systemd[1]: Failed to start app.service - Course demo service.".into(),
+        ));
+    } else {
+        // The course image ships the service; user-data only configures it.
+        lines.push(k(
+            "systemd[1]: Started app.service - Course demo service.".into()
+        ));
+    }
     let up = pending_ms as f64 / 1000.0;
     let done_at = inst.launched_at + Duration::milliseconds(pending_ms);
     lines.push(k(format!(

@@ -16,6 +16,7 @@ use crate::domain::model::{CloudKind, Instance, Volume};
 
 mod console;
 mod dialect;
+mod doctor;
 mod hash;
 mod metrics;
 mod provider;

@@ -10,6 +10,7 @@ use super::console::console_text;
 use super::dialect::{Refusal, SIM_KEY_NAME, has_id};
 use super::metrics::metrics_of;
 use super::world::{SimInstance, World};
+use crate::cloud::facts::{FactKind, Facts, ProbePlan, ProbeResult};
 use crate::cloud::{
     AttachedAddress, CloudError, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider,
     Resolution,
@@ -194,12 +195,38 @@ impl Provider for SimProvider {
         world.set_tags(instance_id, tags)
     }
 
-    async fn facts(
-        &self,
-        _: &crate::domain::model::Instance,
-        _: crate::cloud::facts::FactKind,
-    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
-        Err(crate::cloud::CloudError::message("TEMP facts"))
+    async fn facts(&self, instance: &Instance, kind: FactKind) -> CloudResult<Facts> {
+        let (world, now) = self.begin().await?;
+        let inst = world.find(&instance.id)?;
+        super::doctor::facts(&world, inst, now, kind)
+    }
+
+    async fn probe(&self, instance: &Instance, plan: &ProbePlan) -> Vec<ProbeResult> {
+        // A probe of a simulated instance never leaves the process.
+        let (world, now) = match self.begin().await {
+            Ok(begun) => begun,
+            Err(e) => {
+                return plan
+                    .ports
+                    .iter()
+                    .map(|&port| ProbeResult::Tcp {
+                        port,
+                        result: Err(e.to_string()),
+                    })
+                    .collect();
+            }
+        };
+        match world.find(&instance.id) {
+            Ok(inst) => super::doctor::probe(&world, inst, now, plan),
+            Err(e) => plan
+                .ports
+                .iter()
+                .map(|&port| ProbeResult::Tcp {
+                    port,
+                    result: Err(e.to_string()),
+                })
+                .collect(),
+        }
     }
 
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {

@@ -28,6 +28,12 @@ const LONG_STOPPED: usize = 3;
 /// How long that server has been SHUTOFF.
 const LONG_STOPPED_FOR: Duration = Duration::days(3);
 
+/// The instance of the first fleet whose security group keeps port 22
+/// closed, and the one whose user-data script fails at boot: what the
+/// doctor finds in the demo (both run; neither is the booting one).
+const SSH_CLOSED: usize = 2;
+const USER_DATA_FAILS: usize = 4;
+
 /// Volume ids come from a stream of their own so that adding volumes left
 /// every instance id, address and launch of a seed as it was.
 const VOLUME_SEED: u64 = 0x766f_6c75_6d65_7321;
@@ -105,6 +111,12 @@ pub(super) struct SimInstance {
     /// Idle instances stay below 5 % CPU: what cost rules should flag.
     pub idle: bool,
     pub user_data_len: usize,
+    /// Its only security group lets nothing in from outside: what the
+    /// doctor should find (port 22 closed).
+    pub ssh_closed: bool,
+    /// Its user-data script fails at boot: the doctor's boot-log check
+    /// finds it, and the service it should start never answers.
+    pub user_data_fails: bool,
 }
 
 impl SimInstance {
@@ -347,7 +359,13 @@ impl World {
                 terminated_at: None,
                 failed,
                 idle: days_old,
-                user_data_len,
+                user_data_len: if i == USER_DATA_FAILS {
+                    user_data_len.max(600)
+                } else {
+                    user_data_len
+                },
+                ssh_closed: i == SSH_CLOSED,
+                user_data_fails: i == USER_DATA_FAILS,
             });
         }
     }
@@ -552,6 +570,8 @@ impl World {
                 failed: false,
                 idle,
                 user_data_len: spec.user_data.as_ref().map_or(0, Vec::len),
+                ssh_closed: false,
+                user_data_fails: false,
             });
             if let (Some((volume_id, shape)), Some(inst)) = (root, self.instances.last()) {
                 self.volumes

@@ -32,6 +32,9 @@ pub struct ConsoleView {
     pub match_line: Option<usize>,
     /// Lines visible at the last draw.
     pub height: usize,
+    /// Opened from the doctor at a line of the boot log: jump to the first
+    /// match of `search` once the text arrives.
+    pub jump_when_loaded: bool,
 }
 
 impl ConsoleView {
@@ -49,6 +52,18 @@ impl ConsoleView {
             search: None,
             match_line: None,
             height: 20,
+            jump_when_loaded: false,
+        }
+    }
+
+    /// A view that opens at the first line containing `line` (what the
+    /// doctor found in the boot log), not following.
+    pub fn at_line(key: InstanceKey, name: String, line: &str) -> ConsoleView {
+        ConsoleView {
+            follow: false,
+            search: Some(line.to_string()),
+            jump_when_loaded: true,
+            ..ConsoleView::new(key, name)
         }
     }
 
@@ -72,6 +87,10 @@ impl ConsoleView {
             self.top = self.max_top();
         } else {
             self.top = self.top.min(self.max_top());
+        }
+        if std::mem::take(&mut self.jump_when_loaded) {
+            self.top = 0;
+            self.jump_to_match(true, true);
         }
     }
 

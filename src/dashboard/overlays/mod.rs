@@ -5,6 +5,7 @@
 pub mod addresses;
 mod confirm;
 pub mod describe;
+pub mod doctor;
 pub mod help;
 pub mod launch;
 pub mod message;
@@ -22,6 +23,7 @@ use ratatui::widgets::{Block, Borders};
 
 pub use self::addresses::AddressesPopup;
 pub use self::describe::DescribePopup;
+pub use self::doctor::DoctorPopup;
 pub use self::help::HelpPopup;
 pub use self::launch::{LaunchField, LaunchPopup};
 pub use self::message::MessagePopup;
@@ -55,6 +57,8 @@ pub enum Overlay {
     /// `q` while instances launched in this session, or flagged ones, still
     /// run: terminate them, keep them and quit, or stay.
     QuitReminder(QuitReminder),
+    /// Why the selected instance may be unreachable.
+    Doctor(DoctorPopup),
 }
 
 impl Overlay {
@@ -76,6 +80,7 @@ impl Overlay {
             Overlay::Addresses(popup) => popup.on_key(state, key, fx),
             Overlay::Message(popup) => popup.on_key(state, key),
             Overlay::QuitReminder(popup) => popup.on_key(state, key, fx),
+            Overlay::Doctor(popup) => popup.on_key(state, key, fx),
         }
     }
 
@@ -109,6 +114,7 @@ impl Overlay {
             Overlay::Addresses(popup) => popup.draw(frame, area, state, theme),
             Overlay::Message(popup) => popup.draw(frame, area, state, theme),
             Overlay::QuitReminder(popup) => popup.draw(frame, area, state, theme),
+            Overlay::Doctor(popup) => popup.draw(frame, area, state, theme),
         }
     }
 }

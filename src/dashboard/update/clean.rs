@@ -96,6 +96,18 @@ pub(super) fn response(response: Response) -> Response {
             tags,
             result: result.map_err(error),
         },
+        Response::Doctor {
+            instance_id,
+            finding,
+        } => Response::Doctor {
+            instance_id,
+            finding: crate::doctor::Finding {
+                reason: sanitize(&finding.reason),
+                fix: finding.fix.map(|f| sanitize(&f)),
+                lines: finding.lines.iter().map(|l| sanitize(l)).collect(),
+                ..finding
+            },
+        },
     }
 }
 

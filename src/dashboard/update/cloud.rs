@@ -306,6 +306,15 @@ pub(super) fn on_response(
                 format!("{label}: {volume_id}: {e}"),
             ),
         },
+        Response::Doctor {
+            instance_id,
+            finding,
+        } => {
+            if let Some(crate::dashboard::overlays::Overlay::Doctor(popup)) = state.overlay.as_mut()
+            {
+                popup.on_finding(request, &instance_id, finding);
+            }
+        }
         Response::Console(result) => {
             let now = state.now;
             let poll = chrono::Duration::seconds(state.config.console_poll_secs.max(1) as i64);

@@ -25,6 +25,12 @@ use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
 use crate::dashboard::overlays;
 
+/// Asks for the open console view's output now (a popup that opened it,
+/// such as the doctor's `l`).
+pub fn poll_console(state: &mut AppState, fx: &mut Vec<Effect>) {
+    cloud::poll_console(state, fx);
+}
+
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     if matches!(action, Action::Key(_) | Action::Paste(_)) && state.input_at(state.now) {

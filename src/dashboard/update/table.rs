@@ -39,6 +39,7 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Detach
         | Command::Release
         | Command::ToggleRelease
+        | Command::Probe
         | Command::DeleteBack
         | Command::ClearLine
         | Command::KeepAndQuit
@@ -88,6 +89,7 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Addresses => AddressesPopup::open(state),
+        Command::Doctor => crate::dashboard::overlays::DoctorPopup::open(state, fx),
         Command::Console => {
             if let Some((key, inst)) = state.selected_instance() {
                 let name = inst.name.clone();
