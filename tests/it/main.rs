@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod aws;
+mod aws_doctor;
 mod aws_faults;
 mod cli;
 mod docs;

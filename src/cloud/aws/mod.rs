@@ -1,7 +1,7 @@
-//! AWS: EC2 for instances and Elastic IPs ([`ec2`]) and EBS volumes
-//! ([`volumes`]), CloudWatch for metrics ([`cloudwatch`]), configuration
-//! and credentials through `aws-config` ([`setup`]). One provider per
-//! (profile, region).
+//! AWS: EC2 for instances and Elastic IPs ([`ec2`]), EBS volumes
+//! ([`volumes`]) and what the doctor asks ([`facts`]), CloudWatch for
+//! metrics ([`cloudwatch`]), configuration and credentials through
+//! `aws-config` ([`setup`]). One provider per (profile, region).
 
 use std::collections::BTreeMap;
 
@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
+use super::facts::{FactKind, Facts};
 use super::{AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
@@ -19,6 +20,7 @@ mod cloudwatch;
 mod complete;
 mod ec2;
 mod errors;
+mod facts;
 mod lifecycle;
 mod setup;
 mod volumes;
@@ -194,12 +196,9 @@ impl Provider for AwsProvider {
         ec2::create_tags(&c.ec2, instance_id, tags).await
     }
 
-    async fn facts(
-        &self,
-        _: &crate::domain::model::Instance,
-        _: crate::cloud::facts::FactKind,
-    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
-        Err(crate::cloud::CloudError::message("TEMP facts"))
+    async fn facts(&self, instance: &Instance, kind: FactKind) -> CloudResult<Facts> {
+        let c = self.clients().await?;
+        facts::facts(&c.ec2, instance, kind).await
     }
 
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {
