@@ -20,6 +20,7 @@ mod keystone_selftest;
 mod metrics_schedule;
 mod model;
 mod openstack;
+mod openstack_doctor;
 mod openstack_fakes;
 mod openstack_lifecycle;
 mod openstack_volumes;

@@ -4,6 +4,7 @@
 mod body;
 pub mod cinder;
 pub mod clouds;
+pub mod facts;
 pub mod glance;
 pub mod gnocchi;
 mod lifecycle;
@@ -629,10 +630,10 @@ impl Provider for OpenStackProvider {
 
     async fn facts(
         &self,
-        _: &crate::domain::model::Instance,
-        _: crate::cloud::facts::FactKind,
-    ) -> crate::cloud::CloudResult<crate::cloud::facts::Facts> {
-        Err(crate::cloud::CloudError::message("TEMP facts"))
+        instance: &Instance,
+        kind: crate::cloud::facts::FactKind,
+    ) -> CloudResult<crate::cloud::facts::Facts> {
+        facts::facts(self, instance, kind).await
     }
 
     async fn console_output(&self, instance_id: &str, lines: u32) -> CloudResult<ConsoleOutput> {

@@ -60,7 +60,7 @@ pub(crate) fn handle(shared: &Shared, _ctx: &Ctx, req: &Req) -> Response {
 }
 
 fn render_image(i: &Image) -> Value {
-    json!({
+    let mut body = json!({
         "status": "active",
         "name": i.name,
         "tags": [],
@@ -85,7 +85,15 @@ fn render_image(i: &Image) -> Value {
         "virtual_size": i.virtual_size,
         "os_distro": i.os_distro,
         "hw_disk_bus": "virtio",
-    })
+    });
+    // Properties are top-level keys, present only once set.
+    if let Some(user) = &i.os_admin_user {
+        body["os_admin_user"] = json!(user);
+    }
+    if let Some(text) = &i.description {
+        body["description"] = json!(text);
+    }
+    body
 }
 
 const SORT_KEYS: [&str; 10] = [

@@ -25,6 +25,9 @@ pub enum VmState {
     Stopped,
     Shelved,
     ShelvedOffloaded,
+    /// A failed server ([`World::fail_server`]): status `ERROR`, with a
+    /// `fault`.
+    Error,
 }
 
 impl VmState {
@@ -34,6 +37,7 @@ impl VmState {
             VmState::Stopped => "stopped",
             VmState::Shelved => "shelved",
             VmState::ShelvedOffloaded => "shelved_offloaded",
+            VmState::Error => "error",
         }
     }
 }
@@ -108,6 +112,7 @@ pub fn settled_states(server: &Server) -> (&'static str, &'static str, Option<&'
         (VmState::Stopped, _) => "SHUTOFF",
         (VmState::Shelved, _) => "SHELVED",
         (VmState::ShelvedOffloaded, _) => "SHELVED_OFFLOADED",
+        (VmState::Error, _) => "ERROR",
     };
     (status, server.vm_state.name(), task, server.power_state)
 }

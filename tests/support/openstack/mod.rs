@@ -486,6 +486,12 @@ impl FakeOpenStack {
         self.shared.world().console_set(server_id, text);
     }
 
+    /// The shared state behind the fakes, for a test that shapes it
+    /// (routers, security groups, a failed server) beyond [`Self::seed`].
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.shared.world()
+    }
+
     /// Id of the network named `name` (`private`, `i4labnet`).
     pub fn network_id(&self, name: &str) -> Option<String> {
         self.shared.world().network_id_by_name(name)

@@ -1,5 +1,5 @@
 //! Fake Neutron (networking API v2.0): networks, subnets, ports, security
-//! groups (read), floating IPs (list, create, associate/disassociate,
+//! groups and their rules (read), routers (read), floating IPs (list, create, associate/disassociate,
 //! delete). Bodies follow neutron-lib's `api-ref/source/v2/samples`;
 //! filtering, `fields`, sorting and the emulated pagination
 //! (`<collection>_links` with `next`/`previous`) follow
@@ -11,7 +11,9 @@ use axum::response::Response;
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::world::{FloatingIp, Port, SecurityGroup, World, ip_string, parse_ip, uuid, zulu};
+use super::world::{
+    FloatingIp, Port, Router, SecurityGroup, World, ip_string, parse_ip, uuid, zulu,
+};
 use super::{Ctx, Req, Shared, json_response, parse_bool, url_encode_pairs, webob_error};
 
 pub(crate) fn error(status: u16, kind: &str, message: &str) -> Response {
@@ -44,13 +46,14 @@ pub(crate) fn version_document(req: &Req) -> Option<Response> {
 }
 
 /// Collections the fake serves (other methods on them answer 405).
-const COLLECTIONS: [&str; 6] = [
+const COLLECTIONS: [&str; 7] = [
     "networks",
     "subnets",
     "ports",
     "security-groups",
     "security-group-rules",
     "floatingips",
+    "routers",
 ];
 
 pub(crate) fn handle(shared: &Shared, ctx: &Ctx, req: &Req) -> Response {
@@ -211,6 +214,27 @@ pub(crate) fn handle(shared: &Shared, ctx: &Ctx, req: &Req) -> Response {
                 .collect();
             list(req, "security_group_rules", items, &RULE_ATTRS)
         }
+        (&Method::GET, ["routers"]) => {
+            let items = world
+                .routers
+                .iter()
+                .filter(|r| ctx.is_admin || r.project_id == ctx.project_id)
+                .map(|r| render_router(&world, r, ctx.is_admin))
+                .collect();
+            list(req, "routers", items, &ROUTER_ATTRS)
+        }
+        (&Method::GET, ["routers", id]) => match world
+            .routers
+            .iter()
+            .find(|r| r.id == *id && (ctx.is_admin || r.project_id == ctx.project_id))
+        {
+            Some(r) => show(req, "router", render_router(&world, r, ctx.is_admin)),
+            None => error(
+                404,
+                "RouterNotFound",
+                &format!("Router {id} could not be found"),
+            ),
+        },
         (&Method::GET, ["floatingips"]) => {
             let items = world
                 .floating_ips
@@ -537,6 +561,72 @@ fn render_security_group(g: &SecurityGroup) -> Value {
         "tenant_id": g.project_id,
         "updated_at": zulu(g.created),
     })
+}
+
+const ROUTER_ATTRS: [&str; 18] = [
+    "admin_state_up",
+    "availability_zone_hints",
+    "availability_zones",
+    "created_at",
+    "description",
+    "distributed",
+    "external_gateway_info",
+    "flavor_id",
+    "ha",
+    "id",
+    "name",
+    "project_id",
+    "revision_number",
+    "routes",
+    "status",
+    "tags",
+    "tenant_id",
+    "updated_at",
+];
+
+/// neutron-lib `router-show-response.json`; `distributed` and `ha` are
+/// admin-only attributes (neutron's router policies).
+fn render_router(world: &World, r: &Router, admin: bool) -> Value {
+    let gateway = match &r.gateway_network_id {
+        Some(net) => {
+            let subnet = world
+                .network(net)
+                .and_then(|n| n.subnets.first().cloned())
+                .unwrap_or_default();
+            json!({
+                "enable_snat": true,
+                "external_fixed_ips": r
+                    .gateway_ip
+                    .map(|a| vec![json!({"ip_address": ip_string(a), "subnet_id": subnet})])
+                    .unwrap_or_default(),
+                "network_id": net,
+            })
+        }
+        None => Value::Null,
+    };
+    let mut body = json!({
+        "admin_state_up": true,
+        "availability_zone_hints": [],
+        "availability_zones": ["nova"],
+        "created_at": zulu(r.created),
+        "description": "",
+        "external_gateway_info": gateway,
+        "flavor_id": Value::Null,
+        "id": r.id,
+        "name": r.name,
+        "project_id": r.project_id,
+        "revision_number": 3,
+        "routes": [],
+        "status": "ACTIVE",
+        "tags": [],
+        "tenant_id": r.project_id,
+        "updated_at": zulu(r.created),
+    });
+    if admin {
+        body["distributed"] = json!(false);
+        body["ha"] = json!(false);
+    }
+    body
 }
 
 const FIP_ATTRS: [&str; 18] = [
@@ -879,7 +969,19 @@ fn body_object<'a>(
     })
 }
 
-/// Checks `port_id` for association and returns (port id, its fixed IPv4).
+/// The `device_owner`s of router interfaces (neutron-lib
+/// `ROUTER_INTERFACE_OWNERS`).
+const ROUTER_INTERFACE_OWNERS: [&str; 3] = [
+    "network:router_interface",
+    "network:router_interface_distributed",
+    "network:ha_router_replicated_interface",
+];
+
+/// Checks `port_id` for association and returns (port id, its fixed IPv4,
+/// the router that will route it). The router is found as neutron's
+/// `l3_db.get_router_for_floatingip` does: one with a gateway on the
+/// floating IP's network and an interface on the fixed IP's subnet, else
+/// `ExternalGatewayForFloatingIPNotFound`.
 fn association(
     world: &World,
     ctx: &Ctx,
@@ -888,7 +990,7 @@ fn association(
     network_id: &str,
     port_id: &str,
     fixed_ip: Option<&str>,
-) -> Result<(String, u32), Response> {
+) -> Result<(String, u32, String), Response> {
     let Some(port) = world
         .ports
         .iter()
@@ -944,7 +1046,30 @@ fn association(
             ),
         ));
     }
-    Ok((port_id.to_string(), fixed))
+    let subnet = port
+        .fixed_ips
+        .iter()
+        .find(|(_, a)| *a == fixed)
+        .map(|(s, _)| s.clone())
+        .unwrap_or_default();
+    let router = world.routers.iter().find(|r| {
+        r.gateway_network_id.as_deref() == Some(network_id)
+            && world.ports.iter().any(|p| {
+                p.device_id == r.id
+                    && ROUTER_INTERFACE_OWNERS.contains(&p.device_owner.as_str())
+                    && p.fixed_ips.iter().any(|(s, _)| *s == subnet)
+            })
+    });
+    let Some(router) = router else {
+        return Err(error(
+            404,
+            "ExternalGatewayForFloatingIPNotFound",
+            &format!(
+                "External network {network_id} is not reachable from subnet {subnet}.  Therefore, cannot associate Port {port_id} with a Floating IP."
+            ),
+        ));
+    };
+    Ok((port_id.to_string(), fixed, router.id.clone()))
 }
 
 fn create_floating_ip(world: &mut World, ctx: &Ctx, req: &Req) -> Response {
@@ -1063,14 +1188,14 @@ fn create_floating_ip(world: &mut World, ctx: &Ctx, req: &Req) -> Response {
         }
     }
     let now = Utc::now();
-    let router_id = association_result.as_ref().map(|_| world.router_id.clone());
+    let router_id = association_result.as_ref().map(|(_, _, r)| r.clone());
     let record = FloatingIp {
         id: uuid(),
         project_id: ctx.project_id.clone(),
         address,
         network_id: net_id,
-        port_id: association_result.as_ref().map(|(p, _)| p.clone()),
-        fixed_ip: association_result.map(|(_, a)| a),
+        port_id: association_result.as_ref().map(|(p, _, _)| p.clone()),
+        fixed_ip: association_result.map(|(_, a, _)| a),
         router_id,
         description: fip
             .get("description")
@@ -1118,8 +1243,7 @@ fn update_floating_ip(world: &mut World, ctx: &Ctx, req: &Req, id: &str) -> Resp
                     port_id,
                     update.get("fixed_ip_address").and_then(Value::as_str),
                 ) {
-                    Ok((port, fixed)) => {
-                        let router = world.router_id.clone();
+                    Ok((port, fixed, router)) => {
                         let f = &mut world.floating_ips[i];
                         f.port_id = Some(port);
                         f.fixed_ip = Some(fixed);

@@ -413,6 +413,16 @@ fn render_server(
             .collect::<Vec<Value>>(),
     });
     let obj = body.as_object_mut().expect("object");
+    // views/servers.py `_get_fault`: only for ERROR (and DELETED) servers;
+    // `details` (a traceback) only for admins or codes other than 500.
+    if vm_state == "error"
+        && let Some((code, message, created)) = &server.fault
+    {
+        obj.insert(
+            "fault".into(),
+            json!({"code": code, "created": zulu(*created), "message": message}),
+        );
+    }
     if !building || !server.security_groups.is_empty() {
         obj.insert(
             "security_groups".into(),

@@ -53,6 +53,10 @@ pub struct Image {
     pub checksum: String,
     pub hash: String,
     pub os_distro: String,
+    /// Glance property `os_admin_user` (absent when `None`).
+    pub os_admin_user: Option<String>,
+    /// Glance property `description` (absent when `None`).
+    pub description: Option<String>,
 }
 
 pub struct KeyPair {
@@ -107,6 +111,19 @@ pub struct Port {
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
     pub revision: u32,
+}
+
+/// A Neutron router: its interfaces are ports with a router `device_owner`
+/// and the router's id as `device_id` ([`World::add_router`]).
+pub struct Router {
+    pub id: String,
+    pub name: String,
+    pub project_id: String,
+    /// The external network of `external_gateway_info`, if it has a gateway.
+    pub gateway_network_id: Option<String>,
+    /// Its address on the external network, with the gateway.
+    pub gateway_ip: Option<u32>,
+    pub created: DateTime<Utc>,
 }
 
 pub struct SgRule {
@@ -185,6 +202,8 @@ pub struct Server {
     pub net_in_rate: f64,
     pub net_out_rate: f64,
     pub access_ipv4: String,
+    /// Nova's instance fault `(code, message)`, shown while ERROR.
+    pub fault: Option<(u16, String, DateTime<Utc>)>,
 }
 
 impl Server {
@@ -312,7 +331,10 @@ pub struct World {
     pub ports: Vec<Port>,
     pub security_groups: Vec<SecurityGroup>,
     pub floating_ips: Vec<FloatingIp>,
+    /// The admin's router between `private` and `i4labnet`, which routes
+    /// every floating IP of the fake ([`World::routers`] has it).
     pub router_id: String,
+    pub routers: Vec<Router>,
     pub servers: Vec<Server>,
     server_index: HashMap<String, usize>,
     pub volumes: Vec<FakeVolume>,
@@ -399,6 +421,20 @@ impl World {
                     min_ram: 0,
                     checksum: hex_digest(&format!("md5-{i}"), 32),
                     hash: hex_digest(&format!("sha512-{i}"), 128),
+                    // Cloud images name their login user; uploaded
+                    // snapshots mostly do not.
+                    os_admin_user: match distro.as_str() {
+                        "cirros" | "ubuntu" | "debian" | "fedora" | "rocky" => {
+                            (i < 6).then(|| distro.clone())
+                        }
+                        _ => None,
+                    },
+                    description: match distro.as_str() {
+                        "ubuntu" if i < 6 => {
+                            Some("Ubuntu 24.04 LTS (Noble Numbat) cloud image".into())
+                        }
+                        _ => None,
+                    },
                     os_distro: distro,
                 }
             })
@@ -501,7 +537,8 @@ impl World {
             },
         ];
 
-        World {
+        let router_id = uuid();
+        let mut world = World {
             build_polls: options.build_polls,
             delete_polls: options.delete_polls,
             action_polls: options.action_polls,
@@ -515,7 +552,8 @@ impl World {
             ports: Vec::new(),
             security_groups: Vec::new(),
             floating_ips: Vec::new(),
-            router_id: uuid(),
+            router_id: router_id.clone(),
+            routers: Vec::new(),
             servers: Vec::new(),
             server_index: HashMap::new(),
             volumes: Vec::new(),
@@ -526,7 +564,25 @@ impl World {
             next_fixed_ip: ip(10, 0, 0, 10),
             mac_counter: 0x10_0000,
             seeded: HashMap::new(),
-        }
+        };
+        // As devstack sets it up: the admin's router1 with a gateway on the
+        // public network and an interface on the shared private one (whose
+        // port other projects do not see).
+        let private = world.private_network().id.clone();
+        let external = world
+            .networks
+            .iter()
+            .find(|n| n.external)
+            .map(|n| n.id.clone());
+        world.add_router_with_id(
+            router_id,
+            ADMIN_PROJECT_ID,
+            "router1",
+            &private,
+            external.as_deref(),
+            "network:router_interface",
+        );
+        world
     }
 
     // -- lookups -------------------------------------------------------------
@@ -671,6 +727,132 @@ impl World {
         });
     }
 
+    /// A security group of `project_id` with these rules (`remote_self`
+    /// rules name the group itself); returns its id.
+    pub fn add_security_group(
+        &mut self,
+        project_id: &str,
+        name: &str,
+        description: &str,
+        rules: Vec<SgRule>,
+    ) -> String {
+        self.ensure_project(project_id);
+        let id = uuid();
+        self.security_groups.push(SecurityGroup {
+            id: id.clone(),
+            name: name.into(),
+            description: description.into(),
+            project_id: project_id.into(),
+            rules,
+            created: Utc::now(),
+        });
+        id
+    }
+
+    /// A network of `project_id` with one subnet `192.168.<third>.0/24`
+    /// (gateway `.1`, pool `.2`–`.254`); returns the network id.
+    pub fn add_network(&mut self, project_id: &str, name: &str, third: u32) -> String {
+        let now = Utc::now();
+        let network_id = uuid();
+        let subnet = Subnet {
+            id: uuid(),
+            name: format!("{name}-subnet"),
+            network_id: network_id.clone(),
+            project_id: project_id.into(),
+            network_addr: ip(192, 168, third, 0),
+            prefix: 24,
+            gateway: ip(192, 168, third, 1),
+            pool_start: ip(192, 168, third, 2),
+            pool_end: ip(192, 168, third, 254),
+            created: now,
+        };
+        self.networks.push(Network {
+            id: network_id.clone(),
+            name: name.into(),
+            project_id: project_id.into(),
+            shared: false,
+            external: false,
+            subnets: vec![subnet.id.clone()],
+            mtu: 1442,
+            created: now,
+        });
+        self.subnets.push(subnet);
+        network_id
+    }
+
+    /// A router of `project_id` with an interface (a port owned by
+    /// `device_owner`, e.g. `network:router_interface`, at the subnet's
+    /// gateway address) on `network_id`, and a gateway on `external` if
+    /// given; returns the router id.
+    pub fn add_router(
+        &mut self,
+        project_id: &str,
+        name: &str,
+        network_id: &str,
+        external: Option<&str>,
+        device_owner: &str,
+    ) -> String {
+        self.add_router_with_id(uuid(), project_id, name, network_id, external, device_owner)
+    }
+
+    fn add_router_with_id(
+        &mut self,
+        id: String,
+        project_id: &str,
+        name: &str,
+        network_id: &str,
+        external: Option<&str>,
+        device_owner: &str,
+    ) -> String {
+        let now = Utc::now();
+        let gateway_ip = external.and_then(|net| {
+            let subnet = self.network(net)?.subnets.first()?;
+            let subnet = self.subnet(subnet)?;
+            // Below the floating pool, as Neutron's first allocation is.
+            Some(subnet.gateway + 1)
+        });
+        self.routers.push(Router {
+            id: id.clone(),
+            name: name.into(),
+            project_id: project_id.into(),
+            gateway_network_id: external.map(str::to_string),
+            gateway_ip,
+            created: now,
+        });
+        let subnet = self
+            .network(network_id)
+            .and_then(|n| n.subnets.first())
+            .and_then(|s| self.subnet(s))
+            .map(|s| (s.id.clone(), s.gateway));
+        let mac = self.new_mac();
+        self.ports.push(Port {
+            id: uuid(),
+            network_id: network_id.into(),
+            project_id: project_id.into(),
+            device_id: id.clone(),
+            device_owner: device_owner.into(),
+            mac,
+            fixed_ips: subnet.into_iter().collect(),
+            security_groups: Vec::new(),
+            active: true,
+            created: now,
+            updated: now,
+            revision: 3,
+        });
+        id
+    }
+
+    /// Puts the server into ERROR with this instance fault, as a failed
+    /// build or a lost compute host leaves it.
+    pub fn fail_server(&mut self, server_id: &str, code: u16, message: &str) {
+        if let Some(idx) = self.server_idx(server_id) {
+            let s = &mut self.servers[idx];
+            s.vm_state = VmState::Error;
+            s.task = None;
+            s.fault = Some((code, message.into(), Utc::now()));
+        }
+    }
+
     pub fn security_group_by_name(&self, project_id: &str, name: &str) -> Option<&SecurityGroup> {
         self.security_groups
             .iter()
@@ -709,8 +891,24 @@ impl World {
             .network(network_id)
             .and_then(|n| n.subnets.first().cloned())
             .unwrap_or_default();
-        let address = self.next_fixed_ip;
-        self.next_fixed_ip += 1;
+        let pool = self.subnet(&subnet_id).map(|s| (s.pool_start, s.pool_end));
+        let address = match pool {
+            // Networks of their own number their ports from their pool.
+            Some((start, end)) if !(start..=end).contains(&self.next_fixed_ip) => {
+                let taken: Vec<u32> = self
+                    .ports
+                    .iter()
+                    .flat_map(|p| p.fixed_ips.iter())
+                    .filter(|(s, _)| *s == subnet_id)
+                    .map(|(_, a)| *a)
+                    .collect();
+                (start..=end).find(|a| !taken.contains(a)).unwrap_or(start)
+            }
+            _ => {
+                self.next_fixed_ip += 1;
+                self.next_fixed_ip - 1
+            }
+        };
         let sg_ids: Vec<String> = security_groups
             .iter()
             .filter_map(|name| {
@@ -798,6 +996,7 @@ impl World {
             net_in_rate: 2_000.0 + ((seq * 911) % 50_000) as f64,
             net_out_rate: 700.0 + ((seq * 313) % 20_000) as f64,
             access_ipv4: String::new(),
+            fault: None,
         };
         self.servers.push(server);
         let idx = self.servers.len() - 1;
