@@ -70,7 +70,7 @@ pub struct LocalKey {
 pub fn candidates(ctx: &DoctorContext, key_name: &str) -> Vec<PathBuf> {
     let home = ctx.home.as_deref();
     if let Some(file) = &ctx.identity_file {
-        return vec![expand_tilde(file, home)];
+        return vec![ctx.expand(file)];
     }
     let Some(home) = home else {
         return Vec::new();
@@ -80,14 +80,6 @@ pub fn candidates(ctx: &DoctorContext, key_name: &str) -> Vec<PathBuf> {
         home.join(".ssh").join(format!("{key_name}.pem")),
         home.join(".aws").join(format!("{key_name}.pem")),
     ]
-}
-
-/// `~/x` as a config file may write it.
-fn expand_tilde(path: &Path, home: Option<&Path>) -> PathBuf {
-    match (path.strip_prefix("~"), home) {
-        (Ok(rest), Some(home)) => home.join(rest),
-        _ => path.to_path_buf(),
-    }
 }
 
 fn shown(path: &Path, home: Option<&Path>) -> String {

@@ -33,7 +33,8 @@ pub async fn check(provider: &dyn Provider, ctx: &DoctorContext) -> Finding {
 
 /// The template (or the cloud's config) names the user.
 fn from_template(user: &str, image_says: Option<(String, &'static str)>) -> Finding {
-    let mut finding = Finding::pass(Check::LoginUser, format!("{user}: from the template"));
+    let mut finding =
+        Finding::pass(Check::LoginUser, format!("{user}: from the template")).with_value(user);
     if let Some((other, why)) = image_says.filter(|(other, _)| other != user) {
         // A course image may well have its own user: a hint, not a failure.
         finding.lines.push(format!(
@@ -46,7 +47,7 @@ fn from_template(user: &str, image_says: Option<(String, &'static str)>) -> Find
 /// The user for an instance whose template names none.
 pub fn judge(ctx: &DoctorContext, image_id: &str, image: Option<&ImageFacts>) -> Finding {
     if let Some((user, why)) = image.and_then(user_for_image) {
-        return Finding::pass(Check::LoginUser, format!("{user}: from {why}"));
+        return Finding::pass(Check::LoginUser, format!("{user}: from {why}")).with_value(user);
     }
     let default = &ctx.default_user;
     let reason = match image {

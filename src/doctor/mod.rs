@@ -105,6 +105,8 @@ pub struct Finding {
     /// The console line the first of `lines` is on (the boot log), so `l`
     /// can open the console there.
     pub console_line: Option<usize>,
+    /// What the check settled on, for ssh to use: the login user.
+    pub value: Option<String>,
     /// The cloud could not be asked (an API error): `hytop doctor` exits 2.
     #[serde(skip)]
     pub unasked: bool,
@@ -119,6 +121,7 @@ impl Finding {
             fix: None,
             lines: Vec::new(),
             console_line: None,
+            value: None,
             unasked: false,
         }
     }
@@ -145,6 +148,11 @@ impl Finding {
 
     pub fn with_fix(mut self, fix: impl Into<String>) -> Finding {
         self.fix = Some(fix.into());
+        self
+    }
+
+    pub fn with_value(mut self, value: impl Into<String>) -> Finding {
+        self.value = Some(value.into());
         self
     }
 }

@@ -144,6 +144,9 @@ pub struct AppState {
     pub allocated_here: BTreeSet<(CloudId, String)>,
     /// Addresses to release once their terminated instance lets go of them.
     pub pending_releases: Vec<PendingRelease>,
+    /// Login users the doctor read from instances' images: what `s` uses
+    /// when no template or cloud names one.
+    pub login_users: HashMap<InstanceKey, String>,
     /// `user@host`, the `hytop:owner` tag of launches.
     pub owner: String,
     /// Select this instance as soon as a listing shows it.
@@ -202,6 +205,7 @@ impl AppState {
             launched: BTreeSet::new(),
             allocated_here: BTreeSet::new(),
             pending_releases: Vec::new(),
+            login_users: HashMap::new(),
             owner: "unknown@localhost".into(),
             quit_after: BTreeSet::new(),
             select_when_listed: None,

@@ -310,6 +310,17 @@ pub(super) fn on_response(
             instance_id,
             finding,
         } => {
+            if finding.check == crate::doctor::Check::LoginUser
+                && let Some(user) = &finding.value
+            {
+                state.login_users.insert(
+                    InstanceKey {
+                        cloud,
+                        id: instance_id.clone(),
+                    },
+                    user.clone(),
+                );
+            }
             if let Some(crate::dashboard::overlays::Overlay::Doctor(popup)) = state.overlay.as_mut()
             {
                 popup.on_finding(request, &instance_id, finding);

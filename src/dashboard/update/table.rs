@@ -144,7 +144,8 @@ fn ssh(state: &mut AppState, fx: &mut Vec<Effect>) {
     let cloud = &state.clouds[key.cloud];
     let simulated = cloud.simulated;
     let cloud_config = state.config.cloud(&cloud.config_name);
-    match crate::dashboard::ssh::plan(&state.config, cloud_config, inst) {
+    let known_user = state.login_users.get(&key).map(String::as_str);
+    match crate::dashboard::ssh::plan(&state.config, cloud_config, inst, known_user) {
         Ok(plan) if simulated => {
             let shown = plan.display();
             MessagePopup::show(
