@@ -19,6 +19,12 @@ pub async fn check(provider: &dyn Provider, ctx: &DoctorContext) -> Finding {
         .await
     {
         Ok(out) => judge(&scan(&out.text), ctx.console_lines),
+        // Nova's 409: a server that never booted (or is between states)
+        // has no console. An answer, not an outage.
+        Err(e) if e.code.as_deref() == Some("409") => Finding::unknown(
+            Check::BootLog,
+            format!("the cloud has no console for it: {e}"),
+        ),
         Err(e) => Finding::unasked(Check::BootLog, &e),
     }
 }

@@ -15,10 +15,18 @@ pub async fn check(provider: &dyn Provider, ctx: &DoctorContext) -> Finding {
             (_, _) if inst.state == InstanceState::Pending => Some("wait: it is starting"),
             _ => None,
         };
-        let finding = Finding::fail(
+        let mut finding = Finding::fail(
             Check::State,
             format!("{} ({}), not running", inst.state, inst.raw_state),
         );
+        // Why a server failed is Nova's fault message: worth the call.
+        if inst.state == InstanceState::Error
+            && let Ok(Facts::Status(StatusFacts {
+                fault: Some(fault), ..
+            })) = provider.facts(inst, FactKind::Status).await
+        {
+            finding.reason = format!("{} ({}): {fault}", inst.state, inst.raw_state);
+        }
         return match fix {
             Some(f) => finding.with_fix(f),
             None => finding,

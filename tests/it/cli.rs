@@ -384,6 +384,92 @@ fn demo_check_names_the_server_that_holds_its_flavor() {
     assert_eq!(db["flags"][0]["rule"], "stopped_holding", "{db:#}");
 }
 
+/// The demo's instances by name and endpoint, from `list --json`.
+fn demo_id(home: &Home, endpoint: &str, name: &str) -> String {
+    let items = home.run(&["--demo", "list", "--json"]).json();
+    items
+        .iter()
+        .find(|i| i["endpoint"] == endpoint && i["name"] == name)
+        .and_then(|i| i["id"].as_str())
+        .unwrap_or_else(|| panic!("no {name} on {endpoint}"))
+        .to_string()
+}
+
+#[test]
+fn demo_doctor_exit_codes_say_what_it_found() {
+    let home = Home::new("");
+    // The test key the simulated key pair belongs to, as ssh wants it.
+    let ssh = home.path("home").join(".ssh");
+    fs::create_dir_all(&ssh).expect("~/.ssh");
+    let key = ssh.join("lab-key");
+    fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/keys/lab-key"),
+        &key,
+    )
+    .expect("the test key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+
+    // db-1 in eu-west-1 has a public address, 22 open, our key: nothing fails.
+    let db = demo_id(&home, "demo-aws/eu-west-1", "db-1");
+    let run = home.run(&["--demo", "doctor", &db, "--probe"]);
+    run.expect_code(0);
+    for line in [
+        "✓ state ",
+        "✓ address ",
+        "✓ security groups 22/tcp open to 0.0.0.0/0 by sg lab-ssh",
+        "✓ key ",
+        "✓ login user ",
+        "✓ probe ",
+    ] {
+        assert!(
+            run.stdout.contains(line),
+            "{line:?} missing:\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains("-----BEGIN"), "no key material");
+
+    // cache-1 there keeps 22 closed: exit 1, with the command that opens it.
+    let closed = demo_id(&home, "demo-aws/eu-west-1", "cache-1");
+    let run = home.run(&["--demo", "doctor", &closed, "--json"]);
+    run.expect_code(1);
+    let report: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(report["exit_code"], 1);
+    let checks = report["checks"].as_array().expect("checks");
+    assert_eq!(checks.len(), 7, "no probe unless asked");
+    let sg = checks
+        .iter()
+        .find(|c| c["check"] == "security_groups")
+        .expect("the security groups");
+    assert_eq!(sg["verdict"], "fail", "{sg:#}");
+    assert!(
+        sg["fix"].as_str().is_some_and(|f| f.contains(
+            "aws ec2 authorize-security-group-ingress --region eu-west-1 --group-id sg-"
+        )),
+        "{sg:#}"
+    );
+
+    // A name three instances share: exit 2, each named by its id.
+    let run = home.run(&["--demo", "doctor", "build-1"]);
+    run.expect_code(2);
+    assert!(
+        run.stdout.starts_with("3 instances are called build-1"),
+        "{run:#?}"
+    );
+    assert_eq!(run.stdout.lines().count(), 4, "{}", run.stdout);
+    // Nobody of that name: exit 2, said on stderr.
+    let run = home.run(&["--demo", "doctor", "nobody"]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("no instance is called nobody"),
+        "{run:#?}"
+    );
+}
+
 #[test]
 fn sim_check_is_quiet_when_nothing_is_flagged() {
     let home = Home::new(&sim_config(&[("empty", "instances = 0\naddress_pool = 0")]));

@@ -146,3 +146,38 @@ fn aws_terminate_releases_the_ip_it_leaves_behind() {
     }
     assert!(released, "{ip} was not released:\n{}", t.capture());
 }
+
+#[test]
+fn the_doctor_fills_in_then_probes_on_the_simulator() {
+    let t = start_hytop("doctor", 0.0, &[]);
+    wait_listed(&t);
+    let name = unique_name("doc");
+    launch_on_aws(&t, Some(&name));
+    t.wait_until(&format!("{name} running and selected"), |s| {
+        row_named(s, &name).is_some_and(|r| r.selected && r.state == "running")
+    });
+    t.type_text("D");
+    let title = "Doctor: ";
+    let screen = t.wait_until("every check answered", |s| {
+        popup(s, title).is_some_and(|lines| {
+            let text = lines.join("\n");
+            !text.contains("asking…") && text.contains("boot log")
+        })
+    });
+    let text = popup(&screen, title).expect("the doctor").join("\n");
+    assert!(text.contains("✓ state"), "{text}");
+    assert!(
+        text.contains("security groups") && text.contains("22/tcp open to 0.0.0.0/0"),
+        "{text}"
+    );
+    // Not probed until asked.
+    assert!(!text.contains("probe  "), "{text}");
+    t.type_text("p");
+    let screen = t.wait_until("the probe answered", |s| {
+        popup(s, title).is_some_and(|lines| lines.iter().any(|l| l.contains("22/tcp open (")))
+    });
+    let text = popup(&screen, title).expect("the doctor").join("\n");
+    assert!(text.contains("✓ probe"), "{text}");
+    t.send_keys(&["Escape"]);
+    t.wait_until("the doctor closed", |s| popup(s, title).is_none());
+}

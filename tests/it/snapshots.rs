@@ -785,3 +785,70 @@ fn public_ip_popup_at_the_minimum_size_keeps_the_id_and_keys() {
         assert!(joined.contains(shown), "{shown:?}:\n{}", lines.join("\n"));
     }
 }
+
+/// The doctor as its answers arrive: two checks answered, the rest asking.
+#[test]
+fn doctor_popup_fills_in_as_answers_arrive() {
+    use hytop::dashboard::action::{Request, Response};
+    use hytop::dashboard::effect::Effect;
+    use hytop::doctor::{Check, Finding};
+    let mut state = fleet_state();
+    let fx = update(&mut state, Action::Run(Command::Doctor));
+    let asked: Vec<(u64, Check)> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                id,
+                request: Request::Doctor { check, .. },
+                ..
+            } => Some((*id, *check)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        asked.len(),
+        Check::AT_ONCE.len(),
+        "every check but the probe"
+    );
+    let answer = |check: Check| -> Finding {
+        match check {
+            Check::State => Finding::pass(check, "running; system and instance reachability checks passed"),
+            Check::SecurityGroups => Finding::fail(
+                check,
+                "no rule of default allows 22/tcp from outside",
+            )
+            .with_fix("add a rule, e.g. aws ec2 authorize-security-group-ingress --region eu-west-1 --group-id sg-0abc --protocol tcp --port 22 --cidr 0.0.0.0/0"),
+            _ => Finding::unknown(check, "unused"),
+        }
+    };
+    for (id, check) in asked {
+        if matches!(check, Check::State | Check::SecurityGroups) {
+            update(
+                &mut state,
+                Action::Response {
+                    cloud: 0,
+                    request: id,
+                    response: Response::Doctor {
+                        instance_id: "i-0a1b2c3d4e5f60718".into(),
+                        finding: answer(check),
+                    },
+                },
+            );
+        }
+    }
+    // A stale answer (another request id) changes nothing.
+    update(
+        &mut state,
+        Action::Response {
+            cloud: 0,
+            request: 9_999,
+            response: Response::Doctor {
+                instance_id: "i-0a1b2c3d4e5f60718".into(),
+                finding: Finding::fail(Check::Key, "stale"),
+            },
+        },
+    );
+    let shown = screen(&mut state);
+    assert!(!shown.contains("stale"), "{shown}");
+    insta::assert_snapshot!(shown);
+}

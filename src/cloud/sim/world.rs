@@ -297,6 +297,13 @@ impl World {
             } else {
                 self.rng.i64(15 * 60..20 * 3600)
             };
+            // The one whose user-data fails booted recently enough that its
+            // console (like AWS's, only the last output) still holds the boot.
+            let age_secs = if i == USER_DATA_FAILS && !booting {
+                age_secs.min(25 * 60)
+            } else {
+                age_secs
+            };
             let mut launched_at = now - Duration::seconds(age_secs);
             let mut stopped_at = (i % 5 == 3 && !booting)
                 .then(|| launched_at + Duration::seconds(age_secs * self.rng.i64(30..90) / 100));

@@ -185,9 +185,16 @@ impl DoctorPopup {
     }
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-        let rect = centered(area, 110, area.height.saturating_sub(4).max(10));
-        frame.render_widget(Clear, rect);
         let mut lines = self.lines(theme);
+        // As tall as its (wrapped) lines, never taller than the screen.
+        let inner_width = usize::from(area.width.min(110).saturating_sub(2)).max(1);
+        let wrapped: usize = lines
+            .iter()
+            .map(|l| l.width().div_ceil(inner_width).max(1))
+            .sum();
+        let height = u16::try_from(wrapped + 4).unwrap_or(u16::MAX);
+        let rect = centered(area, 110, height.min(area.height.saturating_sub(2)));
+        frame.render_widget(Clear, rect);
         lines.push(Line::from(""));
         let keymap = &state.keymap;
         let mut spans = Vec::new();
