@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand};
 /// AWS default profile and every OpenStack cloud the openstack CLI would
 /// find (OS_CLOUD, clouds.yaml + secure.yaml, or a sourced openrc).
 ///
-/// Without a command hytop opens the dashboard; `hytop list` and `hytop
-/// check` print once and exit, for scripts, cron and your shell's profile.
+/// Without a command hytop opens the dashboard; `hytop list`, `hytop check`
+/// and `hytop doctor` print once and exit, for scripts, cron and your
+/// shell's profile.
 #[derive(Debug, Parser)]
 #[command(name = "hytop", version, about, long_about)]
 pub struct Cli {
