@@ -145,8 +145,8 @@ commands! {
     Addresses => "addresses", "List public IPs and loose volumes; release or delete the unused";
     Forgotten => "forgotten", "Show only flagged instances (too old, expired, idle); again shows all";
     ExtendExpiry => "extend", "Extend the expiry (hytop:expires) of the marked or selected instances";
-    Console => "console", "Tail the console log of the selected instance (in the doctor: at the boot log's first error)";
-    Doctor => "doctor", "Why can't I reach it? Checks state, address, security groups, key, login user, host key and boot log";
+    Console => "console", "Tail the console log of the selected instance (doctor: at its first error)";
+    Doctor => "doctor", "Why can't I reach it? State, address, groups, key, user, host key, boot log";
     Probe => "probe", "Doctor: connect to 22 and the service ports, GET the health URL";
     Ssh => "ssh", "ssh into the selected instance";
     Refresh => "refresh", "Refresh every cloud now";

@@ -458,6 +458,8 @@ fn ssh_suspends_the_screen_and_resumes() {
         vec![
             "-i",
             "/keys/lab key.pem",
+            "-o",
+            &format!("HostKeyAlias={}", target.id),
             &format!("ec2-user@{}", target.public_ip)
         ]
     );

@@ -1077,8 +1077,9 @@ fn ssh_to_a_simulated_cloud_only_shows_the_command() {
     t.type_text("s");
     let text = wait_popup(&t, "ssh (simulated)");
     let shown = format!(
-        "{} -i '/keys/lab key.pem' ec2-user@{}",
+        "{} -i '/keys/lab key.pem' -o HostKeyAlias={} ec2-user@{}",
         fake.display(),
+        target.id,
         target.public_ip
     );
     assert!(text.contains(&shown), "the command is shown:\n{text}");

@@ -1669,7 +1669,7 @@ fn ssh_in_the_demo_shows_the_command() {
     assert!(!is_error);
     assert!(
         text.lines()
-            .any(|l| l.trim() == "ssh ec2-user@203.0.113.10"),
+            .any(|l| l.trim() == "ssh -o HostKeyAlias=i-0a1b2c3d4e5f60718 ec2-user@203.0.113.10"),
         "{text}"
     );
 
@@ -1682,7 +1682,8 @@ fn ssh_in_the_demo_shows_the_command() {
     );
     let (_, _, text) = message_text(&state);
     assert!(
-        text.lines().any(|l| l.trim() == "ssh cloud@198.51.100.23"),
+        text.lines().any(|l| l.trim()
+            == "ssh -o HostKeyAlias=3f0c6b1e-8a59-4d2b-9c1e-5b7d2e4f6a80 cloud@198.51.100.23"),
         "{text}"
     );
 }
@@ -1698,7 +1699,10 @@ fn ssh_outside_the_demo_is_an_effect() {
     let Effect::Ssh(plan) = &fx[0] else {
         panic!("expected ssh, got {fx:?}");
     };
-    assert_eq!(plan.display(), "ssh ec2-user@203.0.113.10");
+    assert_eq!(
+        plan.display(),
+        "ssh -o HostKeyAlias=i-0a1b2c3d4e5f60718 ec2-user@203.0.113.10"
+    );
     assert!(state.overlay.is_none());
 }
 

@@ -61,7 +61,7 @@ pub struct FloatingIp {
 
 /// A whole collection, following `<collection>_links` where the cloud
 /// paginates.
-async fn list<T: DeserializeOwned>(
+pub(super) async fn list<T: DeserializeOwned>(
     session: &Session,
     path: &str,
     collection: &str,

@@ -64,7 +64,8 @@ pub async fn negotiate(session: &Session) -> CloudResult<Microversion> {
     })
 }
 
-fn versioned(call: Call, mv: Microversion) -> Call {
+/// Nova's microversion headers, as every compute call sends them.
+pub(super) fn versioned(call: Call, mv: Microversion) -> Call {
     call.header(
         HeaderName::from_static("openstack-api-version"),
         format!("compute {}", mv.header_value()),
