@@ -67,6 +67,13 @@ impl CloudError {
 
 pub type CloudResult<T> = Result<T, CloudError>;
 
+/// reqwest is built without a crypto provider of its own: every client of
+/// hytop's uses the ring provider the AWS SDK already links in. Call before
+/// building a `reqwest::Client`; more calls are harmless.
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The last `lines` lines of a console log.
 pub fn tail_lines(text: &str, lines: u32) -> String {
     let all: Vec<&str> = text.lines().collect();

@@ -48,6 +48,7 @@ async fn connect(address: &str, port: u16, timeout: std::time::Duration) -> Resu
 }
 
 async fn get(url: &str, timeout: std::time::Duration) -> Result<(u16, u64), String> {
+    crate::cloud::use_ring_for_tls();
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -59,5 +60,118 @@ async fn get(url: &str, timeout: std::time::Duration) -> Result<(u16, u64), Stri
         Err(e) if e.is_timeout() => Err(format!("timed out after {} s", timeout.as_secs_f64())),
         Err(e) if e.is_connect() => Err("connection failed".into()),
         Err(e) => Err(e.without_url().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::doctor::Verdict;
+
+    /// A loopback HTTP server answering every request with `status`.
+    async fn http(status: u16) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = [0u8; 1024];
+                let _ = conn.read(&mut buf).await;
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
+                );
+                let _ = conn.write_all(reply.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    /// A loopback port nothing listens on.
+    async fn closed() -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        port
+    }
+
+    fn plan(ports: Vec<u16>, health_url: Option<String>) -> ProbePlan {
+        ProbePlan {
+            address: "127.0.0.1".into(),
+            ports,
+            health_url,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn open_and_closed_ports_and_health_urls_on_loopback() {
+        let ok = http(200).await;
+        let broken = http(500).await;
+        let shut = closed().await;
+
+        let good = plan(
+            vec![ok],
+            Some(format!("http://127.0.0.1:{ok}/tweetservice")),
+        );
+        let results = over_network(&good).await;
+        assert!(
+            matches!(results[0], ProbeResult::Tcp { result: Ok(_), .. }),
+            "{results:?}"
+        );
+        assert!(
+            matches!(
+                results[1],
+                ProbeResult::Http {
+                    result: Ok((200, _)),
+                    ..
+                }
+            ),
+            "{results:?}"
+        );
+        assert_eq!(
+            crate::doctor::probe::judge(&good, &results).verdict,
+            Verdict::Pass
+        );
+
+        let bad = plan(vec![ok, shut], Some(format!("http://127.0.0.1:{broken}/")));
+        let results = over_network(&bad).await;
+        match &results[1] {
+            ProbeResult::Tcp {
+                port,
+                result: Err(why),
+            } => {
+                assert_eq!(*port, shut);
+                assert!(why.starts_with("refused"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            matches!(
+                results[2],
+                ProbeResult::Http {
+                    result: Ok((500, _)),
+                    ..
+                }
+            ),
+            "{results:?}"
+        );
+        let finding = crate::doctor::probe::judge(&bad, &results);
+        assert_eq!(finding.verdict, Verdict::Fail);
+        assert!(
+            finding.reason.contains(&format!("{shut}/tcp")) && finding.reason.contains("GET 500"),
+            "{}",
+            finding.reason
+        );
+
+        let gone = plan(Vec::new(), Some(format!("http://127.0.0.1:{shut}/")));
+        let results = over_network(&gone).await;
+        assert!(
+            matches!(&results[0], ProbeResult::Http { result: Err(_), .. }),
+            "{results:?}"
+        );
     }
 }

@@ -181,3 +181,34 @@ fn the_doctor_fills_in_then_probes_on_the_simulator() {
     t.send_keys(&["Escape"]);
     t.wait_until("the doctor closed", |s| popup(s, title).is_none());
 }
+
+#[test]
+fn the_doctor_on_a_simulated_openstack_server() {
+    let t = start_hytop("doctor-os", 0.0, &[]);
+    wait_listed(&t);
+    // The first template is the OpenStack one.
+    t.type_text("c");
+    t.wait_until("the launch popup", |s| popup(s, "Launch").is_some());
+    t.send_keys(&["Enter"]);
+    t.wait_until("the launch popup closed", |s| popup(s, "Launch").is_none());
+    t.wait_until("the new server selected and running", |s| {
+        row_named(s, "service").is_some_and(|r| r.selected && r.state == "running")
+    });
+    t.type_text("D");
+    let title = "Doctor: service";
+    let screen = t.wait_until("every check answered", |s| {
+        popup(s, title).is_some_and(|lines| !lines.join("\n").contains("asking…"))
+    });
+    let text = popup(&screen, title).expect("the doctor").join("\n");
+    assert!(
+        text.contains("✓ state           ACTIVE, no task, no fault"),
+        "{text}"
+    );
+    assert!(
+        text.contains("22/tcp open to 0.0.0.0/0 by security group lab-ssh"),
+        "{text}"
+    );
+    assert!(text.contains("login user"), "{text}");
+    t.send_keys(&["Escape"]);
+    t.wait_until("the doctor closed", |s| popup(s, title).is_none());
+}

@@ -204,9 +204,7 @@ pub struct Session {
 /// Builds the HTTP client for a cloud: its CA bundle, or no certificate
 /// checks at all where the cloud's config says `verify: false`.
 fn http_client(profile: &CloudProfile) -> Result<reqwest::Client, String> {
-    // reqwest is built without a crypto provider of its own; use the ring
-    // provider the AWS SDK already links in.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::cloud::use_ring_for_tls();
     let mut builder = reqwest::Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
