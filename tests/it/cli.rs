@@ -819,6 +819,37 @@ fn moto_a_stopped_instance_still_costs_and_a_loose_volume_is_flagged() {
 }
 
 #[test]
+fn moto_doctor_runs_every_check_and_exits_1() {
+    let aws = Aws::start();
+    let home = aws.home(&aws_config(""));
+    let id = aws.ids[0].clone();
+    let run = home.hytop(&["doctor", &id, "--json"]);
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
+    assert_eq!(
+        report["checks"].as_array().map(Vec::len),
+        Some(7),
+        "{report:#}"
+    );
+    assert_eq!(verdict_of(&report, "state"), "pass", "{report:#}");
+    // moto lists these instances (launched without groups) in none.
+    assert_eq!(verdict_of(&report, "security_groups"), "fail", "{report:#}");
+    assert_eq!(report["exit_code"], 1, "{report:#}");
+    run.expect_code(1);
+    // The plain text says it in words (the fix with real group ids is
+    // tests/it/aws_doctor.rs's, for an instance in moto's default group).
+    let run = home.hytop(&["doctor", &id]);
+    run.expect_code(1);
+    for line in [
+        "✗ security groups the instance is in no security group",
+        "✗ key             the instance was launched without a key pair",
+    ] {
+        assert!(run.stdout.contains(line), "{line:?}: {run:#?}");
+    }
+    drop(aws.rt);
+}
+
+#[test]
 fn moto_check_flags_instances_older_than_max_age() {
     let aws = Aws::start();
     // Fresh instances: not old, and too young to be judged idle.
@@ -1004,6 +1035,42 @@ fn openstack_list_json_shows_the_servers() {
     }
     let names: Vec<&str> = items.iter().filter_map(|i| i["name"].as_str()).collect();
     assert_eq!(names, ["lab-vm-001", "lab-vm-002"]);
+    assert!(
+        !home.log().contains(&os.user.password),
+        "no password in the log"
+    );
+    drop(os.rt);
+}
+
+/// The verdict of `check` in a `doctor --json` report.
+fn verdict_of<'a>(report: &'a Value, check: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|f| f["check"] == check))
+        .map(|f| &f["verdict"])
+        .unwrap_or_else(|| panic!("no {check} in {report:#}"))
+}
+
+#[test]
+fn openstack_doctor_runs_every_check_against_the_fakes() {
+    let os = OpenStack::start();
+    let home = os.home("");
+    let id = os.servers[0].clone();
+    let run = home.hytop(&["doctor", &id, "--json"]);
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
+    assert_eq!(report["id"], id.as_str());
+    assert_eq!(
+        report["checks"].as_array().map(Vec::len),
+        Some(7),
+        "{report:#}"
+    );
+    assert_eq!(verdict_of(&report, "state"), "pass", "{report:#}");
+    // Every check had its answer from the fakes: none could not be asked.
+    assert_ne!(report["exit_code"], 2, "{report:#}");
+    // No key file in this HOME: the key check says where it looked.
+    assert_eq!(verdict_of(&report, "key"), "fail", "{report:#}");
+    assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         !home.log().contains(&os.user.password),
         "no password in the log"
