@@ -70,6 +70,38 @@ pub enum Command {
     /// could not be asked or the name is ambiguous (the candidates are
     /// listed) or unknown.
     Doctor(DoctorArgs),
+    /// Print a shell completion script: `hytop completions bash >
+    /// ~/.local/share/bash-completion/completions/hytop` (see README).
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `hytop completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// The completion script of `shell`, from the same definitions as `--help`.
+pub fn completions(shell: Shell) -> String {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    let generator = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    clap_complete::generate(generator, &mut cmd, "hytop", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Which clouds to ask, and for how long.

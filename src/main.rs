@@ -13,6 +13,13 @@ use hytop::report;
 
 fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
+    if let Some(Command::Completions(args)) = &cli.command {
+        // Needs no config, no clouds, no log: the script only.
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(hytop::cli::completions(args.shell).as_bytes());
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(command) = &cli.command {
         return Ok(run_command(&cli, command));
     }
@@ -87,6 +94,13 @@ fn try_run_command(cli: &Cli, command: &Command) -> Result<report::Outcome> {
         Command::List(args) => &args.scope,
         Command::Check(args) => &args.scope,
         Command::Doctor(args) => &args.scope,
+        Command::Completions(_) => {
+            return Ok(report::Outcome {
+                stdout: String::new(),
+                stderr: Vec::new(),
+                code: report::EXIT_OK,
+            });
+        }
     };
     report::select_clouds(&mut config, &scope.clouds).map_err(color_eyre::eyre::Report::msg)?;
     let _log = hytop::logging::init(&dirs.data_dir)?;

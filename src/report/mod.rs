@@ -56,5 +56,11 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
             Ok(check_outcome(&answers, Utc::now(), prices, rules))
         }
         Command::Doctor(args) => doctor::run(config, endpoints, args).await,
+        // Printed by main before any cloud is built.
+        Command::Completions(_) => Ok(Outcome {
+            stdout: String::new(),
+            stderr: Vec::new(),
+            code: EXIT_OK,
+        }),
     }
 }

@@ -1127,3 +1127,22 @@ fn openstack_check_flags_old_servers_and_a_failing_nova_is_exit_2() {
 
 mod idleness;
 mod secrets;
+
+#[test]
+fn completions_for_every_shell_name_the_commands() {
+    let home = Home::new("");
+    for (shell, marker) in [
+        ("bash", "complete -F _hytop"),
+        ("zsh", "#compdef hytop"),
+        ("fish", "complete -c hytop"),
+    ] {
+        let run = home.run(&["completions", shell]);
+        run.expect_code(0);
+        assert!(run.stdout.contains(marker), "{shell}: {}", run.stdout);
+        for word in ["list", "check", "doctor", "probe", "demo", "completions"] {
+            assert!(run.stdout.contains(word), "{shell} lacks {word}");
+        }
+        assert_eq!(run.stderr, "", "{run:#?}");
+    }
+    home.run(&["completions", "powershell"]).expect_code(2);
+}

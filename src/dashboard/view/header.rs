@@ -17,7 +17,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     // Money and forgotten things first: they must not be cut off.
     let c = &state.costs.totals;
-    let mut burn = format!("≈ ${:.2}/h", c.dollars_per_hour);
+    let mut burn = state
+        .config
+        .cost
+        .budget_usd
+        .and_then(|b| c.budget_text(b))
+        .unwrap_or_else(|| format!("≈ ${:.2}/h", c.dollars_per_hour));
     if c.held_vcpus > 0 {
         burn.push_str(&format!(" + {} vCPU", c.held_vcpus));
     }

@@ -373,6 +373,36 @@ impl Totals {
         }
     }
 
+    /// `$10: 55 h at ≈ $0.18/h`: how long `budget` lasts at this rate
+    /// (`2d 7h` past two days, `∞` at nothing an hour); `None` for a budget
+    /// that is no amount.
+    pub fn budget_text(&self, budget: f64) -> Option<String> {
+        if !(budget.is_finite() && budget > 0.0) {
+            return None;
+        }
+        let rate = self.dollars_per_hour;
+        // Rounded down: a budget must not last longer on screen than in fact.
+        let lasts = if rate > 0.0 && rate.is_finite() {
+            let hours = budget / rate;
+            if hours >= 100.0 {
+                let h = hours.floor() as i64;
+                format!("{}d {}h", h / 24, h % 24)
+            } else if hours >= 10.0 {
+                format!("{} h", hours.floor())
+            } else {
+                format!("{} h", trim_decimals((hours * 10.0).floor() / 10.0, 1))
+            }
+        } else {
+            "∞".to_string()
+        };
+        let amount = if budget.fract() == 0.0 && budget < 1e9 {
+            format!("${budget:.0}")
+        } else {
+            format!("${budget:.2}")
+        };
+        Some(format!("{amount}: {lasts} at ≈ ${rate:.2}/h"))
+    }
+
     /// Flagged instances, addresses and volumes together.
     pub fn flagged(&self) -> usize {
         self.flagged_instances + self.flagged_addresses + self.flagged_volumes
@@ -721,5 +751,39 @@ mod tests {
         assert!((totals.dollars_per_hour - 100.0 * 0.088 / 730.0).abs() < 1e-12);
         assert_eq!(totals.flagged(), 1);
         assert_eq!(judged.hourly_text(&loose), "$0.0121/h");
+    }
+
+    #[test]
+    fn a_budget_lasts_so_many_hours_at_the_rate() {
+        let at = |rate: f64| Totals {
+            dollars_per_hour: rate,
+            ..Totals::default()
+        };
+        assert_eq!(
+            at(0.18).budget_text(10.0).as_deref(),
+            Some("$10: 55 h at ≈ $0.18/h")
+        );
+        assert_eq!(
+            at(2.5).budget_text(10.0).as_deref(),
+            Some("$10: 4 h at ≈ $2.50/h")
+        );
+        assert_eq!(
+            at(1.6).budget_text(10.0).as_deref(),
+            Some("$10: 6.2 h at ≈ $1.60/h")
+        );
+        assert_eq!(
+            at(0.05).budget_text(10.0).as_deref(),
+            Some("$10: 8d 8h at ≈ $0.05/h")
+        );
+        assert_eq!(
+            at(0.0).budget_text(10.0).as_deref(),
+            Some("$10: ∞ at ≈ $0.00/h")
+        );
+        assert_eq!(
+            at(0.18).budget_text(12.5).as_deref(),
+            Some("$12.50: 69 h at ≈ $0.18/h")
+        );
+        assert_eq!(at(0.18).budget_text(0.0), None);
+        assert_eq!(at(0.18).budget_text(f64::NAN), None);
     }
 }

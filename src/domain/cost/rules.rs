@@ -36,6 +36,9 @@ pub struct CostConfig {
     /// An OpenStack server stopped (SHUTOFF, SUSPENDED, PAUSED) longer than
     /// this still holds its flavor's vCPUs and RAM: flagged; 0 turns it off.
     pub stopped_hold_hours: f64,
+    /// What the user may spend (e.g. the course's 10 USD): the header says
+    /// how long it lasts at the current rate.
+    pub budget_usd: Option<f64>,
 }
 
 impl Default for CostConfig {
@@ -49,6 +52,7 @@ impl Default for CostConfig {
             flavor_prices: BTreeMap::new(),
             volume_prices: BTreeMap::new(),
             stopped_hold_hours: 24.0,
+            budget_usd: None,
         }
     }
 }
