@@ -149,6 +149,7 @@ commands! {
     Doctor => "doctor", "Why can't I reach it? State, address, groups, key, user, host key, boot log";
     Probe => "probe", "Doctor: connect to 22 and the service ports, GET the health URL";
     Ssh => "ssh", "ssh into the selected instance";
+    Copy => "copy", "Copy the selected instance's id to the clipboard (OSC 52: over ssh, in tmux)";
     Refresh => "refresh", "Refresh every cloud now";
     Mark => "mark", "Mark or unmark the selected instance";
     MarkAll => "mark_all", "Mark every shown instance, or unmark all";

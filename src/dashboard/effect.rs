@@ -12,5 +12,7 @@ pub enum Effect {
         request: Request,
     },
     Ssh(SshPlan),
+    /// Put these bytes (an OSC 52 copy) on the terminal as they are.
+    WriteTerminal(String),
     Quit,
 }

@@ -187,6 +187,11 @@ pub async fn run(
                     state.dirty = true;
                     let _ = tx.send(Action::SshFinished(result));
                 }
+                Effect::WriteTerminal(bytes) => {
+                    if let Err(e) = tui.write_raw(&bytes) {
+                        state.error(format!("copy failed: {e}"));
+                    }
+                }
                 Effect::Quit => state.quit = true,
             }
         }

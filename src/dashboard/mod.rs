@@ -2,6 +2,7 @@
 //! turns actions into a new model and effects.
 
 pub mod action;
+pub mod clipboard;
 pub mod command;
 pub mod effect;
 pub mod event_loop;

@@ -32,6 +32,16 @@ impl Tui {
         Ok(tui)
     }
 
+    /// Writes `bytes` to the terminal as they are (an OSC 52 copy): not
+    /// drawn, so no frame changes.
+    pub fn write_raw(&mut self, bytes: &str) -> Result<()> {
+        use std::io::Write as _;
+        let mut out = stdout();
+        out.write_all(bytes.as_bytes())
+            .and_then(|()| out.flush())
+            .wrap_err("cannot write to the terminal")
+    }
+
     /// Gives the terminal back (for ssh); [`Tui::resume`] takes it again.
     pub fn suspend(&mut self) -> Result<()> {
         if self.active {

@@ -2380,3 +2380,22 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
 mod cloud_text;
 mod lifecycle;
 mod outcomes;
+
+#[test]
+fn y_copies_the_selected_id_through_osc_52() {
+    let mut state = fleet_state();
+    let fx = key(&mut state, 'y');
+    assert_eq!(
+        fx,
+        [Effect::WriteTerminal(
+            "\x1b]52;c;aS0wYTFiMmMzZDRlNWY2MDcxOA==\x07".into()
+        )],
+        "the id i-0a1b2c3d4e5f60718, base64, for the terminal's clipboard"
+    );
+    let status = state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert!(status.contains("copied i-0a1b2c3d4e5f60718"), "{status}");
+}

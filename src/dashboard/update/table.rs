@@ -98,6 +98,20 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Ssh => ssh(state, fx),
+        Command::Copy => {
+            if let Some((_, inst)) = state.selected_instance() {
+                let id = inst.id.clone();
+                match crate::dashboard::clipboard::osc52(&id) {
+                    Some(bytes) => {
+                        fx.push(Effect::WriteTerminal(bytes));
+                        state.info(format!("copied {id} (the terminal's clipboard, OSC 52)"));
+                    }
+                    None => state.error("too long to copy"),
+                }
+            } else {
+                state.error("select an instance first");
+            }
+        }
         Command::Refresh => {
             for cloud in 0..state.clouds.len() {
                 cloud::refresh_soon(state, cloud, fx);

@@ -39,7 +39,7 @@ fn unknown_action_without_a_close_match_lists_them() {
         user_err("[table]\nz = \"frobnicate\"\n"),
         "~/.config/hytop/keymap.toml:2: [table] key \"z\": unknown action \"frobnicate\" \
          (actions: quit, help, down, up, page_down, page_up, top, bottom, filter, command, \
-         clear, describe, launch, terminate, stop, start, reboot, hard_reboot, shelve, unshelve, public_ip, addresses, forgotten, extend, console, doctor, probe, ssh, refresh, \
+         clear, describe, launch, terminate, stop, start, reboot, hard_reboot, shelve, unshelve, public_ip, addresses, forgotten, extend, console, doctor, probe, ssh, copy, refresh, \
          mark, mark_all, sort_next, sort_reverse, follow, search, search_next, search_prev, \
          close, confirm, cancel, next_field, prev_field, choose_next, choose_prev, attach, \
          detach, release, toggle_release, delete_back, clear_line, keep_and_quit, park, \
