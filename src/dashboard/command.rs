@@ -29,10 +29,12 @@ pub enum Context {
     Quit,
     /// The doctor popup of one instance.
     Doctor,
+    /// The copy menu of one instance.
+    Copy,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Table,
         Context::Console,
         Context::Help,
@@ -44,6 +46,7 @@ impl Context {
         Context::Addresses,
         Context::Quit,
         Context::Doctor,
+        Context::Copy,
     ];
 
     /// The section name in `keymap.toml`.
@@ -60,6 +63,7 @@ impl Context {
             Context::Addresses => "addresses",
             Context::Quit => "quit",
             Context::Doctor => "doctor",
+            Context::Copy => "copy",
         }
     }
 
@@ -77,6 +81,7 @@ impl Context {
             Context::Addresses => "Addresses and volumes",
             Context::Quit => "Quit reminder",
             Context::Doctor => "Doctor",
+            Context::Copy => "Copy menu",
         }
     }
 }
@@ -149,6 +154,7 @@ commands! {
     Doctor => "doctor", "Why can't I reach it? State, address, groups, key, user, host key, boot log";
     Probe => "probe", "Doctor: connect to 22 and the service ports, GET the health URL";
     Ssh => "ssh", "ssh into the selected instance";
+    CopyMenu => "copy_menu", "Choose what of the selected instance to copy: id, IPs, ssh command, name";
     Copy => "copy", "Copy the selected instance's id to the clipboard (OSC 52: over ssh, in tmux)";
     Refresh => "refresh", "Refresh every cloud now";
     Mark => "mark", "Mark or unmark the selected instance";

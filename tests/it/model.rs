@@ -2399,3 +2399,39 @@ fn y_copies_the_selected_id_through_osc_52() {
         .unwrap_or_default();
     assert!(status.contains("copied i-0a1b2c3d4e5f60718"), "{status}");
 }
+
+#[test]
+fn the_copy_menu_offers_what_the_instance_has() {
+    use hytop::dashboard::overlays::CopyPopup;
+    let mut state = fleet_state();
+    run(&mut state, Command::CopyMenu);
+    let Some(Overlay::Copy(CopyPopup { choices, .. })) = &state.overlay else {
+        panic!("no copy menu: {:?}", state.overlay);
+    };
+    let what: Vec<&str> = choices.iter().map(|(w, _)| *w).collect();
+    assert_eq!(
+        what,
+        ["id", "public IP", "private IP", "ssh command", "name"]
+    );
+    assert_eq!(
+        choices[3].1,
+        "ssh -o HostKeyAlias=i-0a1b2c3d4e5f60718 ec2-user@203.0.113.10"
+    );
+    // Down twice: the private IP, copied as OSC 52.
+    key(&mut state, 'j');
+    key(&mut state, 'j');
+    let fx = press(&mut state, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        fx,
+        [Effect::WriteTerminal(
+            "\x1b]52;c;MTcyLjMxLjQuMTA=\x07".into()
+        )]
+    );
+    assert!(state.overlay.is_none());
+    let status = state
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default();
+    assert_eq!(status, "copied the private IP: 172.31.4.10");
+}

@@ -4,6 +4,7 @@
 
 pub mod addresses;
 mod confirm;
+pub mod copy;
 pub mod describe;
 pub mod doctor;
 pub mod help;
@@ -22,6 +23,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
 
 pub use self::addresses::AddressesPopup;
+pub use self::copy::CopyPopup;
 pub use self::describe::DescribePopup;
 pub use self::doctor::DoctorPopup;
 pub use self::help::HelpPopup;
@@ -59,6 +61,8 @@ pub enum Overlay {
     QuitReminder(QuitReminder),
     /// Why the selected instance may be unreachable.
     Doctor(DoctorPopup),
+    /// What of the selected instance to copy.
+    Copy(CopyPopup),
 }
 
 impl Overlay {
@@ -81,6 +85,7 @@ impl Overlay {
             Overlay::Message(popup) => popup.on_key(state, key),
             Overlay::QuitReminder(popup) => popup.on_key(state, key, fx),
             Overlay::Doctor(popup) => popup.on_key(state, key, fx),
+            Overlay::Copy(popup) => popup.on_key(state, key, fx),
         }
     }
 
@@ -115,6 +120,7 @@ impl Overlay {
             Overlay::Message(popup) => popup.draw(frame, area, state, theme),
             Overlay::QuitReminder(popup) => popup.draw(frame, area, state, theme),
             Overlay::Doctor(popup) => popup.draw(frame, area, state, theme),
+            Overlay::Copy(popup) => popup.draw(frame, area, state, theme),
         }
     }
 }

@@ -98,6 +98,7 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Ssh => ssh(state, fx),
+        Command::CopyMenu => crate::dashboard::overlays::CopyPopup::open(state),
         Command::Copy => {
             if let Some((_, inst)) = state.selected_instance() {
                 let id = inst.id.clone();
