@@ -127,12 +127,23 @@ pub struct ListArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Also every other region of each account (AWS DescribeRegions, the
+    /// OpenStack catalog); what lives there is flagged `unwatched`.
+    #[arg(long)]
+    pub all_regions: bool,
+
     #[command(flatten)]
     pub scope: Scope,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
 pub struct CheckArgs {
+    /// Sweep every region of each account (AWS DescribeRegions, the
+    /// OpenStack catalog), not only the configured ones: anything live in a
+    /// region hytop does not show is flagged `unwatched` (exit 1).
+    #[arg(long)]
+    pub all_regions: bool,
+
     #[command(flatten)]
     pub scope: Scope,
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::cloud::aws::{self, AwsProvider};
 use crate::cloud::openstack::OpenStackProvider;
 use crate::cloud::openstack::clouds;
-use crate::cloud::sim::{SimProvider, system_clock};
+use crate::cloud::sim::{SimProvider, SimSettings, system_clock};
 use crate::cloud::unavailable::UnavailableProvider;
 use crate::cloud::{CloudError, Provider};
 use crate::config::{CloudConfig, Config, ProviderKind};
@@ -88,19 +88,75 @@ fn built(
 }
 
 fn simulated(cloud: &CloudConfig) -> Vec<Built> {
-    let name = cloud.name.get_ref();
-    cloud
-        .worker_regions()
-        .into_iter()
+    let regions = cloud.worker_regions();
+    regions
+        .iter()
         .enumerate()
         .map(|(i, region)| {
             let mut settings = cloud.sim.clone();
             // Regions of one simulated account must not be copies of each other.
             settings.seed = settings.seed.wrapping_add(i as u64 * 7919);
-            let provider = SimProvider::new(cloud.kind(), name, &region, settings, system_clock());
-            built(name, &region, cloud.kind(), true, Arc::new(provider))
+            simulated_region(cloud, region, settings, &regions)
         })
         .collect()
+}
+
+fn simulated_region(
+    cloud: &CloudConfig,
+    region: &str,
+    settings: SimSettings,
+    shown: &[String],
+) -> Built {
+    let name = cloud.name.get_ref();
+    let provider = SimProvider::new(cloud.kind(), name, region, settings, system_clock())
+        .with_account_regions(shown);
+    built(name, region, cloud.kind(), true, Arc::new(provider))
+}
+
+/// The endpoint of `cloud` in `region`, one its config may not name: for
+/// the sweep and for endpoints added while the dashboard runs. Reads local
+/// files only (an OpenStack cloud's clouds.yaml), never the network.
+pub fn for_region(cloud: &CloudConfig, region: &str) -> Built {
+    let name = cloud.name.get_ref();
+    match cloud.provider.get_ref() {
+        ProviderKind::Simulator => {
+            let shown = cloud.worker_regions();
+            let mut settings = cloud.sim.clone();
+            if !shown.iter().any(|r| r == region) {
+                // A region nobody looks at: one instance someone forgot
+                // there (and the forgotten volume every world has).
+                settings.instances = 1;
+                settings.seed ^= crate::cloud::sim::region_seed(region);
+            }
+            simulated_region(cloud, region, settings, &shown)
+        }
+        ProviderKind::Aws => {
+            let provider = AwsProvider::new(cloud.profile.clone(), region);
+            built(name, region, CloudKind::Aws, false, Arc::new(provider))
+        }
+        ProviderKind::OpenStack => {
+            let os_name = cloud.os_cloud.clone().unwrap_or_else(|| name.clone());
+            let made = clouds::find(&clouds::Sources::from_process(), &os_name)
+                .map_err(|e| e.to_string())
+                .and_then(|profile| {
+                    OpenStackProvider::new(
+                        name,
+                        profile,
+                        Some(region.to_string()),
+                        cloud.floating_pool.clone(),
+                    )
+                });
+            let provider: Arc<dyn Provider> = match made {
+                Ok(p) => Arc::new(p),
+                Err(e) => Arc::new(UnavailableProvider::new(
+                    CloudKind::OpenStack,
+                    format!("{name}/{region}"),
+                    CloudError::new("Config", e),
+                )),
+            };
+            built(name, region, CloudKind::OpenStack, false, provider)
+        }
+    }
 }
 
 async fn aws_endpoints(cloud: &CloudConfig) -> Vec<Built> {

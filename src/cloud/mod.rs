@@ -196,6 +196,17 @@ pub struct AttachedAddress {
     pub reused: bool,
 }
 
+/// The regions an endpoint's account or cloud can be asked in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Regions {
+    /// Sorted, without duplicates: AWS the regions enabled for the profile
+    /// (`DescribeRegions`), OpenStack the catalog's compute regions.
+    pub all: Vec<String>,
+    /// The region this endpoint itself asks (for an OpenStack cloud
+    /// configured without one, the region its catalog lookups land in).
+    pub this: Option<String>,
+}
+
 /// One cloud account in one region (AWS), or one OpenStack cloud.
 ///
 /// Implementations own their clients; they are called from a worker task,
@@ -266,6 +277,15 @@ pub trait Provider: Send + Sync {
 
     /// What the cloud can tell the doctor about `instance` (as listed).
     async fn facts(&self, instance: &Instance, kind: facts::FactKind) -> CloudResult<facts::Facts>;
+
+    /// Every region this endpoint's account or cloud can be asked in, for
+    /// the sweep (`--all-regions`, `:sweep`) and the `:region` picker.
+    async fn regions(&self) -> CloudResult<Regions> {
+        Err(CloudError::new(
+            "Unsupported",
+            format!("{} cannot list its regions", self.label()),
+        ))
+    }
 
     /// Probes `instance` as `plan` says: over the network for real clouds;
     /// the simulator answers itself.

@@ -101,6 +101,10 @@ impl Provider for UnavailableProvider {
         self.fail()
     }
 
+    async fn regions(&self) -> CloudResult<super::Regions> {
+        self.fail()
+    }
+
     async fn facts(
         &self,
         _: &crate::domain::model::Instance,

@@ -30,6 +30,9 @@ pub struct Answer {
     /// What could not be judged for want of a service to ask (a cloud
     /// without metrics), said on stderr without failing.
     pub notes: Vec<String>,
+    /// A region the sweep found that hytop's config does not show: whatever
+    /// lives here is flagged `unwatched`.
+    pub unwatched: bool,
 }
 
 impl Answer {
@@ -51,6 +54,9 @@ pub enum Ask {
     List,
     /// Instances, volumes, addresses, and metrics of instances old enough to be idle.
     Check,
+    /// A region the sweep found unshown: instances, volumes and addresses
+    /// (everything live there is flagged anyway, so no metrics).
+    Sweep,
 }
 
 /// Asks every endpoint at once, each bounded by `timeout`; answers come back
@@ -61,18 +67,37 @@ pub async fn ask_all(
     timeout: Duration,
     rules: &CostConfig,
 ) -> Vec<Answer> {
-    let deadline = Instant::now() + timeout;
-    let asks = endpoints
+    let n = endpoints.len().max(1);
+    let asks = endpoints.into_iter().map(|b| (b, ask)).collect();
+    ask_bounded(asks, n, timeout, rules).await
+}
+
+/// Asks each endpoint what its [`Ask`] says, at most `concurrency` at a
+/// time, each bounded by `timeout` from when its turn comes; answers come
+/// back in the order given, those of [`Ask::Sweep`] marked unwatched.
+pub async fn ask_bounded(
+    asks: Vec<(Built, Ask)>,
+    concurrency: usize,
+    timeout: Duration,
+    rules: &CostConfig,
+) -> Vec<Answer> {
+    use futures::StreamExt;
+    let asks = asks
         .into_iter()
-        .map(|Built { endpoint, provider }| async move {
+        .map(|(Built { endpoint, provider }, ask)| async move {
             tracing::info!(cloud = %endpoint.label, ?ask, "asking");
+            let deadline = Instant::now() + timeout;
             let answer = ask_one(provider.as_ref(), ask, deadline, timeout, rules).await;
             Answer {
                 endpoint: Some(endpoint),
+                unwatched: ask == Ask::Sweep,
                 ..answer
             }
         });
-    futures::future::join_all(asks).await
+    futures::stream::iter(asks)
+        .buffered(concurrency.max(1))
+        .collect()
+        .await
 }
 
 /// One endpoint: the fetch of `ask`, whatever of it answered by `deadline`.
@@ -93,6 +118,11 @@ async fn ask_one(
             volumes: true,
             addresses: true,
             metrics: Some(MetricsFor::IdleCandidates(rules)),
+        },
+        Ask::Sweep => Plan {
+            volumes: true,
+            addresses: true,
+            metrics: None,
         },
     };
     let mut taken = Taken::default();

@@ -34,7 +34,7 @@ pub fn check_lines(
         let mut rows: Vec<Row> = answer
             .instances
             .iter()
-            .map(|i| Row::new(endpoint, i, answer.metrics.get(&i.id), now, prices, rules))
+            .map(|i| Row::listed(endpoint, answer, i, now, prices, rules))
             .filter(|r| !r.flags.is_empty())
             .collect();
         rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -84,7 +84,7 @@ pub fn check_lines(
                 sanitize(&endpoint.label),
                 sanitize(&volume.id),
                 sanitize(&volume.summary()),
-                assessment.hourly_text(volume),
+                assessment.hourly_text(),
                 reasons(&assessment.flags, now, rules)
             ));
         }

@@ -19,6 +19,7 @@ mod outcome;
 mod render;
 mod rows;
 mod select;
+mod sweep;
 
 use std::time::Duration;
 
@@ -39,6 +40,16 @@ pub use outcome::{
 pub use render::{render_json, render_table};
 pub use rows::{FlagEntry, Row, rows};
 pub use select::select_clouds;
+pub use sweep::{SWEEP_CONCURRENCY, Sweep, sweep};
+
+/// The sweep's summary (regions asked, time taken) as the first stderr line:
+/// stdout stays the table, JSON or check lines scripts read.
+fn with_summary(mut outcome: Outcome, swept: &Sweep) -> Outcome {
+    outcome
+        .stderr
+        .insert(0, format!("hytop: {}", swept.summary()));
+    outcome
+}
 
 /// Runs `list` or `check` on the (already selected) clouds of `config`.
 pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> Result<Outcome> {
@@ -47,11 +58,21 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
     match command {
         Command::List(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
+            if args.all_regions {
+                let swept = sweep(config, endpoints, Ask::List, timeout, rules).await;
+                let outcome = list_outcome(&swept.answers, args.json, Utc::now(), prices, rules)?;
+                return Ok(with_summary(outcome, &swept));
+            }
             let answers = ask_all(endpoints, Ask::List, timeout, rules).await;
             list_outcome(&answers, args.json, Utc::now(), prices, rules)
         }
         Command::Check(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
+            if args.all_regions {
+                let swept = sweep(config, endpoints, Ask::Check, timeout, rules).await;
+                let outcome = check_outcome(&swept.answers, Utc::now(), prices, rules);
+                return Ok(with_summary(outcome, &swept));
+            }
             let answers = ask_all(endpoints, Ask::Check, timeout, rules).await;
             Ok(check_outcome(&answers, Utc::now(), prices, rules))
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 
 use crate::cloud::endpoints::Endpoint;
-use crate::domain::cost::{CostConfig, Prices, assess};
+use crate::domain::cost::{CostConfig, Flag, Prices, assess};
 use crate::domain::format;
 use crate::domain::model::{Instance, InstanceMetrics, InstanceState};
 use crate::report::ask::Answer;
@@ -139,6 +139,32 @@ impl Row {
         }
     }
 
+    /// The row of `instance` as `answer` listed it; flagged `unwatched`
+    /// when the answer comes from a region hytop does not show (anything not
+    /// terminated there: a stopped instance still bills for its volumes).
+    pub(super) fn listed(
+        endpoint: &Endpoint,
+        answer: &Answer,
+        instance: &Instance,
+        now: DateTime<Utc>,
+        prices: &Prices,
+        rules: &CostConfig,
+    ) -> Row {
+        let metrics = answer.metrics.get(&instance.id);
+        let mut row = Row::new(endpoint, instance, metrics, now, prices, rules);
+        if answer.unwatched && instance.state != InstanceState::Terminated {
+            let flag = Flag::Unwatched {
+                region: endpoint.region.clone(),
+                state: instance.state,
+            };
+            row.flags.push(FlagEntry {
+                rule: flag.rule(),
+                reason: flag.reason_at(now, rules),
+            });
+        }
+        row
+    }
+
     pub(super) fn sort_key(&self) -> (&str, &str, &str, &str) {
         (&self.cloud, &self.endpoint, &self.name, &self.id)
     }
@@ -158,7 +184,7 @@ pub fn rows(
         .flat_map(|(endpoint, a)| {
             a.instances
                 .iter()
-                .map(move |i| Row::new(endpoint, i, a.metrics.get(&i.id), now, prices, rules))
+                .map(move |i| Row::listed(endpoint, a, i, now, prices, rules))
         })
         .collect();
     rows.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -168,7 +194,7 @@ pub fn rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::cost::{Flag, Totals};
+    use crate::domain::cost::Totals;
     use crate::domain::model::CloudKind;
     use crate::report::fixtures::{answer, aws, lab, rules};
     use crate::testutil::{aged, fixed_now, server, varied_fleet, varied_rules};

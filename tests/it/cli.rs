@@ -646,43 +646,9 @@ impl Aws {
         let moto = MotoServer::start();
         let cloudwatch = rt.block_on(FakeCloudWatch::start(Behaviour::default()));
         let ids = rt.block_on(async {
-            use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
-            let ec2 = aws_sdk_ec2::Client::new(&support::aws_sdk_config(&moto.url).await);
-            let images = ec2
-                .describe_images()
-                .owners("amazon")
-                .send()
-                .await
-                .expect("describe images");
-            let image = images
-                .images()
-                .iter()
-                .find_map(|i| i.image_id())
-                .expect("moto has an AMI")
-                .to_string();
             let mut ids = Vec::new();
             for name in ["alpha-cli", "bravo-cli"] {
-                let out = ec2
-                    .run_instances()
-                    .image_id(&image)
-                    .instance_type(InstanceType::T3Micro)
-                    .min_count(1)
-                    .max_count(1)
-                    .tag_specifications(
-                        TagSpecification::builder()
-                            .resource_type(ResourceType::Instance)
-                            .tags(Tag::builder().key("Name").value(name).build())
-                            .build(),
-                    )
-                    .send()
-                    .await
-                    .expect("run instances");
-                let id = out
-                    .instances()
-                    .first()
-                    .and_then(|i| i.instance_id())
-                    .expect("an instance id");
-                ids.push(id.to_string());
+                ids.push(sweep::run_in(&moto.url, TEST_REGION, name).await);
             }
             ids
         });
@@ -1127,6 +1093,7 @@ fn openstack_check_flags_old_servers_and_a_failing_nova_is_exit_2() {
 
 mod idleness;
 mod secrets;
+mod sweep;
 
 #[test]
 fn completions_for_every_shell_name_the_commands() {

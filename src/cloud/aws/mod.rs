@@ -10,7 +10,9 @@ use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
 use super::facts::{FactKind, Facts};
-use super::{AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider};
+use super::{
+    AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider, Regions,
+};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
     Volume,
@@ -22,6 +24,7 @@ mod ec2;
 mod errors;
 mod facts;
 mod lifecycle;
+mod regions;
 mod setup;
 mod volumes;
 
@@ -30,6 +33,7 @@ pub use ec2::PAGE_SIZE;
 pub use errors::BAD_RESPONSE;
 pub(crate) use errors::is_throttling_code;
 pub use lifecycle::{UNSUPPORTED, unsupported};
+pub use regions::{ProfileEntry, profiles};
 pub use setup::{
     AwsClients, CallCounter, NO_CREDENTIALS, http_client, load_config, nothing_configured,
     profile_region,
@@ -194,6 +198,14 @@ impl Provider for AwsProvider {
     ) -> CloudResult<()> {
         let c = self.clients().await?;
         ec2::create_tags(&c.ec2, instance_id, tags).await
+    }
+
+    async fn regions(&self) -> CloudResult<Regions> {
+        let c = self.clients().await?;
+        Ok(Regions {
+            all: regions::enabled_regions(&c.ec2).await?,
+            this: Some(self.region.clone()),
+        })
     }
 
     async fn facts(&self, instance: &Instance, kind: FactKind) -> CloudResult<Facts> {

@@ -628,6 +628,11 @@ impl Provider for OpenStackProvider {
         nova::update_metadata(&self.session, mv, instance_id, tags).await
     }
 
+    async fn regions(&self) -> CloudResult<crate::cloud::Regions> {
+        let (all, this) = self.session.compute_regions().await?;
+        Ok(crate::cloud::Regions { all, this })
+    }
+
     async fn facts(
         &self,
         instance: &Instance,

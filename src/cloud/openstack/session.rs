@@ -410,6 +410,30 @@ impl Session {
         })
     }
 
+    /// Every region of the catalog with a compute endpoint on this
+    /// session's interface, sorted, and the one this session's own lookups
+    /// land in (its configured region, else the first compute endpoint's).
+    pub async fn compute_regions(&self) -> CloudResult<(Vec<String>, Option<String>)> {
+        let token = self.token().await?;
+        let interface = self.profile.interface.trim_end_matches("URL");
+        let endpoints: Vec<&CatalogEndpoint> = token
+            .catalog
+            .iter()
+            .filter(|e| e.kind == Service::Compute.catalog_type())
+            .flat_map(|e| &e.endpoints)
+            .filter(|e| e.interface == interface)
+            .collect();
+        let region_of = |e: &CatalogEndpoint| e.region_id.clone().or_else(|| e.region.clone());
+        let mut all: Vec<String> = endpoints.iter().filter_map(|e| region_of(e)).collect();
+        all.sort();
+        all.dedup();
+        let this = self
+            .region
+            .clone()
+            .or_else(|| endpoints.first().and_then(|e| region_of(e)));
+        Ok((all, this))
+    }
+
     /// The service's versioned endpoint, or `None` if the catalog lists none
     /// for this interface and region.
     pub async fn endpoint(&self, service: Service) -> CloudResult<Option<String>> {

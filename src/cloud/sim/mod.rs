@@ -60,6 +60,10 @@ pub struct SimSettings {
     pub gone_secs: u64,
     /// Public addresses the cloud can hand out.
     pub address_pool: usize,
+    /// Regions the simulated account also has but the config does not show:
+    /// the sweep (`--all-regions`, `:sweep`) and `:region` find them, each
+    /// with one instance someone forgot there.
+    pub unshown_regions: Vec<String>,
 }
 
 impl Default for SimSettings {
@@ -73,8 +77,14 @@ impl Default for SimSettings {
             stopping_secs: 4,
             gone_secs: 60,
             address_pool: 4,
+            unshown_regions: Vec::new(),
         }
     }
+}
+
+/// A seed of its own for a region of a simulated account.
+pub fn region_seed(region: &str) -> u64 {
+    hash::fnv1a(region.as_bytes())
 }
 
 /// The built-in simulated cloud endpoint.
@@ -85,6 +95,8 @@ pub struct SimProvider {
     settings: SimSettings,
     clock: Clock,
     world: Mutex<World>,
+    /// Every region of the simulated account, this one included.
+    account_regions: Vec<String>,
 }
 
 impl SimProvider {
@@ -101,6 +113,8 @@ impl SimProvider {
             settings.seed ^ hash::fnv1a(format!("{}/{account}/{region}", kind.label()).as_bytes());
         let dialect = Dialect::of(kind);
         let world = World::generate(dialect, &settings, seed, clock());
+        let mut account_regions = settings.unshown_regions.clone();
+        account_regions.push(region.to_string());
         SimProvider {
             dialect,
             account: account.to_string(),
@@ -108,7 +122,23 @@ impl SimProvider {
             settings,
             clock,
             world: Mutex::new(world),
+            account_regions,
         }
+    }
+
+    /// Says which regions the simulated account has (the configured ones
+    /// besides this), so the sweep can tell shown from unshown.
+    pub fn with_account_regions(mut self, regions: &[String]) -> SimProvider {
+        self.account_regions.extend(regions.iter().cloned());
+        self
+    }
+
+    /// Every region of the account, sorted.
+    fn account_regions(&self) -> Vec<String> {
+        let mut all = self.account_regions.clone();
+        all.sort();
+        all.dedup();
+        all
     }
 
     /// Simulates the round trip, then rolls the dice for an outage; the world

@@ -13,7 +13,7 @@ use super::world::{SimInstance, World};
 use crate::cloud::facts::{FactKind, Facts, ProbePlan, ProbeResult};
 use crate::cloud::{
     AttachedAddress, CloudError, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider,
-    Resolution,
+    Regions, Resolution,
 };
 use crate::domain::model::{
     Choice, CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec,
@@ -193,6 +193,14 @@ impl Provider for SimProvider {
     ) -> CloudResult<()> {
         let (mut world, _now) = self.begin().await?;
         world.set_tags(instance_id, tags)
+    }
+
+    async fn regions(&self) -> CloudResult<Regions> {
+        let _ = self.begin().await?;
+        Ok(Regions {
+            all: self.account_regions(),
+            this: Some(self.region.clone()),
+        })
     }
 
     async fn facts(&self, instance: &Instance, kind: FactKind) -> CloudResult<Facts> {

@@ -277,11 +277,11 @@ impl VolumeAssessment {
         !self.flags.is_empty()
     }
 
-    /// `$0.0010/h`, or `8 GiB` without a price.
-    pub fn hourly_text(&self, volume: &Volume) -> String {
+    /// `$0.0010/h`, or `price unknown` (a region or Cinder type without one).
+    pub fn hourly_text(&self) -> String {
         match self.hourly {
             Some(d) => format!("{}/h", dollars_fine(d)),
-            None => volume.summary(),
+            None => "price unknown".into(),
         }
     }
 }
@@ -750,7 +750,7 @@ mod tests {
         totals.add_volume(&judged);
         assert!((totals.dollars_per_hour - 100.0 * 0.088 / 730.0).abs() < 1e-12);
         assert_eq!(totals.flagged(), 1);
-        assert_eq!(judged.hourly_text(&loose), "$0.0121/h");
+        assert_eq!(judged.hourly_text(), "$0.0121/h");
     }
 
     #[test]

@@ -86,6 +86,12 @@ pub enum Flag {
     },
     /// A volume attached to nothing: it bills and serves no one.
     UnattachedVolume,
+    /// Live in a region the config does not show, found by the sweep: the
+    /// classic forgotten instance, flagged however young.
+    Unwatched {
+        region: String,
+        state: crate::domain::model::InstanceState,
+    },
 }
 
 impl Flag {
@@ -99,15 +105,19 @@ impl Flag {
             Flag::Unassociated => "unused ip",
             Flag::StoppedHolding { .. } => "held",
             Flag::UnattachedVolume => "unused vol",
+            Flag::Unwatched { .. } => "unwatched",
         }
     }
 
     /// The rule's stable name in `hytop list --json` and `check`: `old`,
     /// `expired`, `idle`, `unassociated`, `stopped_holding`,
-    /// `unattached_volume`.
+    /// `unattached_volume`, `unwatched`.
     pub fn rule(&self) -> &'static str {
         match self {
-            Flag::TooOld { .. } | Flag::Expired { .. } | Flag::Idle { .. } => self.short(),
+            Flag::TooOld { .. }
+            | Flag::Expired { .. }
+            | Flag::Idle { .. }
+            | Flag::Unwatched { .. } => self.short(),
             Flag::Unassociated => "unassociated",
             Flag::StoppedHolding { .. } => "stopped_holding",
             Flag::UnattachedVolume => "unattached_volume",
@@ -136,6 +146,9 @@ impl Flag {
                 held_resources(*vcpus, *memory_mb)
             ),
             Flag::UnattachedVolume => "allocated, attached to nothing".into(),
+            Flag::Unwatched { region, state } => {
+                format!("{state} in {region}, which hytop does not show")
+            }
         }
     }
 
@@ -159,9 +172,10 @@ impl Flag {
                 "idle: {cpu_percent:.1} % CPU over the last {}",
                 window(rules.idle_after_mins)
             ),
-            Flag::Unassociated | Flag::StoppedHolding { .. } | Flag::UnattachedVolume => {
-                self.reason()
-            }
+            Flag::Unassociated
+            | Flag::StoppedHolding { .. }
+            | Flag::UnattachedVolume
+            | Flag::Unwatched { .. } => self.reason(),
         }
     }
 }
