@@ -48,6 +48,7 @@ fn main() -> Result<ExitCode> {
         endpoints,
         RunOptions {
             readonly: cli.readonly,
+            demo: cli.demo,
         },
     ))?;
     tracing::info!(?ended, "hytop done");

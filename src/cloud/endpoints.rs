@@ -56,16 +56,22 @@ pub struct NoClouds;
 pub async fn build(config: &Config) -> Result<Vec<Built>, NoClouds> {
     let mut out = Vec::new();
     for cloud in &config.clouds {
-        match cloud.provider.get_ref() {
-            ProviderKind::Simulator => out.extend(simulated(cloud)),
-            ProviderKind::Aws => out.extend(aws_endpoints(cloud).await),
-            ProviderKind::OpenStack => out.extend(openstack_endpoints(cloud)),
-        }
+        out.extend(build_cloud(cloud).await);
     }
     if out.is_empty() {
         return Err(NoClouds);
     }
     Ok(out)
+}
+
+/// Every endpoint of one `[[cloud]]`: its regions, else the profile's
+/// region (AWS) or clouds.yaml's (OpenStack). Reads local files only.
+pub async fn build_cloud(cloud: &CloudConfig) -> Vec<Built> {
+    match cloud.provider.get_ref() {
+        ProviderKind::Simulator => simulated(cloud),
+        ProviderKind::Aws => aws_endpoints(cloud).await,
+        ProviderKind::OpenStack => openstack_endpoints(cloud),
+    }
 }
 
 fn built(

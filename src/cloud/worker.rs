@@ -56,6 +56,8 @@ pub enum Request {
         lines: u32,
     },
     LaunchOptions,
+    /// Every region of the endpoint's account or cloud (the `:region` picker).
+    Regions,
     /// One check of the doctor for one instance.
     Doctor {
         context: Box<crate::doctor::DoctorContext>,
@@ -117,6 +119,7 @@ pub enum Response {
     },
     Console(CloudResult<ConsoleOutput>),
     LaunchOptions(CloudResult<LaunchOptions>),
+    Regions(CloudResult<crate::cloud::Regions>),
     TagsSet {
         instance_id: String,
         tags: std::collections::BTreeMap<String, String>,
@@ -305,6 +308,10 @@ async fn handle<T: From<Answer> + Send + 'static>(
         Request::LaunchOptions => {
             let result = provider.launch_options().await;
             shared.answer(id, Response::LaunchOptions(result));
+        }
+        Request::Regions => {
+            let result = provider.regions().await;
+            shared.answer(id, Response::Regions(result));
         }
         Request::Doctor { context, check } => {
             let finding = crate::doctor::run(provider.as_ref(), &context, check).await;

@@ -6,12 +6,10 @@
 use std::path::{Path, PathBuf};
 
 use color_eyre::eyre::{Result, bail, eyre};
-use toml::Spanned;
 
 use super::{CloudConfig, Config, ProviderKind};
 use crate::cloud::aws;
 use crate::cloud::openstack::clouds;
-use crate::cloud::sim::SimSettings;
 
 /// Where hytop keeps its files (honours `XDG_CONFIG_HOME` / `XDG_DATA_HOME`).
 #[derive(Debug, Clone)]
@@ -72,17 +70,8 @@ impl Config {
     pub fn default_clouds(aws: bool, openstack: &[String]) -> Config {
         let mut config = Config::default();
         let cloud = |name: &str, provider: ProviderKind, os_cloud: Option<String>| CloudConfig {
-            name: Spanned::new(0..0, name.to_string()),
-            provider: Spanned::new(0..0, provider),
-            simulate: None,
-            profile: None,
-            regions: Vec::new(),
             os_cloud,
-            floating_pool: None,
-            refresh_secs: None,
-            ssh_user: None,
-            identity_file: None,
-            sim: SimSettings::default(),
+            ..CloudConfig::plain(name, provider)
         };
         if aws {
             config.clouds.push(cloud("aws", ProviderKind::Aws, None));

@@ -146,6 +146,24 @@ pub struct CloudConfig {
 }
 
 impl CloudConfig {
+    /// A `[[cloud]]` with nothing but its name and provider set, as hytop
+    /// makes one for a cloud found on the machine rather than in the file.
+    pub fn plain(name: &str, provider: ProviderKind) -> CloudConfig {
+        CloudConfig {
+            name: Spanned::new(0..0, name.to_string()),
+            provider: Spanned::new(0..0, provider),
+            simulate: None,
+            profile: None,
+            regions: Vec::new(),
+            os_cloud: None,
+            floating_pool: None,
+            refresh_secs: None,
+            ssh_user: None,
+            identity_file: None,
+            sim: SimSettings::default(),
+        }
+    }
+
     /// The kind of cloud its instances belong to.
     pub fn kind(&self) -> CloudKind {
         match *self.provider.get_ref() {

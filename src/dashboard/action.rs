@@ -27,6 +27,16 @@ pub enum Action {
     },
     /// The ssh child exited (the TUI is back).
     SshFinished(Result<i32, String>),
+    /// What a picker offers, read from local files.
+    Choices {
+        request: RequestId,
+        result: Result<Vec<crate::dashboard::effect::Choice>, String>,
+    },
+    /// The sweep of every region is done.
+    Swept {
+        request: RequestId,
+        sweep: Box<crate::report::Sweep>,
+    },
 }
 
 impl From<Answer> for Action {

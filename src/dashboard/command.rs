@@ -31,10 +31,12 @@ pub enum Context {
     Doctor,
     /// The copy menu of one instance.
     Copy,
+    /// The pickers of regions, profiles and clouds, and the sweep's findings.
+    Picker,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Table,
         Context::Console,
         Context::Help,
@@ -47,6 +49,7 @@ impl Context {
         Context::Quit,
         Context::Doctor,
         Context::Copy,
+        Context::Picker,
     ];
 
     /// The section name in `keymap.toml`.
@@ -64,6 +67,7 @@ impl Context {
             Context::Quit => "quit",
             Context::Doctor => "doctor",
             Context::Copy => "copy",
+            Context::Picker => "picker",
         }
     }
 
@@ -82,6 +86,7 @@ impl Context {
             Context::Quit => "Quit reminder",
             Context::Doctor => "Doctor",
             Context::Copy => "Copy menu",
+            Context::Picker => "Pickers (regions, profiles, clouds) and the sweep",
         }
     }
 }
@@ -157,6 +162,11 @@ commands! {
     CopyMenu => "copy_menu", "Choose what of the selected instance to copy: id, IPs, ssh command, name";
     Copy => "copy", "Copy the selected instance's id to the clipboard (OSC 52: over ssh, in tmux)";
     Refresh => "refresh", "Refresh every cloud now";
+    Sweep => "sweep", "Sweep every region of every account for what the table does not show";
+    Regions => "region", "Show or hide regions of the selected instance's account or cloud";
+    Profiles => "profile", "Show or hide AWS profiles (from ~/.aws/config and credentials)";
+    Clouds => "cloud", "Show or hide OpenStack clouds (clouds.yaml, openrc variables)";
+    Toggle => "toggle", "Picker: show or hide the selected one; sweep: add its region to the table";
     Mark => "mark", "Mark or unmark the selected instance";
     MarkAll => "mark_all", "Mark every shown instance, or unmark all";
     SortNext => "sort_next", "Sort by the next column";

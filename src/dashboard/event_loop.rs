@@ -12,10 +12,10 @@ use tokio::sync::mpsc;
 
 use crate::cloud::endpoints::Built;
 use crate::cloud::launch;
-use crate::cloud::worker::{self, WorkerHandle};
 use crate::config::Config;
 use crate::dashboard::action::Action;
 use crate::dashboard::effect::Effect;
+use crate::dashboard::endpoints::{self, Workers};
 use crate::dashboard::input::InputTask;
 use crate::dashboard::keymap::Keymap;
 use crate::dashboard::model::{AppState, CloudStatus};
@@ -26,6 +26,8 @@ use crate::dashboard::view::{self, Theme};
 
 pub struct RunOptions {
     pub readonly: bool,
+    /// `--demo`: pickers may add simulated clouds only.
+    pub demo: bool,
 }
 
 /// How the dashboard ended.
@@ -112,14 +114,14 @@ pub async fn run(
 ) -> Result<Ended> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let mut statuses = Vec::new();
-    let mut workers: Vec<WorkerHandle> = Vec::new();
+    let mut workers = Workers::default();
     for (i, built) in endpoints.into_iter().enumerate() {
-        tracing::info!(cloud = %built.endpoint.label, "starting worker");
-        statuses.push(CloudStatus::new(built.endpoint));
-        workers.push(worker::spawn(i, built.provider, tx.clone()));
+        statuses.push(CloudStatus::new(built.endpoint.clone()));
+        workers.start(i, built, &tx);
     }
     let mut state = AppState::new(config, keymap, statuses, options.readonly, Utc::now());
     state.owner = launch::owner();
+    state.demo = options.demo;
     let theme = Theme::from_env();
 
     // Watched before the terminal is taken: a signal in between would
@@ -160,16 +162,22 @@ pub async fn run(
         }
         for effect in effects {
             match effect {
-                Effect::Send { cloud, id, request } => {
-                    if let Some(w) = workers.get(cloud)
-                        && !w.send(id, request)
-                    {
-                        state.error(format!(
-                            "the worker of {} has stopped",
-                            state.clouds[cloud].label
-                        ));
-                    }
+                Effect::Send { cloud, id, request } => match workers.get(cloud) {
+                    Some(w) if w.send(id, request) => {}
+                    Some(_) => state.error(format!(
+                        "the worker of {} has stopped",
+                        state.clouds[cloud].label
+                    )),
+                    None => state.error(format!("{} is not shown", state.clouds[cloud].label)),
+                },
+                Effect::StartEndpoints { cloud, region } => {
+                    endpoints::start(&mut state, &mut workers, &tx, &cloud, region).await;
                 }
+                Effect::StopEndpoint(cloud) => workers.stop(cloud),
+                Effect::LoadChoices { kind, request } => {
+                    endpoints::load_choices(kind, request, tx.clone());
+                }
+                Effect::Sweep(request) => endpoints::sweep(&state, request, tx.clone()),
                 Effect::Ssh(plan) => {
                     if let Some(task) = input.take() {
                         task.stop().await;

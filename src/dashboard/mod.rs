@@ -5,6 +5,7 @@ pub mod action;
 pub mod clipboard;
 pub mod command;
 pub mod effect;
+pub mod endpoints;
 pub mod event_loop;
 pub mod input;
 pub mod keymap;

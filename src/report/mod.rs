@@ -59,7 +59,7 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         Command::List(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
             if args.all_regions {
-                let swept = sweep(config, endpoints, Ask::List, timeout, rules).await;
+                let swept = sweep(config, endpoints, Some(Ask::List), timeout, rules).await;
                 let outcome = list_outcome(&swept.answers, args.json, Utc::now(), prices, rules)?;
                 return Ok(with_summary(outcome, &swept));
             }
@@ -69,7 +69,7 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         Command::Check(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
             if args.all_regions {
-                let swept = sweep(config, endpoints, Ask::Check, timeout, rules).await;
+                let swept = sweep(config, endpoints, Some(Ask::Check), timeout, rules).await;
                 let outcome = check_outcome(&swept.answers, Utc::now(), prices, rules);
                 return Ok(with_summary(outcome, &swept));
             }

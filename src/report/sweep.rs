@@ -101,12 +101,13 @@ fn accounts<'a>(config: &'a Config, shown: &[Built]) -> Vec<Account<'a>> {
 }
 
 /// Lists every account's regions, then asks the `shown` endpoints as `ask`
-/// says and every other region for what lives there, at most
-/// [`SWEEP_CONCURRENCY`] at a time, each bounded by `timeout`.
+/// says (not at all without one: the dashboard has them) and every other
+/// region for what lives there, at most [`SWEEP_CONCURRENCY`] at a time,
+/// each bounded by `timeout`.
 pub async fn sweep(
     config: &Config,
     shown: Vec<Built>,
-    ask: Ask,
+    ask: Option<Ask>,
     timeout: Duration,
     rules: &CostConfig,
 ) -> Sweep {
@@ -119,7 +120,10 @@ pub async fn sweep(
     }))
     .await;
 
-    let mut asks: Vec<(Built, Ask)> = shown.into_iter().map(|b| (b, ask)).collect();
+    let mut asks: Vec<(Built, Ask)> = match ask {
+        Some(ask) => shown.into_iter().map(|b| (b, ask)).collect(),
+        None => Vec::new(),
+    };
     let mut swept = Vec::new();
     let mut failed = Vec::new();
     for (account, listing) in accounts.iter().zip(listings) {
@@ -198,7 +202,7 @@ mod tests {
         let config = config(SIM);
         let shown = endpoints::build(&config).await.expect("endpoints");
         let timeout = Duration::from_secs(5);
-        let swept = sweep(&config, shown, Ask::Check, timeout, &config.cost).await;
+        let swept = sweep(&config, shown, Some(Ask::Check), timeout, &config.cost).await;
         assert_eq!(
             swept.swept,
             [(
@@ -251,7 +255,7 @@ mod tests {
         let swept = sweep(
             &config,
             shown,
-            Ask::List,
+            Some(Ask::List),
             Duration::from_secs(5),
             &config.cost,
         )
@@ -282,7 +286,7 @@ mod tests {
         let swept = sweep(
             &config,
             shown,
-            Ask::Check,
+            Some(Ask::Check),
             Duration::from_secs(5),
             &config.cost,
         )

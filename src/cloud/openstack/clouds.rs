@@ -463,6 +463,21 @@ pub fn discover(sources: &Sources) -> Vec<(String, Result<CloudProfile, CloudsEr
     out
 }
 
+/// Every cloud a picker can offer, whatever `OS_CLOUD` says: each
+/// `clouds.yaml` entry, then [`ENV_CLOUD`] when openrc variables are set.
+pub fn names(sources: &Sources) -> Result<Vec<String>, CloudsError> {
+    let files = load_files(sources)?;
+    let mut out: Vec<String> = files
+        .merged
+        .iter()
+        .filter_map(|(key, _)| key.as_str().map(str::to_string))
+        .collect();
+    if let Ok(Some(_)) = profile_from_env(sources) {
+        out.push(ENV_CLOUD.to_string());
+    }
+    Ok(out)
+}
+
 /// One cloud by name: a `clouds.yaml` entry, or [`ENV_CLOUD`] for the
 /// openrc variables.
 pub fn find(sources: &Sources, name: &str) -> Result<CloudProfile, CloudsError> {

@@ -20,6 +20,9 @@ pub struct CloudStatus {
     /// Copied from the [`Endpoint`] the cloud layer built: the one truth of
     /// whether a simulator answers here.
     pub simulated: bool,
+    /// False once removed while running (`:region`, `:profile`,
+    /// `:cloud`): hidden, not refreshed, its worker stopped.
+    pub shown: bool,
     /// The refresh under way, if any.
     pub refreshing: Option<RequestId>,
     /// The newest refresh whose listing was applied; older answers are stale.
@@ -56,6 +59,7 @@ impl CloudStatus {
             label: endpoint.label,
             kind: endpoint.kind,
             simulated: endpoint.simulated,
+            shown: true,
             refreshing: None,
             applied_list: 0,
             last_ok: None,

@@ -8,6 +8,7 @@
 pub mod cloud;
 pub mod console;
 pub mod costs;
+mod endpoints;
 pub mod metrics;
 pub mod pacing;
 pub mod table;
@@ -98,7 +99,7 @@ pub struct AppState {
     /// Instances per cloud, as the cloud listed them.
     pub instances: Vec<Vec<Instance>>,
     /// Lower-cased text of every filterable column, parallel to `instances`.
-    haystacks: Vec<Vec<String>>,
+    pub(crate) haystacks: Vec<Vec<String>>,
     /// What each instance costs and why it looks forgotten, parallel to
     /// `instances`: the one judgement every view reads (see
     /// [`AppState::recompute_costs`]).
@@ -159,6 +160,12 @@ pub struct AppState {
     pub quit_after: BTreeSet<RequestId>,
     /// The last key or paste: long ago, refreshes slow down (see [`pacing`]).
     pub last_input: DateTime<Utc>,
+    /// `--demo`: only simulated clouds may be added.
+    pub demo: bool,
+    /// The sweep under way (`:sweep`), by request.
+    pub sweeping: Option<RequestId>,
+    /// What the last sweep found.
+    pub last_sweep: Option<crate::dashboard::overlays::SweepFound>,
     /// Something changed since the last draw.
     pub dirty: bool,
     pub quit: bool,
@@ -213,6 +220,9 @@ impl AppState {
             width: 120,
             height: 40,
             last_input: now,
+            demo: false,
+            sweeping: None,
+            last_sweep: None,
             dirty: true,
             quit: false,
         }
@@ -315,7 +325,8 @@ impl AppState {
         // Without a region, the cloud's first endpoint: OpenStack regions
         // may come from clouds.yaml, known only once the cloud is built.
         self.clouds.iter().position(|c| {
-            c.config_name == *name
+            c.shown
+                && c.config_name == *name
                 && template
                     .region
                     .as_ref()

@@ -10,9 +10,11 @@ pub mod doctor;
 pub mod help;
 pub mod launch;
 pub mod message;
+pub mod picker;
 pub mod power;
 pub mod public_ip;
 pub mod quit_reminder;
+pub mod sweep;
 pub mod terminate;
 
 use crossterm::event::KeyEvent;
@@ -29,9 +31,11 @@ pub use self::doctor::DoctorPopup;
 pub use self::help::HelpPopup;
 pub use self::launch::{LaunchField, LaunchPopup};
 pub use self::message::MessagePopup;
+pub use self::picker::{EndpointPicker, PickerKind};
 pub use self::power::PowerPopup;
 pub use self::public_ip::IpPopup;
 pub use self::quit_reminder::{QuitReminder, Reminded};
+pub use self::sweep::{SweepFound, SweepPopup};
 pub use self::terminate::{LeftAddress, TerminatePopup};
 use crate::cloud::CloudError;
 use crate::dashboard::action::RequestId;
@@ -63,6 +67,10 @@ pub enum Overlay {
     Doctor(DoctorPopup),
     /// What of the selected instance to copy.
     Copy(CopyPopup),
+    /// Regions, profiles or clouds to show or hide.
+    Picker(EndpointPicker),
+    /// What the sweep found outside the shown endpoints.
+    Sweep(SweepPopup),
 }
 
 impl Overlay {
@@ -86,6 +94,8 @@ impl Overlay {
             Overlay::QuitReminder(popup) => popup.on_key(state, key, fx),
             Overlay::Doctor(popup) => popup.on_key(state, key, fx),
             Overlay::Copy(popup) => popup.on_key(state, key, fx),
+            Overlay::Picker(popup) => popup.on_key(state, key, fx),
+            Overlay::Sweep(popup) => popup.on_key(state, key, fx),
         }
     }
 
@@ -121,6 +131,8 @@ impl Overlay {
             Overlay::QuitReminder(popup) => popup.draw(frame, area, state, theme),
             Overlay::Doctor(popup) => popup.draw(frame, area, state, theme),
             Overlay::Copy(popup) => popup.draw(frame, area, state, theme),
+            Overlay::Picker(popup) => popup.draw(frame, area, state, theme),
+            Overlay::Sweep(popup) => popup.draw(frame, area, state, theme),
         }
     }
 }

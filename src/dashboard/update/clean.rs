@@ -36,6 +36,13 @@ pub(super) fn response(response: Response) -> Response {
             result: result.map_err(error),
             interval,
         },
+        Response::Regions(r) => Response::Regions(
+            r.map(|regions| crate::cloud::Regions {
+                all: regions.all.iter().map(|r| sanitize(r)).collect(),
+                this: regions.this.as_deref().map(sanitize),
+            })
+            .map_err(error),
+        ),
         Response::RefreshDone => Response::RefreshDone,
         Response::RefreshSkipped => Response::RefreshSkipped,
         Response::Launched(r) => Response::Launched(r.map_err(error)),

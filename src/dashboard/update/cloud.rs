@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use crate::dashboard::action::{CloudId, Request, RequestId, Response};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::model::{AppState, InstanceKey};
-use crate::dashboard::overlays::MessagePopup;
+use crate::dashboard::overlays::{MessagePopup, Overlay};
 
 /// Starts a refresh of every idle cloud whose time has come.
 pub(super) fn on_tick(state: &mut AppState, now: DateTime<Utc>, fx: &mut Vec<Effect>) {
     let second_changed = now.timestamp() != state.now.timestamp();
     state.now = now;
-    for cloud in 0..state.clouds.len() {
+    for cloud in state.shown_clouds().collect::<Vec<_>>() {
         let due = state.clouds[cloud].next_refresh.is_none_or(|t| now >= t);
         if due && state.clouds[cloud].refreshing.is_none() {
             start_refresh(state, cloud, fx);
@@ -92,7 +92,8 @@ pub(super) fn on_response(
     response: Response,
     fx: &mut Vec<Effect>,
 ) {
-    if cloud >= state.clouds.len() {
+    // An endpoint removed while its worker was busy: nothing to show.
+    if !state.clouds.get(cloud).is_some_and(|c| c.shown) {
         return;
     }
     state.dirty = true;
@@ -366,6 +367,11 @@ pub(super) fn on_response(
         Response::LaunchOptions(result) => {
             if let Some(overlay) = state.overlay.as_mut() {
                 overlay.on_launch_options(request, result);
+            }
+        }
+        Response::Regions(result) => {
+            if let Some(Overlay::Picker(picker)) = state.overlay.as_mut() {
+                picker.on_regions(request, result);
             }
         }
     }

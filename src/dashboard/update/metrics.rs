@@ -32,7 +32,7 @@ pub const MAX_IN_FLIGHT: usize = 3;
 /// Asks the selected instance's series if due; with `fleet`, also the
 /// summaries that are due.
 pub(super) fn plan(state: &mut AppState, fleet: bool, fx: &mut Vec<Effect>) {
-    for cloud in 0..state.clouds.len() {
+    for cloud in state.shown_clouds().collect::<Vec<_>>() {
         plan_series(state, cloud, fx);
         if fleet {
             plan_summaries(state, cloud, fx);

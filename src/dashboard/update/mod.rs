@@ -51,6 +51,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             request,
             response,
         } => cloud::on_response(state, cloud, request, clean::response(response), &mut fx),
+        Action::Choices { request, result } => {
+            if let Some(overlays::Overlay::Picker(picker)) = state.overlay.as_mut() {
+                picker.on_choices(request, result);
+            }
+            state.dirty = true;
+        }
+        Action::Swept { request, sweep } => {
+            overlays::SweepPopup::on_swept(state, request, &sweep);
+        }
         Action::SshFinished(result) => {
             match result {
                 Ok(0) => state.info("ssh session ended"),

@@ -3,11 +3,11 @@
 
 use super::cloud;
 use crate::dashboard::command::{Command, Context};
-use crate::dashboard::effect::Effect;
+use crate::dashboard::effect::{ChoiceKind, Effect};
 use crate::dashboard::model::{AppState, ConsoleView, InstanceKey, Prompt, PromptKind};
 use crate::dashboard::overlays::{
-    AddressesPopup, DescribePopup, HelpPopup, IpPopup, LaunchPopup, MessagePopup, PowerPopup,
-    QuitReminder, TerminatePopup,
+    AddressesPopup, DescribePopup, EndpointPicker, HelpPopup, IpPopup, LaunchPopup, MessagePopup,
+    PowerPopup, QuitReminder, TerminatePopup,
 };
 
 /// A command on the instance table.
@@ -39,6 +39,7 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         | Command::Detach
         | Command::Release
         | Command::ToggleRelease
+        | Command::Toggle
         | Command::Probe
         | Command::DeleteBack
         | Command::ClearLine
@@ -99,6 +100,10 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Ssh => ssh(state, fx),
         Command::CopyMenu => crate::dashboard::overlays::CopyPopup::open(state),
+        Command::Sweep => crate::dashboard::overlays::SweepPopup::open(state, fx),
+        Command::Regions => EndpointPicker::open_regions(state, fx),
+        Command::Profiles => EndpointPicker::open_local(state, ChoiceKind::Profiles, fx),
+        Command::Clouds => EndpointPicker::open_local(state, ChoiceKind::Clouds, fx),
         Command::Copy => {
             if let Some((_, inst)) = state.selected_instance() {
                 let id = inst.id.clone();
@@ -114,7 +119,7 @@ pub(super) fn run(state: &mut AppState, cmd: Command, fx: &mut Vec<Effect>) {
             }
         }
         Command::Refresh => {
-            for cloud in 0..state.clouds.len() {
+            for cloud in state.shown_clouds().collect::<Vec<_>>() {
                 cloud::refresh_soon(state, cloud, fx);
             }
             state.info("refreshing every cloud");

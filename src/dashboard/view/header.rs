@@ -10,6 +10,17 @@ use super::{Theme, text};
 use crate::dashboard::model::AppState;
 use crate::domain::format;
 
+/// Endpoints with a line of their own.
+pub const HEADER_CLOUDS: usize = 6;
+
+/// The header's height: the totals, a line per shown endpoint (at most
+/// [`HEADER_CLOUDS`]) and one naming the rest.
+pub fn height(state: &AppState) -> u16 {
+    let shown = state.shown_clouds().count();
+    let more = usize::from(shown > HEADER_CLOUDS);
+    (shown.min(HEADER_CLOUDS) + more + 1) as u16
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let mut first = vec![Span::styled(" hytop ", theme.title())];
     if state.readonly {
@@ -66,7 +77,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ));
     }
     let mut lines = vec![Line::from(first)];
-    for (i, cloud) in state.clouds.iter().enumerate().take(6) {
+    let shown: Vec<usize> = state.shown_clouds().collect();
+    // Six lines at most; the rest are named on the last one.
+    let (listed, rest) = shown.split_at(shown.len().min(HEADER_CLOUDS));
+    for &i in listed {
+        let cloud = &state.clouds[i];
         let count = state.instances.get(i).map(Vec::len).unwrap_or_default();
         let mut spans = vec![Span::raw(format!(
             " {}{}",
@@ -115,6 +130,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             (None, None) => {}
         }
         lines.push(Line::from(spans));
+    }
+    if !rest.is_empty() {
+        let labels: Vec<&str> = rest
+            .iter()
+            .map(|&i| state.clouds[i].label.as_str())
+            .collect();
+        lines.push(Line::from(Span::styled(
+            format!(" + {} more: {}", rest.len(), labels.join(", ")),
+            theme.dim(),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }

@@ -30,7 +30,7 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
         too_small(frame, area);
         return;
     }
-    let header_lines = (state.clouds.len().min(6) + 1) as u16;
+    let header_lines = header::height(state);
     let show_detail = state.console.is_none() && area.height >= 24;
     let [header_area, body, detail_area, footer_area] = Layout::vertical([
         Constraint::Length(header_lines),

@@ -116,7 +116,7 @@ fn bindings_follow_command_order() {
     let mut sorted = commands.clone();
     sorted.sort();
     assert_eq!(commands, sorted);
-    assert_eq!(table.len(), 41);
+    assert_eq!(table.len(), 45);
     assert_eq!(keymap.bindings(Context::Console).len(), 21);
 }
 

@@ -40,7 +40,7 @@ fn unknown_action_without_a_close_match_lists_them() {
         "~/.config/hytop/keymap.toml:2: [table] key \"z\": unknown action \"frobnicate\" \
          (actions: quit, help, down, up, page_down, page_up, top, bottom, filter, command, \
          clear, describe, launch, terminate, stop, start, reboot, hard_reboot, shelve, unshelve, public_ip, addresses, forgotten, extend, console, doctor, probe, ssh, copy_menu, copy, refresh, \
-         mark, mark_all, sort_next, sort_reverse, follow, search, search_next, search_prev, \
+         sweep, region, profile, cloud, toggle, mark, mark_all, sort_next, sort_reverse, follow, search, search_next, search_prev, \
          close, confirm, cancel, next_field, prev_field, choose_next, choose_prev, attach, \
          detach, release, toggle_release, delete_back, clear_line, keep_and_quit, park, \
          or \"none\" to unbind)"
@@ -124,7 +124,8 @@ fn unknown_context_is_located() {
         "~/.config/hytop/keymap.toml:4: unknown context [tabel] (did you mean [table]?)"
     );
     let contexts = "[table] or [console] or [help] or [describe] or [prompt] or [confirm] \
-                    or [launch] or [public_ip] or [addresses] or [quit] or [doctor] or [copy]";
+                    or [launch] or [public_ip] or [addresses] or [quit] or [doctor] or [copy] \
+                    or [picker]";
     assert_eq!(
         user_err("[popup]\nq = \"close\"\n"),
         format!("~/.config/hytop/keymap.toml:1: unknown context [popup] (contexts: {contexts})")
@@ -245,7 +246,7 @@ fn type_errors_are_reported_in_file_order_too() {
         user_err("[zzz]\n[tabel]\n"),
         "~/.config/hytop/keymap.toml:1: unknown context [zzz] (contexts: [table] or \
          [console] or [help] or [describe] or [prompt] or [confirm] or [launch] or \
-         [public_ip] or [addresses] or [quit] or [doctor] or [copy])"
+         [public_ip] or [addresses] or [quit] or [doctor] or [copy] or [picker])"
     );
 }
 

@@ -1,0 +1,234 @@
+//! `:sweep` (`w`): every region of every account asked in the background,
+//! as `hytop check --all-regions` does, and what lives outside the shown
+//! endpoints listed here in `check`'s own lines. Enter adds the selected
+//! region to the table until hytop quits. Keys: the `[picker]` section.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::picker::hint_line;
+use super::{Overlay, popup_block};
+use crate::dashboard::command::{Command, Context};
+use crate::dashboard::effect::Effect;
+use crate::dashboard::keymap::Key;
+use crate::dashboard::model::AppState;
+use crate::dashboard::view::{Theme, centered};
+use crate::domain::cost::Prices;
+use crate::domain::format::sanitize;
+use crate::report::{Sweep, check_lines};
+
+/// A region the sweep found something in that the table does not show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundRegion {
+    /// The `[[cloud]]` name.
+    pub cloud: String,
+    pub region: String,
+    pub label: String,
+    /// `check`'s lines for it: instances, loose addresses and volumes.
+    pub lines: Vec<String>,
+}
+
+/// What the last sweep found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepFound {
+    /// `swept 4 regions in 2.5 s: …`
+    pub summary: String,
+    pub regions: Vec<FoundRegion>,
+    /// Regions (or accounts) that could not be asked.
+    pub errors: Vec<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl SweepFound {
+    pub fn new(sweep: &Sweep, now: DateTime<Utc>, state: &AppState) -> SweepFound {
+        let rules = &state.config.cost;
+        let mut regions = Vec::new();
+        let mut errors = Vec::new();
+        for answer in &sweep.answers {
+            let Some(endpoint) = &answer.endpoint else {
+                continue;
+            };
+            errors.extend(
+                answer
+                    .errors
+                    .iter()
+                    .map(|e| format!("{}: {}", sanitize(&endpoint.label), sanitize(e))),
+            );
+            if !answer.unwatched {
+                continue;
+            }
+            let lines = check_lines(std::slice::from_ref(answer), now, Prices::embedded(), rules);
+            if !lines.is_empty() {
+                regions.push(FoundRegion {
+                    cloud: endpoint.cloud.clone(),
+                    region: endpoint.region.clone(),
+                    label: endpoint.label.clone(),
+                    lines,
+                });
+            }
+        }
+        SweepFound {
+            summary: sweep.summary(),
+            regions,
+            errors,
+            at: now,
+        }
+    }
+
+    /// The status line once it is done.
+    pub fn status(&self) -> String {
+        if self.regions.is_empty() {
+            format!(
+                "sweep: nothing outside the shown endpoints ({})",
+                self.summary
+            )
+        } else {
+            let labels: Vec<&str> = self.regions.iter().map(|r| r.label.as_str()).collect();
+            format!(
+                "sweep: not shown but in use: {} (w lists it)",
+                labels.join(", ")
+            )
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SweepPopup {
+    pub selected: usize,
+}
+
+impl From<SweepPopup> for Overlay {
+    fn from(popup: SweepPopup) -> Overlay {
+        Overlay::Sweep(popup)
+    }
+}
+
+impl SweepPopup {
+    /// Opens the findings and starts a sweep unless one is under way.
+    pub fn open(state: &mut AppState, fx: &mut Vec<Effect>) {
+        if state.sweeping.is_none() {
+            let request = state.request_id();
+            state.sweeping = Some(request);
+            fx.push(Effect::Sweep(request));
+        }
+        state.overlay = Some(SweepPopup::default().into());
+    }
+
+    /// The sweep `request` is done: kept for the popup, said on the status line.
+    pub fn on_swept(state: &mut AppState, request: u64, sweep: &Sweep) {
+        if state.sweeping != Some(request) {
+            return;
+        }
+        state.sweeping = None;
+        let found = SweepFound::new(sweep, state.now, state);
+        state.info(found.status());
+        state.last_sweep = Some(found);
+        state.dirty = true;
+    }
+
+    fn regions(state: &AppState) -> &[FoundRegion] {
+        state
+            .last_sweep
+            .as_ref()
+            .map_or(&[], |f| f.regions.as_slice())
+    }
+
+    pub(super) fn on_key(
+        mut self,
+        state: &mut AppState,
+        key: &Key,
+        fx: &mut Vec<Effect>,
+    ) -> Option<Overlay> {
+        let count = Self::regions(state).len();
+        match state.keymap.lookup(Context::Picker, key) {
+            Some(Command::MoveDown) => {
+                self.selected = (self.selected + 1).min(count.saturating_sub(1));
+            }
+            Some(Command::MoveUp) => self.selected = self.selected.saturating_sub(1),
+            Some(Command::Toggle) => {
+                if let Some(found) = Self::regions(state).get(self.selected).cloned() {
+                    if state.shown_endpoint(&found.cloud, &found.region).is_some() {
+                        state.info(format!("{} is shown already", found.label));
+                    } else {
+                        state.info(format!("adding {} until hytop quits…", found.label));
+                        fx.push(Effect::StartEndpoints {
+                            cloud: found.cloud,
+                            region: Some(found.region),
+                        });
+                    }
+                }
+            }
+            Some(Command::Refresh) => {
+                Self::open(state, fx);
+                return None;
+            }
+            Some(Command::Close) => return None,
+            _ => {}
+        }
+        Some(self.into())
+    }
+
+    pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+        let mut lines: Vec<Line> = Vec::new();
+        if state.sweeping.is_some() {
+            lines.push(Line::styled(
+                "sweeping every region of every account…",
+                theme.busy(),
+            ));
+        }
+        match &state.last_sweep {
+            None => {}
+            Some(found) => {
+                lines.push(Line::styled(found.summary.clone(), theme.dim()));
+                if found.regions.is_empty() {
+                    lines.push(Line::styled(
+                        "nothing outside the shown endpoints",
+                        theme.ok(),
+                    ));
+                }
+                for (i, region) in found.regions.iter().enumerate() {
+                    let shown = state
+                        .shown_endpoint(&region.cloud, &region.region)
+                        .is_some();
+                    let head = Line::from(vec![
+                        Span::raw(if i == self.selected { "▶ " } else { "  " }),
+                        Span::styled(region.label.clone(), theme.flagged()),
+                        Span::styled(
+                            if shown {
+                                "  ✓ shown now"
+                            } else {
+                                "  not shown"
+                            },
+                            theme.dim(),
+                        ),
+                    ]);
+                    lines.push(if i == self.selected {
+                        head.style(theme.selected())
+                    } else {
+                        head
+                    });
+                    for line in &region.lines {
+                        lines.push(Line::raw(format!("    {line}")));
+                    }
+                }
+                for error in &found.errors {
+                    lines.push(Line::styled(error.clone(), theme.error()));
+                }
+            }
+        }
+        lines.push(Line::from(""));
+        lines.push(hint_line(state, theme, " add to the table   "));
+        let rows = (lines.len() + 2) as u16;
+        let rect = centered(area, 90, rows.min(area.height));
+        frame.render_widget(Clear, rect);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(popup_block("Sweep: every region", theme, theme.border())),
+            rect,
+        );
+    }
+}
