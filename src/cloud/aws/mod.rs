@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
 use super::facts::{FactKind, Facts};
+use super::image_names::ImageNames;
 use super::{AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider};
 use crate::domain::model::{
     CloudKind, ConsoleOutput, Instance, InstanceMetrics, LaunchOptions, LaunchSpec, PublicAddress,
@@ -21,6 +22,7 @@ mod complete;
 mod ec2;
 mod errors;
 mod facts;
+mod images;
 mod lifecycle;
 mod setup;
 mod volumes;
@@ -43,6 +45,7 @@ pub struct AwsProvider {
     metrics: cloudwatch::MetricsCache,
     calls: CallCounter,
     listed_addresses: ec2::ListedAddresses,
+    image_names: ImageNames,
 }
 
 impl AwsProvider {
@@ -55,6 +58,7 @@ impl AwsProvider {
             metrics: cloudwatch::MetricsCache::default(),
             calls: CallCounter::default(),
             listed_addresses: ec2::ListedAddresses::default(),
+            image_names: ImageNames::default(),
         }
     }
 
@@ -118,8 +122,12 @@ impl Provider for AwsProvider {
         let c = self.clients().await?;
         // Elastic IP associations are shown with the instance.
         let addresses = ec2::vpc_addresses(&c.ec2).await?;
-        let out = ec2::describe_instances(&c.ec2, self.account(), &self.region, &addresses).await?;
+        let mut out =
+            ec2::describe_instances(&c.ec2, self.account(), &self.region, &addresses).await?;
         self.listed_addresses.keep(addresses);
+        self.image_names
+            .fill(&mut out, images::askable, |ids| images::names(&c.ec2, ids))
+            .await;
         self.metrics.listed(&out);
         Ok(out)
     }
