@@ -31,6 +31,7 @@ pub fn instance(id: &str, name: &str) -> Instance {
         vcpus: None,
         memory_mb: None,
         image: "ami-0abc".into(),
+        image_name: None,
         key_name: Some("lab-key".into()),
         public_ip: None,
         private_ip: None,

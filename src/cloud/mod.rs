@@ -4,6 +4,7 @@ pub mod aws;
 pub mod endpoints;
 pub mod facts;
 pub mod fetch;
+pub mod image_names;
 pub mod launch;
 pub mod openstack;
 pub mod probe;

@@ -160,7 +160,12 @@ pub struct Instance {
     /// what an OpenStack server holds when its flavor has no price.
     pub vcpus: Option<u32>,
     pub memory_mb: Option<u64>,
+    /// Image id: AMI id, or Glance image UUID (`(volume)` for a server
+    /// booted from a volume).
     pub image: Text,
+    /// The image's name, where the cloud told it (the image may be gone,
+    /// or not visible to this account).
+    pub image_name: Option<Text>,
     pub key_name: Option<String>,
     pub public_ip: Option<String>,
     pub private_ip: Option<String>,
@@ -186,6 +191,15 @@ impl Instance {
     /// The address ssh should use: public first, else private.
     pub fn ssh_address(&self) -> Option<&str> {
         self.public_ip.as_deref().or(self.private_ip.as_deref())
+    }
+
+    /// `ubuntu-22.04 (5b6e3c1a-…)`: the image's name and id, or the id
+    /// alone while no name is known.
+    pub fn image_text(&self) -> String {
+        match self.image_name.as_deref().filter(|n| !n.trim().is_empty()) {
+            Some(name) if name != self.image.as_str() => format!("{name} ({})", self.image),
+            _ => self.image.to_string(),
+        }
     }
 
     /// Age at `now`, if the launch time is known.
@@ -424,6 +438,19 @@ mod tests {
             InstanceState::from_nova("DELETED", None),
             InstanceState::Terminated
         );
+    }
+
+    #[test]
+    fn the_image_reads_by_name_with_its_id() {
+        let mut i = crate::testutil::instance("i-1", "a");
+        assert_eq!(i.image_text(), "ami-0abc");
+        i.image_name = Some("ubuntu-22.04-lab".into());
+        assert_eq!(i.image_text(), "ubuntu-22.04-lab (ami-0abc)");
+        // Glance lets a name be the id, or blank: nothing to add then.
+        for name in ["ami-0abc", " "] {
+            i.image_name = Some(name.into());
+            assert_eq!(i.image_text(), "ami-0abc", "{name:?}");
+        }
     }
 
     fn volume(id: &str, instance: Option<&str>) -> Volume {

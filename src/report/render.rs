@@ -125,7 +125,8 @@ mod tests {
         let object = value[0].as_object().expect("an object");
         // The full list of field names is the contract tests/cli.rs checks
         // through the binary; here, their values.
-        assert_eq!(object.len(), 22, "{object:?}");
+        assert_eq!(object.len(), 23, "{object:?}");
+        assert_eq!(value[0]["image_name"], serde_json::Value::Null);
         assert_eq!(value[0]["state"], "running");
         assert_eq!(value[0]["public_ip"], serde_json::Value::Null);
         assert_eq!(value[0]["flags"][0]["rule"], "expired");

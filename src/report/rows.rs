@@ -54,6 +54,9 @@ pub struct Row {
     /// Instance type or flavor.
     pub size: String,
     pub image: String,
+    /// The image's name; null while the cloud has not told it (or the
+    /// image is gone).
+    pub image_name: Option<String>,
     pub key_name: Option<String>,
     pub public_ip: Option<String>,
     pub private_ip: Option<String>,
@@ -111,6 +114,7 @@ impl Row {
             cloud_state: instance.raw_state.to_string(),
             size: instance.size.to_string(),
             image: instance.image.to_string(),
+            image_name: instance.image_name.as_deref().map(str::to_string),
             key_name: instance.key_name.clone(),
             public_ip: instance.public_ip.clone(),
             private_ip: instance.private_ip.clone(),

@@ -25,7 +25,7 @@ use support::moto::MotoServer;
 use support::openstack::{FakeOpenStack, FakeOptions, Service, TokenCheck};
 
 /// The fields every object of `list --json` has.
-const FIELDS: [&str; 22] = [
+const FIELDS: [&str; 23] = [
     "cloud",
     "endpoint",
     "provider",
@@ -36,6 +36,7 @@ const FIELDS: [&str; 22] = [
     "cloud_state",
     "size",
     "image",
+    "image_name",
     "key_name",
     "public_ip",
     "private_ip",
@@ -691,6 +692,10 @@ fn moto_list_json_shows_the_instances() {
         assert_eq!(item["endpoint"], format!("default/{TEST_REGION}"));
         assert_eq!(item["size"], "t3.micro");
         assert_eq!(item["state"], "running", "{item:#}");
+        assert!(
+            item["image_name"].as_str().is_some_and(|n| !n.is_empty()),
+            "moto's AMIs are named: {item:#}"
+        );
         assert_eq!(item["flags"], serde_json::json!([]), "fresh: {item:#}");
         // moto gives each instance an 8 GiB gp2 root volume and a public
         // IPv4 address: both bill on top of the t3.micro.
@@ -993,6 +998,13 @@ fn openstack_list_json_shows_the_servers() {
         assert!(item["vcpus"].as_u64().is_some_and(|v| v >= 1), "{item:#}");
         assert!(item["memory_mb"].as_u64().is_some(), "{item:#}");
         assert_eq!(item["tags"]["course"], "i4lab", "Nova metadata: {item:#}");
+        assert!(
+            matches!(
+                item["image_name"].as_str(),
+                Some("cirros-0.6.2" | "ubuntu-24.04")
+            ),
+            "Glance's name: {item:#}"
+        );
         assert_eq!(
             item["hourly_cost_usd"],
             Value::Null,

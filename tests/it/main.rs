@@ -10,6 +10,7 @@
 mod aws;
 mod aws_doctor;
 mod aws_faults;
+mod aws_images;
 mod cli;
 mod docs;
 mod e2e_aws;
@@ -22,6 +23,7 @@ mod model;
 mod openstack;
 mod openstack_doctor;
 mod openstack_fakes;
+mod openstack_images;
 mod openstack_lifecycle;
 mod openstack_volumes;
 mod snapshots;

@@ -547,6 +547,42 @@ fn filter_is_case_insensitive() {
 }
 
 #[test]
+fn filter_matches_the_image_name_cleaned_like_every_cloud_string() {
+    let mut state = fleet_state();
+    let mut list = state.instances[2].clone();
+    for server in &mut list {
+        server.image_name = Some(match server.name.as_str() {
+            // A hostile name cannot clear the screen, and reads as it means.
+            "service" => "ubuntu\x1b[2J-22.04-lab".into(),
+            _ => "cirros-0.6.2".into(),
+        });
+    }
+    listing(&mut state, 2, 5, list);
+    let service = state.instances[2]
+        .iter()
+        .find(|i| i.name == "service")
+        .expect("listed");
+    assert_eq!(service.image_name.as_deref(), Some("ubuntu-22.04-lab"));
+
+    for (needle, expected) in [
+        ("ubuntu-22.04", &["service"][..]),
+        ("UBUNTU-22", &["service"]),
+        ("cirros", &["broken", "experiment", "service-2"]),
+    ] {
+        let mut s = state.clone();
+        key(&mut s, '/');
+        type_text(&mut s, needle);
+        code(&mut s, KeyCode::Enter);
+        assert_eq!(names(&s), expected, "filter {needle:?}");
+    }
+    // The image id still matches, named or not.
+    let mut s = state.clone();
+    key(&mut s, '/');
+    type_text(&mut s, "6a1e3c4f-0d0e");
+    assert_eq!(names(&s), ["broken", "experiment", "service", "service-2"]);
+}
+
+#[test]
 fn filter_keeps_the_selection_when_it_stays_shown() {
     let mut state = fleet_state();
     select(&mut state, "web-2");

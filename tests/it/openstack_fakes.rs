@@ -10,8 +10,8 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use support::openstack::world::{
-    FLAVOR_I4_TINY, FLAVOR_M1_SMALL, FLAVOR_M1_TINY, IMAGE_CIRROS, IMAGE_COUNT, KEYPAIR_NAME,
-    NETWORK_EXTERNAL, NETWORK_PRIVATE,
+    FLAVOR_I4_TINY, FLAVOR_M1_SMALL, FLAVOR_M1_TINY, IMAGE_CIRROS, IMAGE_COUNT, IMAGE_UBUNTU,
+    KEYPAIR_NAME, NETWORK_EXTERNAL, NETWORK_PRIVATE,
 };
 use support::openstack::{FakeOpenStack, FakeOptions, Service, TokenCheck};
 
@@ -819,6 +819,23 @@ async fn glance_pages_by_25_with_next_links() {
     assert_eq!(missing.status, 404);
     assert_eq!(missing.body["code"], "404 Not Found");
     assert_eq!(missing.body["title"], "Not Found");
+
+    // A community image: shown by id, left out of the default listing.
+    let ubuntu = fake.image_id(IMAGE_UBUNTU).unwrap();
+    fake.world()
+        .images
+        .iter_mut()
+        .find(|i| i.id == ubuntu)
+        .unwrap()
+        .visibility = "community".into();
+    let both = format!("/image/v2/images?id=in:{cirros},{ubuntu}");
+    let listed = api.get(&both).await;
+    assert_eq!(listed.body["images"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["images"][0]["id"], cirros.as_str());
+    let all = api.get(&format!("{both}&visibility=all")).await;
+    assert_eq!(all.body["images"].as_array().unwrap().len(), 2);
+    let shown = api.get(&format!("/image/v2/images/{ubuntu}")).await;
+    assert_eq!(shown.body["visibility"], "community");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -119,6 +119,33 @@ fn cloud_in_error() {
     insta::assert_snapshot!(screen(&mut state));
 }
 
+/// The fleet with the name DescribeImages gave web-1's AMI (the selected row).
+fn named_image() -> AppState {
+    let mut state = fleet_state();
+    let mut list = state.instances[0].clone();
+    for i in &mut list {
+        if i.name == "web-1" {
+            i.image = "ami-0694d931cee176e7d".into();
+            i.image_name = Some("ubuntu-22.04-lab".into());
+        }
+    }
+    state.set_instances(0, list);
+    state
+}
+
+#[test]
+fn detail_pane_names_the_image() {
+    let mut state = named_image();
+    insta::assert_snapshot!(screen(&mut state));
+}
+
+#[test]
+fn describe_view_names_the_image() {
+    let mut state = named_image();
+    update(&mut state, Action::Run(Command::Describe));
+    insta::assert_snapshot!(screen(&mut state));
+}
+
 #[test]
 fn too_small_terminal() {
     let mut state = fleet_state();

@@ -221,6 +221,8 @@ fn to_instance(
         vcpus: None,
         memory_mb: None,
         image: i.image_id().unwrap_or_default().into(),
+        // DescribeImages tells it, once per AMI (`images`).
+        image_name: None,
         key_name: i.key_name().map(str::to_string),
         public_ip: i.public_ip_address().map(str::to_string),
         private_ip: i.private_ip_address().map(str::to_string),

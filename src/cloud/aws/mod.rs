@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
 use super::facts::{FactKind, Facts};
+use super::image_names::ImageNames;
 use super::{
     AttachedAddress, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider, Regions,
 };
@@ -23,6 +24,7 @@ mod complete;
 mod ec2;
 mod errors;
 mod facts;
+mod images;
 mod lifecycle;
 mod regions;
 mod setup;
@@ -47,6 +49,7 @@ pub struct AwsProvider {
     metrics: cloudwatch::MetricsCache,
     calls: CallCounter,
     listed_addresses: ec2::ListedAddresses,
+    image_names: ImageNames,
 }
 
 impl AwsProvider {
@@ -59,6 +62,7 @@ impl AwsProvider {
             metrics: cloudwatch::MetricsCache::default(),
             calls: CallCounter::default(),
             listed_addresses: ec2::ListedAddresses::default(),
+            image_names: ImageNames::default(),
         }
     }
 
@@ -122,8 +126,12 @@ impl Provider for AwsProvider {
         let c = self.clients().await?;
         // Elastic IP associations are shown with the instance.
         let addresses = ec2::vpc_addresses(&c.ec2).await?;
-        let out = ec2::describe_instances(&c.ec2, self.account(), &self.region, &addresses).await?;
+        let mut out =
+            ec2::describe_instances(&c.ec2, self.account(), &self.region, &addresses).await?;
         self.listed_addresses.keep(addresses);
+        self.image_names
+            .fill(&mut out, images::askable, |ids| images::names(&c.ec2, ids))
+            .await;
         self.metrics.listed(&out);
         Ok(out)
     }

@@ -87,6 +87,7 @@ mod tests {
             plans: tokio::sync::Mutex::new(Default::default()),
             vcpus: Mutex::new(HashMap::new()),
             network_names: tokio::sync::OnceCell::new(),
+            image_names: Default::default(),
         }
     }
 

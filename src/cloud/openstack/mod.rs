@@ -25,6 +25,7 @@ use self::clouds::CloudProfile;
 use self::nova::Microversion;
 pub use self::server::{parse_nova_time, to_instance};
 use self::session::{Service, Session};
+use super::image_names::ImageNames;
 use super::{
     AttachedAddress, CloudError, CloudResult, MetricsQuery, PowerAction, PowerOutcome, Provider,
     Resolution,
@@ -60,6 +61,7 @@ pub struct OpenStackProvider {
     vcpus: Mutex<HashMap<String, u32>>,
     /// Network names by id, for the pool column of floating IPs.
     network_names: tokio::sync::OnceCell<HashMap<String, String>>,
+    image_names: ImageNames,
 }
 
 impl OpenStackProvider {
@@ -78,6 +80,7 @@ impl OpenStackProvider {
             plans: tokio::sync::Mutex::new(MetricsPlans::default()),
             vcpus: Mutex::new(HashMap::new()),
             network_names: tokio::sync::OnceCell::new(),
+            image_names: ImageNames::default(),
         })
     }
 
@@ -305,7 +308,7 @@ impl Provider for OpenStackProvider {
         let mv = self.microversion().await?;
         let mut vcpus = HashMap::new();
         let (name, region) = (&self.name, self.region_label());
-        let out = nova::list_servers(&self.session, mv, |s| {
+        let mut out = nova::list_servers(&self.session, mv, |s| {
             if let Some(n) = s.flavor.as_ref().and_then(|f| f.vcpus) {
                 vcpus.insert(s.id.clone(), n);
             }
@@ -313,6 +316,11 @@ impl Provider for OpenStackProvider {
         })
         .await?;
         *self.vcpus.lock().unwrap_or_else(|e| e.into_inner()) = vcpus;
+        self.image_names
+            .fill(&mut out, looks_like_uuid, |ids| async move {
+                glance::image_names(&self.session, &ids).await
+            })
+            .await;
         Ok(out)
     }
 

@@ -90,6 +90,8 @@ pub fn to_instance(account: &str, region: &str, s: &nova::Server) -> Instance {
         vcpus: flavor.and_then(|f| f.vcpus),
         memory_mb: flavor.and_then(|f| f.ram),
         image: s.image_id().unwrap_or("(volume)").into(),
+        // Glance tells it, once per image (`glance::image_names`).
+        image_name: None,
         key_name: s.key_name.clone().filter(|k| !k.is_empty()),
         public_ip,
         private_ip,

@@ -33,6 +33,30 @@ pub use dialect::{
 use dialect::Dialect;
 use world::{SimInstance, SimVolume, World};
 
+/// The names DescribeImages gives the simulated AMIs: the launch form's
+/// labels are friendlier, but the listing shows what the cloud calls them.
+const AMI_NAMES: &[(&str, &str)] = &[
+    (
+        "ami-0a8e758f5e873d1c1",
+        "al2023-ami-2023.6.20241212.0-kernel-6.1-x86_64",
+    ),
+    (
+        "ami-0694d931cee176e7d",
+        "ubuntu/images/hvm-ssd/ubuntu-jammy-22.04-amd64-server-20240927",
+    ),
+    ("ami-0c1c30571d2dae5c9", "debian-12-amd64-20240717-1811"),
+];
+
+/// The name the simulated cloud gives an image; Glance images are named
+/// by their label already.
+fn image_name(id: &str) -> Option<&'static str> {
+    AMI_NAMES
+        .iter()
+        .chain(OPENSTACK_IMAGES)
+        .find(|(i, _)| *i == id)
+        .map(|(_, name)| *name)
+}
+
 /// Where the simulator reads "now"; tests inject a clock they can advance.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -186,6 +210,7 @@ impl SimProvider {
             vcpus: resources.map(|r| r.0),
             memory_mb: resources.map(|r| r.1),
             image: inst.image.as_str().into(),
+            image_name: image_name(&inst.image).map(Into::into),
             key_name: inst.key_name.clone(),
             public_ip: world.address_of(&inst.id).map(|a| a.ip.clone()),
             private_ip: Some(inst.private_ip.clone()),

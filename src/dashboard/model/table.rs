@@ -234,6 +234,7 @@ fn haystack(label: &str, i: &Instance) -> String {
         &i.raw_state,
         &i.size,
         &i.image,
+        i.image_name.as_deref().unwrap_or(""),
         i.public_ip.as_deref().unwrap_or(""),
         i.private_ip.as_deref().unwrap_or(""),
     ] {
@@ -334,7 +335,17 @@ fn ip_key(ip: Option<&str>) -> (bool, Option<std::net::IpAddr>, String) {
 
 #[cfg(test)]
 mod tests {
-    use super::natural_cmp;
+    use super::{haystack, natural_cmp};
+
+    #[test]
+    fn the_filter_reads_the_image_name_and_id() {
+        let mut i = crate::testutil::instance("i-1", "web-1");
+        assert!(!haystack("demo", &i).contains("ubuntu"));
+        i.image_name = Some("Ubuntu-22.04-lab".into());
+        let hay = haystack("demo", &i);
+        assert!(hay.contains("ubuntu-22.04-lab"), "{hay:?}");
+        assert!(hay.contains("ami-0abc"), "{hay:?}");
+    }
 
     #[test]
     fn names_sort_naturally() {

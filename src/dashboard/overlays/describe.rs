@@ -76,6 +76,13 @@ impl DescribePopup {
             ),
             row("type / flavor", inst.size.to_string()),
             row("image", inst.image.to_string()),
+            // Its own row: AMI names run long, and the id must stay whole.
+            row(
+                "image name",
+                inst.image_name
+                    .as_deref()
+                    .map_or_else(|| "-".into(), str::to_string),
+            ),
             row("key name", opt(&inst.key_name)),
             row("public IP", opt(&inst.public_ip)),
             row("private IP", opt(&inst.private_ip)),

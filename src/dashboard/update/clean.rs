@@ -144,6 +144,7 @@ fn instance(i: Instance) -> Instance {
         raw_state: shared(i.raw_state),
         size: shared(i.size),
         image: shared(i.image),
+        image_name: i.image_name.map(shared),
         key_name: opt(i.key_name),
         public_ip: opt(i.public_ip),
         private_ip: opt(i.private_ip),

@@ -12,6 +12,11 @@ use crate::domain::cost::Assessment;
 use crate::domain::format;
 use crate::domain::model::{Instance, Series};
 
+/// Columns of the fields, left of the sparklines.
+const FIELDS_WIDTH: u16 = 46;
+/// Columns of a field's label.
+const LABEL_WIDTH: usize = 10;
+
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let Some((key, inst)) = state.selected_instance() else {
         let block = Block::default()
@@ -33,7 +38,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [fields, sparks] =
-        Layout::horizontal([Constraint::Length(46), Constraint::Min(20)]).areas(inner);
+        Layout::horizontal([Constraint::Length(FIELDS_WIDTH), Constraint::Min(20)]).areas(inner);
     frame.render_widget(
         Paragraph::new(field_lines(state, &key, inst, theme)),
         fields,
@@ -88,7 +93,7 @@ fn field_lines<'a>(
     inst: &'a Instance,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
-    let label = |k: &'static str| Span::styled(text::pad(k, 10), theme.dim());
+    let label = |k: &'static str| Span::styled(text::pad(k, LABEL_WIDTH), theme.dim());
     let state_text = if inst.raw_state == inst.state.as_str() {
         inst.state.to_string()
     } else {
@@ -118,7 +123,15 @@ fn field_lines<'a>(
     };
     // A flagged instance's reasons matter more than its image.
     let image_or_flags = if !assessment.is_flagged() {
-        Line::from(vec![label("image"), Span::raw(inst.image.as_str())])
+        // The name first: an AMI's long name cuts into its id, which the
+        // describe view shows whole, one column clear of the sparkline. A
+        // bare UUID takes the whole room.
+        let room = usize::from(FIELDS_WIDTH) - LABEL_WIDTH;
+        let image = match inst.image_name {
+            Some(_) => text::truncate(&inst.image_text(), room - 1),
+            None => inst.image.to_string(),
+        };
+        Line::from(vec![label("image"), Span::raw(image)])
     } else {
         let reasons: Vec<String> = assessment
             .flags

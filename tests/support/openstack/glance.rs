@@ -68,7 +68,7 @@ fn render_image(i: &Image) -> Value {
         "created_at": zulu(i.created),
         "disk_format": i.disk_format,
         "updated_at": zulu(i.updated),
-        "visibility": "public",
+        "visibility": i.visibility,
         "self": format!("/v2/images/{}", i.id),
         "min_disk": i.min_disk,
         "protected": false,
@@ -176,6 +176,12 @@ fn list_images(shared: &Shared, req: &Req) -> Response {
     }
 
     let mut items: Vec<Value> = world.images.iter().map(render_image).collect();
+    // glance/db/sqlalchemy/api.py: without a visibility filter, community
+    // images of other projects are not listed (every image here is the
+    // admin project's).
+    if req.param("visibility").is_none() {
+        items.retain(|i| i["visibility"] != "community");
+    }
     for (key, value) in &req.query {
         match key.as_str() {
             "limit" | "marker" | "sort" | "sort_key" | "sort_dir" | "member_status" => {}

@@ -57,6 +57,9 @@ pub struct Image {
     pub os_admin_user: Option<String>,
     /// Glance property `description` (absent when `None`).
     pub description: Option<String>,
+    /// `public`, `community`, ...: Glance's default listing leaves
+    /// community images out, `GET /v2/images/{id}` shows them.
+    pub visibility: String,
 }
 
 pub struct KeyPair {
@@ -436,6 +439,7 @@ impl World {
                         _ => None,
                     },
                     os_distro: distro,
+                    visibility: "public".into(),
                 }
             })
             .collect();

@@ -222,3 +222,29 @@ fn large_fleets_get_unique_ids_and_addresses() {
             .all(|i| !i.private_ip.ends_with(".255"))
     );
 }
+
+#[tokio::test]
+async fn every_simulated_instance_names_its_image_as_its_cloud_would() {
+    let (aws, _) = aws_with(quick());
+    let (os, _) = os_with(quick());
+    let aws = aws.list_instances().await.expect("aws");
+    let os = os.list_instances().await.expect("openstack");
+    for i in aws.iter().chain(&os) {
+        let name = i.image_name.as_deref().expect("named");
+        assert!(!name.is_empty() && name != i.image.as_str(), "{i:?}");
+    }
+    // AMIs by their DescribeImages names, Glance images by theirs.
+    assert!(
+        aws.iter()
+            .filter_map(|i| i.image_name.as_deref())
+            .all(|n| n.starts_with("al2023-ami-")
+                || n.starts_with("ubuntu/")
+                || n.starts_with("debian-12-")),
+        "{aws:?}"
+    );
+    let glance: Vec<&str> = OPENSTACK_IMAGES.iter().map(|(_, n)| *n).collect();
+    assert!(
+        os.iter()
+            .all(|i| glance.contains(&i.image_name.as_deref().unwrap_or("")))
+    );
+}
