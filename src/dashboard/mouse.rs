@@ -10,7 +10,7 @@ use ratatui::layout::{Position, Rect};
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::model::AppState;
-use crate::dashboard::overlays::{self, Overlay};
+use crate::dashboard::overlays::{self, LaunchField, LaunchPopup, Overlay};
 use crate::dashboard::update;
 
 /// Console lines one wheel step scrolls: a log is read by the screenful,
@@ -50,6 +50,8 @@ pub struct Areas {
 pub enum Click {
     /// Copies choice `n` of the copy menu.
     Copy(usize),
+    /// Picks template `n` in the launch form.
+    Template(usize),
     /// Presses the key bound to the command in the popup's section: a click
     /// on an answer does exactly what its key does.
     Press(Context, Command),
@@ -92,6 +94,7 @@ fn click(state: &mut AppState, at: Position, fx: &mut Vec<Effect>) {
             .map(|(_, click)| *click);
         match hit {
             Some(Click::Copy(n)) => copy(state, n, fx),
+            Some(Click::Template(n)) => template(state, n, fx),
             Some(Click::Press(ctx, cmd)) => press(state, ctx, cmd, fx),
             None => {}
         }
@@ -149,6 +152,20 @@ fn copy(state: &mut AppState, n: usize, fx: &mut Vec<Effect>) {
     state.dirty = true;
 }
 
+fn template(state: &mut AppState, n: usize, fx: &mut Vec<Effect>) {
+    let Some(Overlay::Launch(mut popup)) = state.overlay.take() else {
+        return;
+    };
+    // The same template again keeps what its cloud listed: only the focus moves.
+    if n == popup.template {
+        popup.focus = LaunchField::Template;
+    } else {
+        popup.pick_template(state, n, fx);
+    }
+    state.overlay = Some(Overlay::Launch(popup));
+    state.dirty = true;
+}
+
 /// As if the first key bound to `cmd` in `ctx` were pressed in the popup.
 fn press(state: &mut AppState, ctx: Context, cmd: Command, fx: &mut Vec<Effect>) {
     let Some(key) = state.keymap.keys_for(ctx, cmd).first().copied().copied() else {
@@ -166,6 +183,11 @@ pub fn popup_areas(state: &AppState, area: Rect) -> Vec<(Rect, Click)> {
             .into_iter()
             .enumerate()
             .map(|(i, line)| (line, Click::Copy(i)))
+            .collect(),
+        Some(Overlay::Launch(_)) => LaunchPopup::template_lines(area, state.config.templates.len())
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| (line, Click::Template(i)))
             .collect(),
         Some(_) => overlays::answer_areas(state, area),
         None => Vec::new(),

@@ -262,3 +262,32 @@ fn the_answer_areas_follow_the_drawn_hints() {
         );
     }
 }
+
+#[test]
+fn a_click_on_a_template_picks_it() {
+    let mut state = mouse_state();
+    assert!(state.config.templates.len() >= 2);
+    update(&mut state, Action::Run(Command::Launch));
+    let second = state.config.templates[1].name.clone();
+    let shown = crate::dashboard::view::text::truncate(&second, 24);
+    let lines = draw(&mut state);
+    let (x, y) = find(&lines, &shown);
+    let fx = click(&mut state, x, y);
+    let Some(Overlay::Launch(popup)) = &state.overlay else {
+        panic!("the launch form stays open: {:?}", state.overlay);
+    };
+    assert_eq!(popup.template, 1);
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Send {
+                request: Request::LaunchOptions,
+                ..
+            }
+        )),
+        "the new template's cloud is asked what it offers: {fx:?}"
+    );
+    // The form's own lines are not choices.
+    let (x, y) = find(&lines, "count");
+    assert!(click(&mut state, x, y).is_empty());
+}
