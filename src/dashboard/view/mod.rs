@@ -52,7 +52,11 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
     }
     footer::draw(frame, footer_area, state, theme);
     overlays::draw(frame, area, state, theme);
-    state.mouse.popup = crate::dashboard::mouse::popup_areas(state, area);
+    // A question's layout is planned again to find its answers: only for
+    // a mouse that can click them.
+    if state.config.mouse {
+        state.mouse.popup = crate::dashboard::mouse::popup_areas(state, area);
+    }
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {
