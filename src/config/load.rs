@@ -352,6 +352,22 @@ mod tests {
     }
 
     #[test]
+    fn mouse_is_a_bool_and_off_by_default() {
+        assert!(!Config::default().mouse);
+        let config = Config::parse("mouse = true\n", "c.toml").expect("mouse = true");
+        assert!(config.mouse);
+        let err = Config::parse("refresh_secs = 5\nmouse = \"yes\"\n", "c.toml").unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+        assert_eq!(err.key.as_deref(), Some("mouse"));
+        let shown = err.to_string();
+        assert!(shown.contains("expected a boolean"), "{shown}");
+        // Misplaced under a table, it is an unknown key there.
+        let err = Config::parse("[ssh]\nmouse = true\n", "c.toml").unwrap_err();
+        assert_eq!(err.key.as_deref(), Some("mouse"), "{err}");
+        assert!(err.to_string().contains("unknown field `mouse`"), "{err}");
+    }
+
+    #[test]
     fn errors_in_array_tables_name_the_table() {
         let text = "[[cloud]]\nname = \"x\"\nprovider = \"simulator\"\nsimulate = \"aws\"\n\n[cloud.sim]\nsede = 3\n";
         let err = Config::parse(text, "c.toml").unwrap_err();

@@ -37,6 +37,10 @@ pub struct Config {
     pub console_lines: u32,
     /// Seconds between console polls while the console view is open.
     pub console_poll_secs: u64,
+    /// Clicks and the wheel drive the dashboard. Off by default: capturing
+    /// the mouse takes plain click-and-drag text selection away from the
+    /// terminal (most terminals still select with shift held).
+    pub mouse: bool,
     pub ssh: SshConfig,
     /// Age, idle and price rules of cost safety.
     pub cost: crate::domain::cost::CostConfig,
@@ -55,6 +59,7 @@ impl Default for Config {
             metrics_window_mins: 60,
             console_lines: 500,
             console_poll_secs: 2,
+            mouse: false,
             ssh: SshConfig::default(),
             cost: crate::domain::cost::CostConfig::default(),
             clouds: Vec::new(),

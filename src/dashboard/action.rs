@@ -2,7 +2,7 @@
 //! answers are all values of [`Action`], handled by [`crate::dashboard::event_loop::update`].
 
 use chrono::{DateTime, Utc};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
 
 pub use crate::cloud::worker::{Answer, CloudId, Request, RequestId, Response};
 use crate::dashboard::command::Command;
@@ -11,6 +11,8 @@ use crate::dashboard::command::Command;
 pub enum Action {
     Key(KeyEvent),
     Paste(String),
+    /// A click or a wheel turn (only with `mouse = true`).
+    Mouse(MouseEvent),
     Resize {
         width: u16,
         height: u16,

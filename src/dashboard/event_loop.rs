@@ -127,7 +127,7 @@ pub async fn run(
     // Watched before the terminal is taken: a signal in between would
     // otherwise leave it raw.
     let mut ending = Ending::watch()?;
-    let mut tui = Tui::enter()?;
+    let mut tui = Tui::enter(state.config.mouse)?;
     let size = tui
         .terminal
         .size()

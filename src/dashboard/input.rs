@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::dashboard::action::Action;
+use crate::dashboard::mouse;
 
 /// The one input task: terminal events become actions.
 pub struct InputTask {
@@ -33,6 +34,7 @@ impl InputTask {
                     Some(Ok(Event::Key(key))) => Action::Key(key),
                     Some(Ok(Event::Resize(width, height))) => Action::Resize { width, height },
                     Some(Ok(Event::Paste(text))) => Action::Paste(text),
+                    Some(Ok(Event::Mouse(m))) if mouse::wanted(&m) => Action::Mouse(m),
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => {
                         tracing::error!("terminal input failed: {e}");

@@ -10,6 +10,7 @@ pub mod event_loop;
 pub mod input;
 pub mod keymap;
 pub mod model;
+pub mod mouse;
 pub mod overlays;
 pub mod ssh;
 pub mod terminal;

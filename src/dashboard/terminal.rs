@@ -1,32 +1,44 @@
 //! The one owner of the terminal: raw mode and the alternate screen are
 //! entered by [`Tui::enter`] and always left again — on drop, on error and,
-//! through the panic hook, before a panic message is printed.
+//! through the panic hook, before a panic message is printed. With
+//! `mouse = true` the mouse is captured while hytop owns the terminal and
+//! given back with it.
 
-use std::io::{self, Stdout, stdout};
+use std::io::{self, Stdout, Write, stdout};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use crossterm::{cursor, execute};
+use crossterm::{cursor, queue};
 use ratatui::Terminal;
 use ratatui::backend::{Backend as _, CrosstermBackend};
 
 pub type Backend = CrosstermBackend<Stdout>;
 
+/// The mouse is captured now: [`restore`] gives it back. Global because
+/// the panic hook restores without a [`Tui`] at hand.
+static MOUSE_CAPTURED: AtomicBool = AtomicBool::new(false);
+
 pub struct Tui {
     pub terminal: Terminal<Backend>,
     active: bool,
+    /// Capture the mouse whenever the terminal is taken (`mouse = true`).
+    mouse: bool,
 }
 
 impl Tui {
-    pub fn enter() -> Result<Tui> {
+    pub fn enter(mouse: bool) -> Result<Tui> {
         let terminal =
             Terminal::new(CrosstermBackend::new(stdout())).wrap_err("cannot open the terminal")?;
         let mut tui = Tui {
             terminal,
             active: false,
+            mouse,
         };
         tui.resume()?;
         Ok(tui)
@@ -54,13 +66,13 @@ impl Tui {
     pub fn resume(&mut self) -> Result<()> {
         if !self.active {
             enable_raw_mode().wrap_err("cannot switch the terminal to raw mode")?;
-            execute!(
-                stdout(),
-                EnterAlternateScreen,
-                EnableBracketedPaste,
-                cursor::Hide
-            )
-            .wrap_err("cannot enter the alternate screen")?;
+            // Marked before the bytes go out: a capture half sent must
+            // still be undone by `restore`.
+            MOUSE_CAPTURED.store(self.mouse, Ordering::SeqCst);
+            let mut out = stdout();
+            write_take(&mut out, self.mouse)
+                .and_then(|()| out.flush())
+                .wrap_err("cannot enter the alternate screen")?;
             self.active = true;
             // Not `Terminal::clear`: it asks the terminal for the cursor
             // position, and an answer that comes late (right after ssh gave
@@ -85,16 +97,43 @@ impl Drop for Tui {
     }
 }
 
-/// Leaves raw mode and the alternate screen; safe to call more than once.
+/// Leaves raw mode and the alternate screen and gives the mouse back;
+/// safe to call more than once.
 pub fn restore() -> io::Result<()> {
     let raw = disable_raw_mode();
-    let screen = execute!(
-        stdout(),
+    let mouse = MOUSE_CAPTURED.swap(false, Ordering::SeqCst);
+    let mut out = stdout();
+    let screen = write_give_back(&mut out, mouse).and_then(|()| out.flush());
+    raw.and(screen)
+}
+
+/// What taking the terminal writes to it: the mouse is captured only when
+/// asked for, so without `mouse = true` the terminal keeps selecting text.
+fn write_take(out: &mut impl Write, mouse: bool) -> io::Result<()> {
+    queue!(
+        out,
+        EnterAlternateScreen,
+        EnableBracketedPaste,
+        cursor::Hide
+    )?;
+    if mouse {
+        queue!(out, EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// What giving the terminal back writes to it, the mouse first so nothing
+/// the user clicks meanwhile reaches the shell as escape codes.
+fn write_give_back(out: &mut impl Write, mouse: bool) -> io::Result<()> {
+    if mouse {
+        queue!(out, DisableMouseCapture)?;
+    }
+    queue!(
+        out,
         DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
-    );
-    raw.and(screen)
+    )
 }
 
 /// Installs color-eyre's hooks, with a panic hook that restores the terminal
@@ -110,4 +149,41 @@ pub fn install_hooks() -> Result<()> {
         eprintln!("{}", panic_hook.panic_report(info));
     }));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(f: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).expect("written to memory");
+        String::from_utf8(out).expect("escape codes are ASCII")
+    }
+
+    /// X10 clicks, any motion and SGR coordinates: what EnableMouseCapture
+    /// switches on.
+    const CAPTURE: [&str; 3] = ["\x1b[?1000h", "\x1b[?1003h", "\x1b[?1006h"];
+
+    #[test]
+    fn the_mouse_is_captured_only_when_configured() {
+        let off = written(|out| write_take(out, false));
+        assert!(off.contains("\x1b[?1049h"), "the alternate screen: {off:?}");
+        assert!(!off.contains("\x1b[?100"), "no mouse mode at all: {off:?}");
+        let on = written(|out| write_take(out, true));
+        for mode in CAPTURE {
+            assert!(on.contains(mode), "{mode:?} in {on:?}");
+        }
+    }
+
+    #[test]
+    fn giving_the_terminal_back_releases_the_mouse() {
+        let off = written(|out| write_give_back(out, false));
+        assert!(!off.contains("\x1b[?100"), "{off:?}");
+        let on = written(|out| write_give_back(out, true));
+        for mode in CAPTURE.map(|m| m.replace('h', "l")) {
+            assert!(on.contains(&mode), "{mode:?} in {on:?}");
+        }
+        assert!(on.contains("\x1b[?1049l"), "{on:?}");
+    }
 }

@@ -29,7 +29,7 @@ const AWS_TEMPLATE: &str = "web (AWS eu-west-1)";
 /// allocated but free, one spare) and a launch template for each cloud.
 /// Image, size, key, group and network ids are the ones of assets/demo.toml:
 /// the simulator refuses unknown ones.
-fn config_toml(os_failure_rate: f64) -> String {
+pub(crate) fn config_toml(os_failure_rate: f64) -> String {
     format!(
         r#"# hytop end-to-end test config (written by tests/it/e2e_tmux.rs)
 console_poll_secs = 1

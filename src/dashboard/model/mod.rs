@@ -130,6 +130,8 @@ pub struct AppState {
     pub offset: usize,
     /// Rows the table showed at the last draw, for paging.
     pub page_height: usize,
+    /// Where the last frame drew what a click can hit.
+    pub mouse: crate::dashboard::mouse::Areas,
     pub marks: BTreeSet<InstanceKey>,
     pub filter: String,
     pub sort: SortColumn,
@@ -201,6 +203,7 @@ impl AppState {
             cursor: 0,
             offset: 0,
             page_height: 10,
+            mouse: Default::default(),
             marks: BTreeSet::new(),
             filter: String::new(),
             sort: SortColumn::Cloud,

@@ -136,6 +136,18 @@ impl AddressesPopup {
         Some(self.into())
     }
 
+    /// The answers of the question, while it is asked.
+    pub(super) fn answer_areas(
+        &self,
+        area: Rect,
+        state: &AppState,
+    ) -> Vec<(Rect, crate::dashboard::mouse::Click)> {
+        match entries(state).get(self.selected) {
+            Some(entry) if self.confirm => question(state, entry).answer_areas(area, 0),
+            _ => Vec::new(),
+        }
+    }
+
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let all = entries(state);
         // The question replaces the list: it names the one thing whole.

@@ -16,6 +16,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::popup_block;
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::model::AppState;
+use crate::dashboard::mouse::Click;
 use crate::dashboard::view::{Theme, centered, hints, text};
 
 /// Columns before each row of the list.
@@ -121,8 +122,8 @@ pub(super) struct Question {
     pub columns: Vec<Column>,
     /// Said before the keys, as an error ("Terminate these 3?").
     pub ask: Option<String>,
-    /// The keys (as bound) and what each does.
-    pub answers: Vec<(String, String)>,
+    /// The keys (as bound), what each does, and what a click on it does.
+    pub answers: Vec<(String, String, Click)>,
     /// The keys that scroll the list, as bound.
     pub scroll_keys: Option<String>,
 }
@@ -301,7 +302,7 @@ impl Question {
         if let Some(ask) = &self.ask {
             items.push(vec![(ask.clone(), Role::Error)]);
         }
-        for (keys, what) in &self.answers {
+        for (keys, what, _) in &self.answers {
             items.push(vec![
                 (keys.clone(), Role::Key),
                 (format!(" {what}"), Role::Plain),
@@ -325,6 +326,37 @@ impl Question {
             (above, 0) => format!("{indent}… {above} above{keys}"),
             (above, below) => format!("{indent}… {above} above, {below} more{keys}"),
         }
+    }
+
+    /// Where each answer is drawn over `area` (its list scrolled to
+    /// `first`), and what a click on it does; an answer cut off by a short
+    /// screen has none.
+    pub fn answer_areas(&self, area: Rect, first: usize) -> Vec<(Rect, Click)> {
+        let plan = self.plan(area, first);
+        let inner = plan.rect.inner(ratatui::layout::Margin::new(1, 1));
+        let above = plan.head.len()
+            + usize::from(plan.blank_under_head)
+            + plan.shown
+            + usize::from(plan.shown < self.rows())
+            + usize::from(plan.note.is_some())
+            + usize::from(plan.blank_over_answer);
+        let items = self.answer_items();
+        let widths: Vec<usize> = items.iter().map(|i| width_of(i)).collect();
+        let asked = usize::from(self.ask.is_some());
+        places(&widths, usize::from(inner.width))
+            .into_iter()
+            .zip(widths)
+            .skip(asked)
+            .zip(&self.answers)
+            .filter_map(|(((line, column), width), (_, _, click))| {
+                let y = inner.y.checked_add(u16::try_from(above + line).ok()?)?;
+                let x = inner.x.checked_add(u16::try_from(column).ok()?)?;
+                let width = u16::try_from(width)
+                    .ok()?
+                    .min(inner.right().saturating_sub(x));
+                (y < inner.bottom() && width > 0).then_some((Rect::new(x, y, width, 1), *click))
+            })
+            .collect()
     }
 
     /// Draws the question over `area`, its list scrolled to `first`.
@@ -385,23 +417,38 @@ fn width_of(item: &[(String, Role)]) -> usize {
 /// `items` in lines of at most `width` columns, [`ANSWER_GAP`] between two
 /// on one line; an item is never split.
 fn pack(items: Vec<Vec<(String, Role)>>, width: usize) -> Vec<Vec<(String, Role)>> {
+    let widths: Vec<usize> = items.iter().map(|i| width_of(i)).collect();
     let mut lines: Vec<Vec<(String, Role)>> = Vec::new();
+    for (item, (line, _)) in items.into_iter().zip(places(&widths, width)) {
+        match lines.get_mut(line) {
+            Some(last) => {
+                last.push((ANSWER_GAP.to_string(), Role::Plain));
+                last.extend(item);
+            }
+            None => lines.push(item),
+        }
+    }
+    lines
+}
+
+/// Where [`pack`] puts items `widths` wide: each one's line and column.
+/// One function for drawing and clicking, so a click hits what is drawn.
+fn places(widths: &[usize], width: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::with_capacity(widths.len());
     let mut used = 0;
-    for item in items {
-        let w = width_of(&item);
-        match lines.last_mut() {
-            Some(line) if used + ANSWER_GAP.len() + w <= width => {
-                line.push((ANSWER_GAP.to_string(), Role::Plain));
-                line.extend(item);
+    for &w in widths {
+        match out.last() {
+            Some(&(line, _)) if used + ANSWER_GAP.len() + w <= width => {
+                out.push((line, used + ANSWER_GAP.len()));
                 used += ANSWER_GAP.len() + w;
             }
-            _ => {
-                lines.push(item);
+            last => {
+                out.push((last.map_or(0, |&(line, _)| line + 1), 0));
                 used = w;
             }
         }
     }
-    lines
+    out
 }
 
 /// `s` in lines of at most `width` columns, broken between words (a word
@@ -427,7 +474,7 @@ fn wrap(s: &str, width: usize) -> Vec<String> {
 
 /// The `[confirm]` answers of a yes/no question, as bound: `yes` and `no`
 /// say what each does.
-pub(super) fn answers(state: &AppState, yes: &str, no: &str) -> Vec<(String, String)> {
+pub(super) fn answers(state: &AppState, yes: &str, no: &str) -> Vec<(String, String, Click)> {
     let keymap = &state.keymap;
     let yes_keys = hints::keys(
         keymap,
@@ -443,10 +490,15 @@ pub(super) fn answers(state: &AppState, yes: &str, no: &str) -> Vec<(String, Str
         &[KeyCode::Char('n'), KeyCode::Esc],
         " / ",
     );
-    [(yes_keys, yes), (no_keys, no)]
-        .into_iter()
-        .filter_map(|(keys, what)| Some((keys?, what.to_string())))
-        .collect()
+    [
+        (yes_keys, yes, Command::Confirm),
+        (no_keys, no, Command::Cancel),
+    ]
+    .into_iter()
+    .filter_map(|(keys, what, cmd)| {
+        Some((keys?, what.to_string(), Click::Press(Context::Confirm, cmd)))
+    })
+    .collect()
 }
 
 /// The keys that scroll a question's list in `ctx`, as bound.
@@ -510,7 +562,11 @@ mod tests {
                     .optional("age"),
             ],
             ask: None,
-            answers: vec![("y".into(), "yes".into())],
+            answers: vec![(
+                "y".into(),
+                "yes".into(),
+                Click::Press(Context::Confirm, Command::Confirm),
+            )],
             scroll_keys: Some("j/k".into()),
         }
     }

@@ -74,15 +74,7 @@ impl CopyPopup {
             }
             Some(Command::MoveUp) => self.selected = self.selected.saturating_sub(1),
             Some(Command::Confirm) => {
-                if let Some((what, value)) = self.choices.get(self.selected) {
-                    match osc52(value) {
-                        Some(bytes) => {
-                            fx.push(Effect::WriteTerminal(bytes));
-                            state.info(format!("copied the {what}: {value}"));
-                        }
-                        None => state.error(format!("the {what} is too long to copy")),
-                    }
-                }
+                self.copy(state, fx);
                 return None;
             }
             Some(Command::Close) => return None,
@@ -91,8 +83,37 @@ impl CopyPopup {
         Some(self.into())
     }
 
+    /// Copies the selected choice; the menu closes after.
+    pub(crate) fn copy(&self, state: &mut AppState, fx: &mut Vec<Effect>) {
+        if let Some((what, value)) = self.choices.get(self.selected) {
+            match osc52(value) {
+                Some(bytes) => {
+                    fx.push(Effect::WriteTerminal(bytes));
+                    state.info(format!("copied the {what}: {value}"));
+                }
+                None => state.error(format!("the {what} is too long to copy")),
+            }
+        }
+    }
+
+    fn rect(&self, area: Rect) -> Rect {
+        centered(area, 90, (self.choices.len() + 4) as u16)
+    }
+
+    /// The line each choice is drawn on over `area`, in order; a choice
+    /// the popup has no room for has none.
+    pub(crate) fn choice_lines(&self, area: Rect) -> Vec<Rect> {
+        let inner = self.rect(area).inner(ratatui::layout::Margin::new(1, 1));
+        (0..self.choices.len())
+            .map_while(|i| {
+                let y = inner.y.checked_add(u16::try_from(i).ok()?)?;
+                (y < inner.bottom()).then_some(Rect::new(inner.x, y, inner.width, 1))
+            })
+            .collect()
+    }
+
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-        let rect = centered(area, 90, (self.choices.len() + 4) as u16);
+        let rect = self.rect(area);
         frame.render_widget(Clear, rect);
         let mut lines: Vec<Line> = self
             .choices

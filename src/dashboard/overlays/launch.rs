@@ -280,10 +280,41 @@ impl LaunchPopup {
             _ => {}
         }
         if let Some(index) = reselect {
-            self.select(&state.config.templates, index);
-            self.request_options(state, fx);
+            self.pick_template(state, index, fx);
         }
         Some(Overlay::Launch(self))
+    }
+
+    /// Switches to template `index` and asks its cloud what it offers.
+    pub(crate) fn pick_template(
+        &mut self,
+        state: &mut AppState,
+        index: usize,
+        fx: &mut Vec<Effect>,
+    ) {
+        self.focus = LaunchField::Template;
+        self.select(&state.config.templates, index);
+        self.request_options(state, fx);
+    }
+
+    /// The line each template is drawn on over `area`, in order; none when
+    /// the list scrolls (more templates than lines), since where it
+    /// scrolled to is the list widget's, not the form's.
+    pub(crate) fn template_lines(area: Rect, templates: usize) -> Vec<Rect> {
+        let inner = Block::bordered().inner(centered(area, 96, 19));
+        let [list_area, _] =
+            Layout::horizontal([Constraint::Length(26), Constraint::Min(30)]).areas(inner);
+        let list = Block::default()
+            .borders(Borders::RIGHT)
+            .title("templates")
+            .inner(list_area);
+        if templates > usize::from(list.height) {
+            return Vec::new();
+        }
+        (list.y..)
+            .take(templates)
+            .map(|y| Rect::new(list.x, y, list.width, 1))
+            .collect()
     }
 
     /// Pasted text goes into the focused name or count (digits only).

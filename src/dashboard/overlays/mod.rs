@@ -164,6 +164,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
 }
 
+/// Where the open question drew its answers over `area`, for clicks.
+pub fn answer_areas(state: &AppState, area: Rect) -> Vec<(Rect, crate::dashboard::mouse::Click)> {
+    match &state.overlay {
+        Some(Overlay::Terminate(popup)) => popup.answer_areas(area, state),
+        Some(Overlay::Power(popup)) => popup.answer_areas(area, state),
+        Some(Overlay::QuitReminder(popup)) => popup.answer_areas(area, state),
+        Some(Overlay::Addresses(popup)) => popup.answer_areas(area, state),
+        _ => Vec::new(),
+    }
+}
+
 /// Where a scrolling popup (help, describe) is after `cmd`; `None` closes it.
 fn scrolled(scroll: u16, cmd: Option<Command>) -> Option<u16> {
     Some(match cmd {

@@ -114,6 +114,14 @@ impl PowerPopup {
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         self.question(state).draw(frame, area, self.scroll, theme);
     }
+
+    pub(super) fn answer_areas(
+        &self,
+        area: Rect,
+        state: &AppState,
+    ) -> Vec<(Rect, crate::dashboard::mouse::Click)> {
+        self.question(state).answer_areas(area, self.scroll)
+    }
 }
 
 fn title(action: PowerAction) -> &'static str {

@@ -13,6 +13,7 @@ use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::{AppState, Target};
+use crate::dashboard::mouse::Click;
 use crate::dashboard::view::{Theme, hints};
 use crate::domain::format;
 
@@ -159,20 +160,21 @@ impl QuitReminder {
             };
             let mut answers = Vec::new();
             if !state.readonly {
-                answers.push((
-                    key(Command::Terminate, KeyCode::Char('t')),
-                    "terminate them",
-                ));
-                answers.push((key(Command::Park, KeyCode::Char('p')), "stop / shelve them"));
+                answers.push((Command::Terminate, KeyCode::Char('t'), "terminate them"));
+                answers.push((Command::Park, KeyCode::Char('p'), "stop / shelve them"));
             }
             answers.push((
-                key(Command::KeepAndQuit, KeyCode::Char('q')),
+                Command::KeepAndQuit,
+                KeyCode::Char('q'),
                 "keep them and quit",
             ));
-            answers.push((key(Command::Cancel, KeyCode::Esc), "stay in hytop"));
+            answers.push((Command::Cancel, KeyCode::Esc, "stay in hytop"));
             let answers = answers
                 .into_iter()
-                .filter_map(|(keys, what)| Some((keys?, what.to_string())))
+                .filter_map(|(cmd, usual, what)| {
+                    let click = Click::Press(Context::Quit, cmd);
+                    Some((key(cmd, usual)?, what.to_string(), click))
+                })
                 .collect();
             (None, answers, confirm::scroll_keys(state, Context::Quit))
         };
@@ -205,5 +207,9 @@ impl QuitReminder {
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         self.question(state).draw(frame, area, self.scroll, theme);
+    }
+
+    pub(super) fn answer_areas(&self, area: Rect, state: &AppState) -> Vec<(Rect, Click)> {
+        self.question(state).answer_areas(area, self.scroll)
     }
 }

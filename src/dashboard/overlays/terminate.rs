@@ -17,6 +17,7 @@ use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::{AppState, InstanceKey, PendingRelease, Target};
+use crate::dashboard::mouse::Click;
 use crate::dashboard::view::{Theme, hints};
 use crate::domain::cost::{Prices, assess_address};
 use crate::domain::format::dollars_fine;
@@ -130,7 +131,8 @@ impl TerminatePopup {
             } else {
                 "release their IPs too"
             };
-            answers.push((keys, what.to_string()));
+            let click = Click::Press(Context::Confirm, Command::ToggleRelease);
+            answers.push((keys, what.to_string(), click));
         }
         Question {
             title: "Terminate".into(),
@@ -153,6 +155,10 @@ impl TerminatePopup {
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         self.question(state).draw(frame, area, self.scroll, theme);
+    }
+
+    pub(super) fn answer_areas(&self, area: Rect, state: &AppState) -> Vec<(Rect, Click)> {
+        self.question(state).answer_areas(area, self.scroll)
     }
 }
 

@@ -33,12 +33,15 @@ pub fn poll_console(state: &mut AppState, fx: &mut Vec<Effect>) {
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
-    if matches!(action, Action::Key(_) | Action::Paste(_)) && state.input_at(state.now) {
+    if matches!(action, Action::Key(_) | Action::Paste(_) | Action::Mouse(_))
+        && state.input_at(state.now)
+    {
         state.info("welcome back: refreshing at the normal pace again");
     }
     match action {
         Action::Key(key) => on_key(state, key, &mut fx),
         Action::Paste(text) => on_paste(state, &text),
+        Action::Mouse(event) => crate::dashboard::mouse::on_mouse(state, event, &mut fx),
         Action::Resize { width, height } => {
             state.width = width;
             state.height = height;

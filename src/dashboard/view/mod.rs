@@ -26,6 +26,7 @@ pub const MIN_HEIGHT: u16 = 15;
 
 pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
     let area = frame.area();
+    state.mouse = Default::default();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, area);
         return;
@@ -51,6 +52,11 @@ pub fn draw(frame: &mut Frame, state: &mut AppState, theme: &Theme) {
     }
     footer::draw(frame, footer_area, state, theme);
     overlays::draw(frame, area, state, theme);
+    // A question's layout is planned again to find its answers: only for
+    // a mouse that can click them.
+    if state.config.mouse {
+        state.mouse.popup = crate::dashboard::mouse::popup_areas(state, area);
+    }
 }
 
 fn too_small(frame: &mut Frame, area: Rect) {

@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Cell, HighlightSpacing, Paragraph, Row, T
 
 use super::{Theme, text};
 use crate::dashboard::model::{AppState, InstanceKey, SortColumn};
+use crate::dashboard::mouse::TableRows;
 use crate::domain::cost::Assessment;
 use crate::domain::format;
 use crate::domain::model::{Instance, InstanceState};
@@ -114,6 +115,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &mut AppState, theme: &Theme) 
     state.offset = state.offset.min(len.saturating_sub(height));
 
     let end = (state.offset + height).min(len);
+    state.mouse.table = Some(TableRows {
+        // Inside the border, under the header row.
+        area: Rect {
+            x: area.x.saturating_add(1),
+            y: area.y.saturating_add(2),
+            width: area.width.saturating_sub(2),
+            height: u16::try_from(end - state.offset).unwrap_or(u16::MAX),
+        },
+        first: state.offset,
+    });
     let longest_id = (state.offset..end)
         .filter_map(|r| state.row(r).map(|(_, i)| text::width(&i.id)))
         .max()
