@@ -139,6 +139,7 @@ fn scroll_context(overlay: &Overlay) -> Option<Context> {
         Overlay::QuitReminder(p) if p.confirm || p.park => Some(Context::Confirm),
         Overlay::QuitReminder(_) => Some(Context::Quit),
         Overlay::Doctor(_) => Some(Context::Doctor),
+        Overlay::Picker(_) | Overlay::Sweep(_) => Some(Context::Picker),
         _ => None,
     }
 }

@@ -14,6 +14,7 @@ mod aws_images;
 mod cli;
 mod docs;
 mod e2e_aws;
+mod e2e_endpoints;
 mod e2e_lifecycle;
 mod e2e_openstack;
 mod e2e_tmux;

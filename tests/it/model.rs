@@ -2414,6 +2414,7 @@ fn the_dashboard_and_the_report_give_the_same_flags_and_costs() {
 }
 
 mod cloud_text;
+mod endpoints;
 mod lifecycle;
 mod outcomes;
 

@@ -221,8 +221,10 @@ impl SweepPopup {
         }
         lines.push(Line::from(""));
         lines.push(hint_line(state, theme, " add to the table   "));
-        let rows = (lines.len() + 2) as u16;
-        let rect = centered(area, 90, rows.min(area.height));
+        // Check's lines are long: count them as wrapped.
+        let inner = usize::from(centered(area, 90, 3).width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+        let rect = centered(area, 90, ((rows + 2) as u16).min(area.height));
         frame.render_widget(Clear, rect);
         frame.render_widget(
             Paragraph::new(lines)

@@ -1,0 +1,117 @@
+//! Endpoints shown and hidden while hytop runs, end to end in a real
+//! terminal on the simulator: `w` sweeps and finds the simulated account's
+//! unshown region, Enter adds it to the table; `R` lists the account's
+//! regions and hides one, the other endpoints untouched.
+
+use hytop_testkit as support;
+
+use support::tmux::{Sandbox, Tmux, cloud_line, hytop_argv, popup, popup_text};
+
+use super::e2e_tmux::{config_toml, wait_listed};
+
+/// The e2e config, its AWS account with a region it does not show.
+fn start(test: &str) -> Tmux {
+    let config = config_toml(0.0).replacen(
+        "address_pool = 3\n",
+        "address_pool = 3\nunshown_regions = [\"ap-south-1\"]\n",
+        1,
+    );
+    assert!(config.contains("unshown_regions"), "{config}");
+    let sandbox = Sandbox::new(&config);
+    let env = sandbox.env();
+    let argv = hytop_argv(&sandbox, &[]);
+    Tmux::start(test, sandbox, &env, &argv)
+}
+
+#[test]
+fn the_sweep_finds_the_unshown_region_and_enter_adds_it() {
+    let t = start("endpoints-sweep");
+    let screen = wait_listed(&t);
+    assert_eq!(
+        cloud_line(&screen, "e2e-aws/ap-south-1"),
+        "",
+        "not shown yet"
+    );
+
+    t.type_text("w");
+    let screen = t.wait_until("the sweep's findings", |s| {
+        popup_text(s, "Sweep: every region").is_some_and(|p| p.contains("swept 3 regions"))
+    });
+    let found = popup_text(&screen, "Sweep: every region").unwrap_or_default();
+    assert!(found.contains("e2e-aws/ap-south-1 not shown"), "{screen}");
+    assert!(found.contains("which hytop does not show"), "{screen}");
+    assert!(
+        found.contains("e2e-aws: ap-south-1, eu-west-1; e2e-lab: lab"),
+        "{screen}"
+    );
+
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the region added and listed", |s| {
+        cloud_line(s, "e2e-aws/ap-south-1").contains("✓ ok")
+    });
+    assert!(
+        popup_text(&screen, "Sweep: every region").is_some_and(|p| p.contains("✓ shown now")),
+        "{screen}"
+    );
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_until("the popup closed", |s| {
+        popup(s, "Sweep: every region").is_none()
+    });
+    assert!(
+        cloud_line(&screen, "e2e-aws/eu-west-1").contains("✓ ok"),
+        "{screen}"
+    );
+    assert!(
+        cloud_line(&screen, "e2e-lab/lab").contains("✓ ok"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn the_region_picker_adds_and_hides_regions() {
+    let t = start("endpoints-region");
+    wait_listed(&t);
+    t.send_keys(&["Home"]);
+    t.type_text("R");
+    let screen = t.wait_until("the account's regions", |s| {
+        popup_text(s, "Regions of e2e-aws").is_some_and(|p| p.contains("ap-south-1"))
+    });
+    let lines = popup(&screen, "Regions of e2e-aws").unwrap_or_default();
+    let line = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(!line("ap-south-1").contains('✓'), "{screen}");
+    assert!(line("eu-west-1").contains('✓'), "{screen}");
+
+    // ap-south-1 is first: Enter shows it.
+    t.send_keys(&["Enter"]);
+    t.wait_until("ap-south-1 shown", |s| {
+        cloud_line(s, "e2e-aws/ap-south-1").contains("✓ ok")
+    });
+    // eu-west-1 is next: Enter hides it; ap-south-1 and the lab stay.
+    t.type_text("j");
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("eu-west-1 hidden", |s| {
+        cloud_line(s, "e2e-aws/eu-west-1").is_empty()
+    });
+    assert!(
+        cloud_line(&screen, "e2e-aws/ap-south-1").contains("✓ ok"),
+        "{screen}"
+    );
+    assert!(
+        cloud_line(&screen, "e2e-lab/lab").contains("✓ ok"),
+        "{screen}"
+    );
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_until("the picker closed", |s| {
+        popup(s, "Regions of e2e-aws").is_none()
+    });
+    assert!(
+        !screen.contains(" eu-west-1 "),
+        "no row of the hidden region is left:\n{screen}"
+    );
+}

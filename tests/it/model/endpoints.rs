@@ -1,0 +1,248 @@
+//! Endpoints shown and hidden while hytop runs: the region, profile and
+//! cloud pickers and the sweep, through `update` alone (the event loop
+//! starts and stops the workers the effects name).
+
+use hytop::cloud::Regions;
+use hytop::cloud::endpoints::Endpoint;
+use hytop::dashboard::effect::{Choice, ChoiceKind};
+use hytop::dashboard::overlays::EndpointPicker;
+use hytop::domain::model::CloudKind;
+use hytop::report::{Answer, Sweep};
+
+use super::*;
+
+fn picker(state: &AppState) -> &EndpointPicker {
+    match &state.overlay {
+        Some(Overlay::Picker(p)) => p,
+        other => panic!("expected a picker, got {other:?}"),
+    }
+}
+
+/// Moves the picker's selection to `name`.
+fn choose(state: &mut AppState, name: &str) {
+    code(state, KeyCode::Home);
+    for _ in 0..20 {
+        let p = picker(state);
+        let listed = match &p.choices {
+            Some(Ok(list)) => list.clone(),
+            other => panic!("no choices: {other:?}"),
+        };
+        if listed.get(p.selected).is_some_and(|c| c.name == name) {
+            return;
+        }
+        key(state, 'j');
+    }
+    panic!("{name} is not offered");
+}
+
+fn starts(fx: &[Effect]) -> Vec<(String, Option<String>)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::StartEndpoints { cloud, region } => Some((cloud.clone(), region.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_region_picker_asks_the_selected_cloud_and_shows_or_hides_regions() {
+    let mut state = fleet_state();
+    select(&mut state, "web-1");
+    let fx = shift(&mut state, 'R');
+    let asked: Vec<(CloudId, RequestId)> = sends(&fx)
+        .into_iter()
+        .filter(|(_, _, r)| *r == Request::Regions)
+        .map(|(c, id, _)| (c, id))
+        .collect();
+    assert_eq!(asked.len(), 1, "{fx:?}");
+    let (cloud, request) = asked[0];
+    assert_eq!(cloud, 0, "the selected instance's endpoint is asked");
+    assert!(picker(&state).choices.is_none(), "asking…");
+
+    let regions = Regions {
+        all: vec!["ap-south-1".into(), "eu-west-1".into(), "us-east-1".into()],
+        this: Some("eu-west-1".into()),
+    };
+    // A stale answer changes nothing.
+    respond(
+        &mut state,
+        0,
+        request + 100,
+        Response::Regions(Ok(regions.clone())),
+    );
+    assert!(picker(&state).choices.is_none());
+    respond(&mut state, 0, request, Response::Regions(Ok(regions)));
+
+    choose(&mut state, "ap-south-1");
+    let fx = code(&mut state, KeyCode::Enter);
+    assert_eq!(
+        starts(&fx),
+        [("demo-aws".to_string(), Some("ap-south-1".to_string()))]
+    );
+
+    // Hiding a shown region stops its worker and drops only its rows.
+    let lab_rows = state.instances[2].len();
+    let before = names(&state);
+    choose(&mut state, "eu-west-1");
+    let fx = code(&mut state, KeyCode::Enter);
+    assert!(fx.contains(&Effect::StopEndpoint(0)), "{fx:?}");
+    assert!(!state.clouds[0].shown);
+    assert!(names(&state).len() < before.len());
+    assert!(!names(&state).contains(&"web-1".to_string()));
+    assert_eq!(state.instances[2].len(), lab_rows, "lab keeps its servers");
+    assert!(
+        status(&state)
+            .1
+            .contains("no longer shown: demo-aws/eu-west-1")
+    );
+    // Its worker's late answers are dropped, and no refresh goes to it.
+    listing(&mut state, 0, request + 1, vec![instance("i-late", "late")]);
+    assert!(!names(&state).contains(&"late".to_string()));
+    let fx = tick(&mut state, fixed_now() + secs(3600));
+    assert!(refreshes(&fx).iter().all(|(c, _)| *c != 0), "{fx:?}");
+
+    // The model's config names what is shown.
+    assert_eq!(
+        state.config.cloud("demo-aws").map(|c| c.regions.clone()),
+        Some(vec!["us-east-1".to_string()])
+    );
+}
+
+#[test]
+fn a_picked_profile_becomes_a_cloud_of_its_own() {
+    let mut state = fleet_state();
+    state.demo = true;
+    let fx = shift(&mut state, 'P');
+    assert!(fx.is_empty(), "the demo reaches no real cloud: {fx:?}");
+    assert!(
+        status(&state)
+            .1
+            .contains("the demo shows simulated clouds only")
+    );
+
+    state.demo = false;
+    let fx = shift(&mut state, 'P');
+    let request = match fx.as_slice() {
+        [
+            Effect::LoadChoices {
+                kind: ChoiceKind::Profiles,
+                request,
+            },
+        ] => *request,
+        other => panic!("expected a profile listing, got {other:?}"),
+    };
+    let choices = vec![
+        Choice {
+            name: "default".into(),
+            detail: "eu-west-1".into(),
+        },
+        Choice {
+            name: "lab".into(),
+            detail: "ap-south-1".into(),
+        },
+    ];
+    update(
+        &mut state,
+        Action::Choices {
+            request,
+            result: Ok(choices),
+        },
+    );
+    choose(&mut state, "lab");
+    let fx = code(&mut state, KeyCode::Enter);
+    assert_eq!(
+        starts(&fx),
+        [("lab-2".to_string(), None)],
+        "lab is the OpenStack cloud's name"
+    );
+    let added = state
+        .config
+        .cloud("lab-2")
+        .expect("a cloud for the profile");
+    assert_eq!(added.profile.as_deref(), Some("lab"));
+
+    // The event loop shows it: ✓ from then on, and Enter hides it again.
+    let id = state.add_cloud(Endpoint {
+        cloud: "lab-2".into(),
+        label: "lab/ap-south-1".into(),
+        kind: CloudKind::Aws,
+        region: "ap-south-1".into(),
+        simulated: false,
+    });
+    let fx = code(&mut state, KeyCode::Enter);
+    assert!(fx.contains(&Effect::StopEndpoint(id)), "{fx:?}");
+    assert!(!state.clouds[id].shown);
+}
+
+#[test]
+fn the_sweep_lists_what_lives_outside_the_table_and_adds_its_region() {
+    let mut state = fleet_state();
+    let fx = key(&mut state, 'w');
+    let request = match fx.as_slice() {
+        [Effect::Sweep(request)] => *request,
+        other => panic!("expected a sweep, got {other:?}"),
+    };
+    // Another w while it runs starts no second sweep.
+    code(&mut state, KeyCode::Esc);
+    assert!(key(&mut state, 'w').is_empty());
+
+    let mut stray = instance("i-0stray", "forgotten-gpu");
+    stray.region = "ap-south-1".into();
+    let swept = Sweep {
+        answers: vec![Answer {
+            endpoint: Some(Endpoint {
+                cloud: "demo-aws".into(),
+                label: "demo-aws/ap-south-1".into(),
+                kind: CloudKind::Aws,
+                region: "ap-south-1".into(),
+                simulated: true,
+            }),
+            instances: vec![stray],
+            unwatched: true,
+            ..Answer::default()
+        }],
+        swept: vec![(
+            "demo-aws".into(),
+            vec!["ap-south-1".into(), "eu-west-1".into()],
+        )],
+        took: std::time::Duration::from_millis(1200),
+    };
+    update(
+        &mut state,
+        Action::Swept {
+            request: request + 7,
+            sweep: Box::new(swept.clone()),
+        },
+    );
+    assert!(state.last_sweep.is_none(), "a stale sweep is dropped");
+    update(
+        &mut state,
+        Action::Swept {
+            request,
+            sweep: Box::new(swept),
+        },
+    );
+    assert_eq!(
+        status(&state).1,
+        "sweep: not shown but in use: demo-aws/ap-south-1 (w lists it)"
+    );
+    let found = state.last_sweep.clone().expect("kept");
+    assert_eq!(found.regions.len(), 1);
+    assert!(
+        found.regions[0].lines[0].contains("forgotten-gpu i-0stray running")
+            && found.regions[0].lines[0]
+                .ends_with("running in ap-south-1, which hytop does not show"),
+        "{found:?}"
+    );
+    assert!(found.summary.starts_with("swept 2 regions in 1.2 s"));
+
+    // w shows it (and sweeps again); Enter adds the region.
+    code(&mut state, KeyCode::Esc);
+    let fx = key(&mut state, 'w');
+    assert!(matches!(fx.as_slice(), [Effect::Sweep(_)]));
+    let fx = code(&mut state, KeyCode::Enter);
+    assert_eq!(
+        starts(&fx),
+        [("demo-aws".to_string(), Some("ap-south-1".to_string()))]
+    );
+}
