@@ -34,6 +34,22 @@ pub struct Cli {
     #[arg(long)]
     pub readonly: bool,
 
+    /// Also show this AWS profile (its region, or those of --region); the
+    /// same as picking it with `:profile`. Repeatable.
+    #[arg(
+        long = "profile",
+        global = true,
+        value_name = "NAME",
+        conflicts_with = "demo"
+    )]
+    pub profiles: Vec<String>,
+
+    /// Also show this AWS region: in the --profile ones, else in every AWS
+    /// cloud of the config; the same as picking it with `:region`.
+    /// Repeatable.
+    #[arg(long = "region", global = true, value_name = "NAME")]
+    pub regions: Vec<String>,
+
     /// Seconds between two refreshes of each cloud (overrides the config).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub refresh: Option<u64>,

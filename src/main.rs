@@ -136,6 +136,7 @@ async fn load(cli: &Cli, dirs: &Dirs) -> Result<(Config, Keymap, Vec<Built>)> {
 /// without any, the clouds found on this machine.
 async fn load_config(cli: &Cli, dirs: &Dirs) -> Result<Config> {
     let mut config = hytop::config::discovery::load(cli.demo, cli.config.as_deref(), dirs)?;
+    hytop::config::discovery::add_shown(&mut config, &cli.profiles, &cli.regions).await?;
     if let Some(secs) = cli.refresh {
         config.refresh_secs = secs;
     }

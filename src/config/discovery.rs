@@ -52,6 +52,71 @@ pub fn load(demo: bool, given: Option<&Path>, dirs: &Dirs) -> Result<Config> {
     }
 }
 
+/// `--profile` and `--region`: what the pickers would add, added at start.
+/// Each profile gets the AWS `[[cloud]]` that already uses it, else a new
+/// one named after it; each region is added to the clouds of those
+/// profiles, or without `--profile` to every AWS cloud (simulated ones
+/// too). A cloud that named no region keeps its profile's region besides.
+pub async fn add_shown(config: &mut Config, profiles: &[String], regions: &[String]) -> Result<()> {
+    let is_aws = |c: &CloudConfig| c.kind() == crate::domain::model::CloudKind::Aws;
+    let mut targets: Vec<String> = Vec::new();
+    for profile in profiles {
+        let found = config.clouds.iter().find(|c| {
+            *c.provider.get_ref() == ProviderKind::Aws
+                && c.profile.as_deref().unwrap_or("default") == profile
+        });
+        let name = match found {
+            Some(c) => c.name.get_ref().clone(),
+            None => {
+                let mut name = profile.clone();
+                let mut n = 2;
+                while config.cloud(&name).is_some() {
+                    name = format!("{profile}-{n}");
+                    n += 1;
+                }
+                let mut cloud = CloudConfig::plain(&name, ProviderKind::Aws);
+                cloud.profile = Some(profile.clone());
+                config.clouds.push(cloud);
+                name
+            }
+        };
+        targets.push(name);
+    }
+    if regions.is_empty() {
+        return Ok(());
+    }
+    if targets.is_empty() {
+        targets = config
+            .clouds
+            .iter()
+            .filter(|c| is_aws(c))
+            .map(|c| c.name.get_ref().clone())
+            .collect();
+    }
+    if targets.is_empty() {
+        bail!("--region is for AWS clouds, and the config has none (add --profile)");
+    }
+    for name in targets {
+        let Some(cloud) = config.clouds.iter_mut().find(|c| *c.name.get_ref() == name) else {
+            continue;
+        };
+        if cloud.regions.is_empty() && *cloud.provider.get_ref() == ProviderKind::Aws {
+            cloud.regions = aws::profile_region(cloud.profile.as_deref())
+                .await
+                .into_iter()
+                .collect();
+        } else if cloud.regions.is_empty() {
+            cloud.regions = cloud.worker_regions();
+        }
+        for region in regions {
+            if !cloud.regions.contains(region) {
+                cloud.regions.push(region.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every OpenStack cloud the `openstack` CLI would find, and AWS when it is
 /// set up (or when nothing else is, so the screen says how to set it up).
 pub fn found_on_this_machine() -> Config {
@@ -139,5 +204,48 @@ mod tests {
         let missing = dir.path().join("nope.toml");
         let err = load(false, Some(&missing), &dirs_in(dir.path())).expect_err("missing");
         assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn profile_and_region_flags_add_what_the_pickers_would() {
+        let mut config = Config::demo().expect("demo");
+        add_shown(&mut config, &[], &["ap-south-1".to_string()])
+            .await
+            .expect("a region for the AWS clouds");
+        let regions = |c: &Config, name: &str| c.cloud(name).map(|c| c.regions.clone());
+        assert_eq!(
+            regions(&config, "demo-aws"),
+            Some(vec![
+                "eu-west-1".into(),
+                "us-east-1".into(),
+                "ap-south-1".into()
+            ])
+        );
+        assert_eq!(
+            regions(&config, "lab"),
+            Some(vec!["lab".into()]),
+            "OpenStack untouched"
+        );
+
+        add_shown(
+            &mut config,
+            &["lab".to_string()],
+            &["eu-central-1".to_string()],
+        )
+        .await
+        .expect("a profile");
+        let added = config.cloud("lab-2").expect("lab is taken: lab-2");
+        assert_eq!(added.profile.as_deref(), Some("lab"));
+        assert!(added.regions.contains(&"eu-central-1".to_string()));
+        assert!(
+            !regions(&config, "demo-aws")
+                .unwrap_or_default()
+                .contains(&"eu-central-1".to_string()),
+            "with --profile, --region is for that profile only"
+        );
+
+        let mut openstack_only = Config::default_clouds(false, &["lab".to_string()]);
+        let refused = add_shown(&mut openstack_only, &[], &["ap-south-1".to_string()]).await;
+        assert!(refused.is_err());
     }
 }

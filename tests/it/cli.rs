@@ -1105,7 +1105,7 @@ fn openstack_check_flags_old_servers_and_a_failing_nova_is_exit_2() {
 
 mod idleness;
 mod secrets;
-mod sweep;
+pub(crate) mod sweep;
 
 #[test]
 fn completions_for_every_shell_name_the_commands() {

@@ -115,3 +115,91 @@ fn the_region_picker_adds_and_hides_regions() {
         "no row of the hidden region is left:\n{screen}"
     );
 }
+
+/// `P` lists the profiles of a temporary AWS config file (read by
+/// aws-config's loader) and Enter shows one in its own region, against
+/// moto: its instance in ap-south-1 joins the table; Enter again hides it.
+#[test]
+fn the_profile_picker_shows_a_profile_of_the_aws_config_file() {
+    use hytop_testkit::cloudwatch::{Behaviour, FakeCloudWatch};
+    use hytop_testkit::moto::MotoServer;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let moto = MotoServer::start();
+    let cloudwatch = rt.block_on(FakeCloudWatch::start(Behaviour::default()));
+    let stray = rt.block_on(crate::cli::sweep::run_in(
+        &moto.url,
+        "ap-south-1",
+        "lab-gpu",
+    ));
+    rt.block_on(crate::cli::sweep::run_in(
+        &moto.url,
+        "eu-west-1",
+        "shown-web",
+    ));
+
+    let sandbox = Sandbox::new(
+        "# written by tests/it/e2e_endpoints.rs\n[[cloud]]\nname = \"moto\"\nprovider = \"aws\"\nregions = [\"eu-west-1\"]\n",
+    );
+    let home = sandbox.path("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let aws_file = sandbox.path("aws-config");
+    std::fs::write(
+        &aws_file,
+        "[default]\nregion = eu-west-1\n\n[profile lab]\nregion = ap-south-1\n",
+    )
+    .expect("AWS config file");
+    let mut env: Vec<(&str, std::path::PathBuf)> = sandbox.env();
+    env.push(("HOME", home));
+    env.push(("AWS_ACCESS_KEY_ID", "testing".into()));
+    env.push(("AWS_SECRET_ACCESS_KEY", "testing".into()));
+    env.push(("AWS_CONFIG_FILE", aws_file));
+    env.push(("AWS_ENDPOINT_URL_EC2", moto.url.clone().into()));
+    env.push(("AWS_ENDPOINT_URL_CLOUDWATCH", cloudwatch.url.clone().into()));
+    let argv = hytop_argv(&sandbox, &[]);
+    let t = Tmux::start_isolated("endpoints-profile", sandbox, &env, &argv);
+    t.wait_until("moto listed", |s| {
+        cloud_line(s, "default/eu-west-1").contains("✓ ok") && s.contains("shown-web")
+    });
+
+    t.type_text("P");
+    let screen = t.wait_until("the profiles", |s| {
+        popup_text(s, "AWS profiles").is_some_and(|p| p.contains("lab"))
+    });
+    let lines = popup(&screen, "AWS profiles").unwrap_or_default();
+    let line = |name: &str| {
+        lines
+            .iter()
+            .find(|l| l.split_whitespace().any(|w| w == name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert!(line("default").contains('✓'), "{screen}");
+    assert!(line("default").contains("eu-west-1"), "{screen}");
+    assert!(!line("lab").contains('✓'), "{screen}");
+    assert!(line("lab").contains("ap-south-1"), "{screen}");
+
+    t.type_text("j");
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the lab profile listed", |s| {
+        cloud_line(s, "lab/ap-south-1").contains("✓ ok") && s.contains("lab-gpu")
+    });
+    assert!(screen.contains(&stray[..12]), "{screen}");
+    assert!(
+        cloud_line(&screen, "default/eu-west-1").contains("✓ ok"),
+        "{screen}"
+    );
+
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the lab profile hidden", |s| {
+        cloud_line(s, "lab/ap-south-1").is_empty() && !s.contains("lab-gpu")
+    });
+    assert!(screen.contains("shown-web"), "{screen}");
+    drop(t);
+    drop(cloudwatch);
+    drop(rt);
+}

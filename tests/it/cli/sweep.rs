@@ -7,7 +7,7 @@ use aws_sdk_ec2::types::{InstanceType, ResourceType, Tag, TagSpecification};
 use super::{Aws, aws_config, ids};
 
 /// Launches one t3.micro named `name` in `region` of moto.
-pub(super) async fn run_in(url: &str, region: &str, name: &str) -> String {
+pub(crate) async fn run_in(url: &str, region: &str, name: &str) -> String {
     let config = hytop_testkit::aws_sdk_config(url)
         .await
         .into_builder()
@@ -172,4 +172,63 @@ fn openstack_check_all_regions_sweeps_the_catalog() {
     drop(shown);
     drop(other);
     drop(rt);
+}
+
+/// `--profile` shows a profile of a temporary AWS config file in its own
+/// region; `--region` adds a region to the configured cloud.
+#[test]
+fn moto_profile_and_region_flags_show_more_at_start() {
+    let aws = Aws::start();
+    let stray = aws
+        .rt
+        .block_on(run_in(&aws.moto.url, "ap-south-1", "lab-gpu"));
+    let mut home = super::Home::new(&aws_config(""));
+    let aws_file = home.path("home").join("aws-config");
+    std::fs::write(
+        &aws_file,
+        "[default]\nregion = eu-west-1\n\n[profile lab]\nregion = ap-south-1\n",
+    )
+    .expect("AWS config file");
+    // No AWS_REGION: it would outrank the profile's region.
+    home = home
+        .with("AWS_ACCESS_KEY_ID", "testing")
+        .with("AWS_SECRET_ACCESS_KEY", "testing")
+        .with("AWS_CONFIG_FILE", aws_file.display().to_string())
+        .with("AWS_ENDPOINT_URL_EC2", aws.moto.url.clone())
+        .with("AWS_ENDPOINT_URL_CLOUDWATCH", aws.cloudwatch.url.clone());
+
+    let plain = home.hytop(&["list", "--json"]);
+    plain.expect_code(0);
+    assert!(!plain.stdout.contains(&stray), "{plain:#?}");
+
+    let with_profile = home.hytop(&["list", "--profile", "lab", "--json"]);
+    with_profile.expect_code(0);
+    let items = with_profile.json();
+    let item = items
+        .iter()
+        .find(|i| i["id"] == stray.as_str())
+        .unwrap_or_else(|| panic!("the profile's region is shown: {with_profile:#?}"));
+    assert_eq!(item["cloud"], "lab");
+    assert_eq!(item["endpoint"], "lab/ap-south-1");
+    assert_eq!(
+        item["flags"],
+        serde_json::json!([]),
+        "shown, so not unwatched"
+    );
+    assert_eq!(
+        items.len(),
+        3,
+        "the configured region too: {with_profile:#?}"
+    );
+
+    let with_region = home.hytop(&["list", "--region", "ap-south-1", "--json"]);
+    with_region.expect_code(0);
+    let items = with_region.json();
+    let item = items
+        .iter()
+        .find(|i| i["id"] == stray.as_str())
+        .unwrap_or_else(|| panic!("the region is shown: {with_region:#?}"));
+    assert_eq!(item["endpoint"], "default/ap-south-1");
+    assert_eq!(item["cloud"], "moto");
+    drop(aws.rt);
 }
