@@ -89,6 +89,8 @@ pub enum Command {
     /// Print a shell completion script: `hytop completions bash >
     /// ~/.local/share/bash-completion/completions/hytop` (see README).
     Completions(CompletionsArgs),
+    /// Print the man page (roff): `hytop man > ~/.local/share/man/man1/hytop.1`.
+    Man,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Args)]
@@ -117,6 +119,15 @@ pub fn completions(shell: Shell) -> String {
         Shell::Fish => clap_complete::Shell::Fish,
     };
     clap_complete::generate(generator, &mut cmd, "hytop", &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The man page (roff), from the same definitions as `--help`.
+pub fn man_page() -> String {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    // Rendering into memory cannot fail.
+    let _ = clap_mangen::Man::new(Cli::command()).render(&mut out);
     String::from_utf8_lossy(&out).into_owned()
 }
 

@@ -20,6 +20,12 @@ fn main() -> Result<ExitCode> {
             .write_all(hytop::cli::completions(args.shell).as_bytes());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(Command::Man) = &cli.command {
+        let _ = std::io::stdout()
+            .lock()
+            .write_all(hytop::cli::man_page().as_bytes());
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(command) = &cli.command {
         return Ok(run_command(&cli, command));
     }
@@ -95,7 +101,7 @@ fn try_run_command(cli: &Cli, command: &Command) -> Result<report::Outcome> {
         Command::List(args) => &args.scope,
         Command::Check(args) => &args.scope,
         Command::Doctor(args) => &args.scope,
-        Command::Completions(_) => {
+        Command::Completions(_) | Command::Man => {
             return Ok(report::Outcome {
                 stdout: String::new(),
                 stderr: Vec::new(),

@@ -78,7 +78,7 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         }
         Command::Doctor(args) => doctor::run(config, endpoints, args).await,
         // Printed by main before any cloud is built.
-        Command::Completions(_) => Ok(Outcome {
+        Command::Completions(_) | Command::Man => Ok(Outcome {
             stdout: String::new(),
             stderr: Vec::new(),
             code: EXIT_OK,

@@ -1125,3 +1125,26 @@ fn completions_for_every_shell_name_the_commands() {
     }
     home.run(&["completions", "powershell"]).expect_code(2);
 }
+
+#[test]
+fn the_man_page_comes_from_the_same_definitions() {
+    let home = Home::new("");
+    let run = home.run(&["man"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.starts_with(".ie \\n(.g .ds Aq"),
+        "{}",
+        &run.stdout[..80.min(run.stdout.len())]
+    );
+    assert!(run.stdout.contains(".TH hytop 1"), "{}", run.stdout);
+    for word in [
+        "\\-\\-demo",
+        "\\-\\-profile",
+        "\\-\\-region",
+        "doctor",
+        "completions",
+    ] {
+        assert!(run.stdout.contains(word), "the man page lacks {word}");
+    }
+    assert_eq!(run.stderr, "", "{run:#?}");
+}
