@@ -52,6 +52,8 @@ pub enum Click {
     Copy(usize),
     /// Picks template `n` in the launch form.
     Template(usize),
+    /// Shows or hides choice `n` of a region, profile or cloud picker.
+    Pick(usize),
     /// Presses the key bound to the command in the popup's section: a click
     /// on an answer does exactly what its key does.
     Press(Context, Command),
@@ -95,6 +97,12 @@ fn click(state: &mut AppState, at: Position, fx: &mut Vec<Effect>) {
         match hit {
             Some(Click::Copy(n)) => copy(state, n, fx),
             Some(Click::Template(n)) => template(state, n, fx),
+            Some(Click::Pick(n)) => {
+                if let Some(Overlay::Picker(picker)) = state.overlay.take() {
+                    picker.pick(state, n, fx);
+                }
+                state.dirty = true;
+            }
             Some(Click::Press(ctx, cmd)) => press(state, ctx, cmd, fx),
             None => {}
         }
@@ -189,6 +197,11 @@ pub fn popup_areas(state: &AppState, area: Rect) -> Vec<(Rect, Click)> {
             .into_iter()
             .enumerate()
             .map(|(i, line)| (line, Click::Template(i)))
+            .collect(),
+        Some(Overlay::Picker(picker)) => picker
+            .choice_lines(area)
+            .into_iter()
+            .map(|(i, line)| (line, Click::Pick(i)))
             .collect(),
         Some(_) => overlays::answer_areas(state, area),
         None => Vec::new(),

@@ -291,3 +291,47 @@ fn a_click_on_a_template_picks_it() {
     let (x, y) = find(&lines, "count");
     assert!(click(&mut state, x, y).is_empty());
 }
+
+#[test]
+fn a_click_on_a_region_shows_it() {
+    use crate::cloud::Regions;
+    use crate::dashboard::action::Response;
+    let mut state = mouse_state();
+    let mut fx = Vec::new();
+    crate::dashboard::overlays::EndpointPicker::open_regions(&mut state, &mut fx);
+    let request = match fx.as_slice() {
+        [Effect::Send { id, .. }] => *id,
+        other => panic!("expected the regions request, got {other:?}"),
+    };
+    let cloud = match fx.as_slice() {
+        [Effect::Send { cloud, .. }] => *cloud,
+        _ => unreachable!(),
+    };
+    update(
+        &mut state,
+        Action::Response {
+            cloud,
+            request,
+            response: Response::Regions(Ok(Regions {
+                all: vec!["ap-south-1".into(), "eu-west-1".into(), "us-east-1".into()],
+                this: None,
+            })),
+        },
+    );
+    let lines = draw(&mut state);
+    let (x, y) = find(&lines, "✓ us-east-1");
+    let fx = click(&mut state, x, y);
+    // us-east-1 is shown: a click hides it, as Enter on it would.
+    assert!(fx.contains(&Effect::StopEndpoint(1)), "{fx:?}");
+    assert!(!state.clouds[1].shown);
+    let lines = draw(&mut state);
+    let (x, y) = find(&lines, "ap-south-1");
+    let fx = click(&mut state, x, y);
+    assert!(
+        fx.contains(&Effect::StartEndpoints {
+            cloud: "demo-aws".into(),
+            region: Some("ap-south-1".into()),
+        }),
+        "{fx:?}"
+    );
+}

@@ -229,6 +229,39 @@ impl EndpointPicker {
         }
     }
 
+    /// The choices drawn over `area`: the first one's index and how many.
+    fn window(&self, area: Rect) -> (usize, usize) {
+        let height = usize::from(area.height.saturating_sub(8)).max(3);
+        let from = self.selected.saturating_sub(height - 1);
+        let shown = self.listed().len().saturating_sub(from).min(height);
+        (from, shown)
+    }
+
+    fn rect(&self, area: Rect) -> Rect {
+        // The choices (or one line saying why there are none), a blank, the hints.
+        let body = self.window(area).1.max(1) + 2;
+        centered(area, 70, ((body + 2) as u16).min(area.height))
+    }
+
+    /// Where each drawn choice is, by its index: what a click picks.
+    pub(crate) fn choice_lines(&self, area: Rect) -> Vec<(usize, Rect)> {
+        let inner = self.rect(area).inner(ratatui::layout::Margin::new(1, 1));
+        let (from, shown) = self.window(area);
+        (0..shown)
+            .filter_map(|k| {
+                let y = inner.y.checked_add(u16::try_from(k).ok()?)?;
+                (y < inner.bottom()).then_some((from + k, Rect::new(inner.x, y, inner.width, 1)))
+            })
+            .collect()
+    }
+
+    /// A click on choice `n`: selects it and shows or hides it, as Enter.
+    pub(crate) fn pick(mut self, state: &mut AppState, n: usize, fx: &mut Vec<Effect>) {
+        self.selected = n.min(self.listed().len().saturating_sub(1));
+        self.toggle(state, fx);
+        state.overlay = Some(self.into());
+    }
+
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let mut lines: Vec<Line> = Vec::new();
         match &self.choices {
@@ -238,9 +271,8 @@ impl EndpointPicker {
                 lines.push(Line::styled("none found", theme.dim()));
             }
             Some(Ok(list)) => {
-                let height = usize::from(area.height.saturating_sub(8)).max(3);
-                let from = self.selected.saturating_sub(height - 1);
-                for (i, choice) in list.iter().enumerate().skip(from).take(height) {
+                let (from, shown) = self.window(area);
+                for (i, choice) in list.iter().enumerate().skip(from).take(shown) {
                     let shown = !self.endpoints_of(state, &choice.name).is_empty();
                     let line = Line::from(vec![
                         Span::raw(if i == self.selected { "▶ " } else { "  " }),
@@ -258,8 +290,7 @@ impl EndpointPicker {
         }
         lines.push(Line::from(""));
         lines.push(hint_line(state, theme, " show / hide   "));
-        let rows = (lines.len() + 2) as u16;
-        let rect = centered(area, 70, rows.min(area.height));
+        let rect = self.rect(area);
         frame.render_widget(Clear, rect);
         frame.render_widget(
             Paragraph::new(lines).block(popup_block(&self.title(), theme, theme.border())),
