@@ -195,14 +195,33 @@ mod tests {
         Config::parse(text, "sweep.toml").expect("config parses")
     }
 
+    /// Sweeps every endpoint of `config`, asking the shown ones as `ask` says.
+    async fn sweep_all(config: &Config, ask: Ask) -> Sweep {
+        let shown = endpoints::build(config).await.expect("endpoints");
+        sweep(
+            config,
+            shown,
+            Some(ask),
+            Duration::from_secs(5),
+            &config.cost,
+        )
+        .await
+    }
+
+    fn unwatched(swept: &Sweep) -> Vec<&str> {
+        swept
+            .unwatched()
+            .filter_map(|a| a.endpoint.as_ref())
+            .map(|e| e.label.as_str())
+            .collect()
+    }
+
     const SIM: &str = "[[cloud]]\nname = \"sim\"\nprovider = \"simulator\"\nsimulate = \"aws\"\nregions = [\"eu-west-1\"]\n[cloud.sim]\nlatency_ms = 0\ninstances = 2\nunshown_regions = [\"ap-south-1\", \"us-west-2\"]\n";
 
     #[tokio::test]
     async fn the_unshown_regions_of_a_simulated_account_are_swept() {
         let config = config(SIM);
-        let shown = endpoints::build(&config).await.expect("endpoints");
-        let timeout = Duration::from_secs(5);
-        let swept = sweep(&config, shown, Some(Ask::Check), timeout, &config.cost).await;
+        let swept = sweep_all(&config, Ask::Check).await;
         assert_eq!(
             swept.swept,
             [(
@@ -210,12 +229,7 @@ mod tests {
                 vec!["ap-south-1".into(), "eu-west-1".into(), "us-west-2".into()]
             )]
         );
-        let unwatched: Vec<&str> = swept
-            .unwatched()
-            .filter_map(|a| a.endpoint.as_ref())
-            .map(|e| e.label.as_str())
-            .collect();
-        assert_eq!(unwatched, ["sim/ap-south-1", "sim/us-west-2"]);
+        assert_eq!(unwatched(&swept), ["sim/ap-south-1", "sim/us-west-2"]);
         for answer in swept.unwatched() {
             assert_eq!(answer.instances.len(), 1, "one stray each: {answer:?}");
             assert!(answer.errors.is_empty(), "{:?}", answer.errors);
@@ -251,23 +265,10 @@ mod tests {
             "{SIM}[[cloud]]\nname = \"sim-again\"\nprovider = \"simulator\"\nsimulate = \"aws\"\nregions = [\"ap-south-1\"]\n[cloud.sim]\nlatency_ms = 0\n"
         );
         let config = config(&two);
-        let shown = endpoints::build(&config).await.expect("endpoints");
-        let swept = sweep(
-            &config,
-            shown,
-            Some(Ask::List),
-            Duration::from_secs(5),
-            &config.cost,
-        )
-        .await;
+        let swept = sweep_all(&config, Ask::List).await;
         // Different names are different simulated accounts: each swept on
         // its own, and a region shown by one is not unwatched for it.
-        let unwatched: Vec<&str> = swept
-            .unwatched()
-            .filter_map(|a| a.endpoint.as_ref())
-            .map(|e| e.label.as_str())
-            .collect();
-        assert_eq!(unwatched, ["sim/ap-south-1", "sim/us-west-2"]);
+        assert_eq!(unwatched(&swept), ["sim/ap-south-1", "sim/us-west-2"]);
         assert_eq!(swept.swept.len(), 2);
         assert_eq!(
             swept.swept[1],
@@ -280,17 +281,7 @@ mod tests {
         let config = config(
             "[[cloud]]\nname = \"broken\"\nprovider = \"openstack\"\nos_cloud = \"no-such-cloud\"\n",
         );
-        let shown = endpoints::build(&config)
-            .await
-            .expect("an unavailable endpoint");
-        let swept = sweep(
-            &config,
-            shown,
-            Some(Ask::Check),
-            Duration::from_secs(5),
-            &config.cost,
-        )
-        .await;
+        let swept = sweep_all(&config, Ask::Check).await;
         assert!(swept.swept.is_empty());
         let errors: Vec<&String> = swept.answers.iter().flat_map(|a| &a.errors).collect();
         assert!(

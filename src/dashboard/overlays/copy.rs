@@ -8,13 +8,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::{Overlay, hint, popup_block};
+use super::{Overlay, hint_line, popup_block};
 use crate::dashboard::clipboard::osc52;
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
-use crate::dashboard::view::{Theme, centered, hints, text};
+use crate::dashboard::view::{Theme, centered, text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopyPopup {
@@ -133,34 +133,20 @@ impl CopyPopup {
             })
             .collect();
         lines.push(Line::from(""));
-        let keymap = &state.keymap;
-        let mut spans = Vec::new();
-        let key = |cmds: &[Command], usual: &[KeyCode], sep: &str| {
-            hints::keys(keymap, Context::Copy, cmds, usual, sep)
-        };
-        hint(
-            &mut spans,
-            key(
-                &[Command::MoveDown, Command::MoveUp],
-                &[KeyCode::Char('j'), KeyCode::Char('k')],
-                "/",
-            ),
-            " select   ".into(),
+        lines.push(hint_line(
+            state,
             theme,
-        );
-        hint(
-            &mut spans,
-            key(&[Command::Confirm], &[KeyCode::Enter], " / "),
-            " copy   ".into(),
-            theme,
-        );
-        hint(
-            &mut spans,
-            key(&[Command::Close], &[KeyCode::Esc], " / "),
-            " close".into(),
-            theme,
-        );
-        lines.push(Line::from(spans));
+            Context::Copy,
+            &[
+                (
+                    &[Command::MoveDown, Command::MoveUp],
+                    &[KeyCode::Char('j'), KeyCode::Char('k')],
+                    " select   ",
+                ),
+                (&[Command::Confirm], &[KeyCode::Enter], " copy   "),
+                (&[Command::Close], &[KeyCode::Esc], " close"),
+            ],
+        ));
         frame.render_widget(
             Paragraph::new(lines).block(popup_block(
                 &format!("Copy from {}", self.name),

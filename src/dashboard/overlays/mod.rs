@@ -21,7 +21,7 @@ use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders};
 
 pub use self::addresses::AddressesPopup;
@@ -39,7 +39,7 @@ pub use self::sweep::{SweepFound, SweepPopup};
 pub use self::terminate::{LeftAddress, TerminatePopup};
 use crate::cloud::CloudError;
 use crate::dashboard::action::RequestId;
-use crate::dashboard::command::Command;
+use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::input::typed_char;
 use crate::dashboard::keymap::Key;
@@ -193,6 +193,23 @@ fn popup_block<'a>(title: &str, theme: &Theme, style: Style) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(style)
         .title(Span::styled(format!(" {title} "), theme.title()))
+}
+
+/// What one hint of a hint line names: the commands, the keys usually
+/// bound to them, and what they do (` select   `).
+type Hint<'a> = (&'a [Command], &'a [crossterm::event::KeyCode], &'a str);
+
+/// A popup's hint line in `ctx`: each hint's keys (as the keymap binds them;
+/// `/` between the keys of several commands) then what they do; a hint no
+/// key runs is left out.
+fn hint_line(state: &AppState, theme: &Theme, ctx: Context, hints: &[Hint<'_>]) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (cmds, usual, what) in hints {
+        let sep = if cmds.len() > 1 { "/" } else { " / " };
+        let keys = crate::dashboard::view::hints::keys(&state.keymap, ctx, cmds, usual, sep);
+        hint(&mut spans, keys, (*what).to_string(), theme);
+    }
+    Line::from(spans)
 }
 
 /// Appends a hint (`key` then what it does) to a hint line, if a key runs it.

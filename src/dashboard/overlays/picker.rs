@@ -12,7 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
-use super::{Overlay, hint, popup_block};
+use super::{Overlay, popup_block};
 use crate::cloud::{CloudResult, Regions};
 use crate::config::{CloudConfig, ProviderKind};
 use crate::dashboard::action::{CloudId, Request, RequestId};
@@ -20,7 +20,7 @@ use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::{Choice, ChoiceKind, Effect};
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
-use crate::dashboard::view::{Theme, centered, hints, text};
+use crate::dashboard::view::{Theme, centered, text};
 
 /// What a picker picks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,40 +301,21 @@ impl EndpointPicker {
 
 /// The hint line of a `[picker]` popup, `toggle` doing `what`.
 pub(super) fn hint_line(state: &AppState, theme: &Theme, what: &str) -> Line<'static> {
-    let keymap = &state.keymap;
-    let key = |cmds: &[Command], usual: &[KeyCode], sep: &str| {
-        hints::keys(keymap, Context::Picker, cmds, usual, sep)
-    };
-    let mut spans = Vec::new();
-    hint(
-        &mut spans,
-        key(
-            &[Command::MoveDown, Command::MoveUp],
-            &[KeyCode::Char('j'), KeyCode::Char('k')],
-            "/",
-        ),
-        " select   ".into(),
+    super::hint_line(
+        state,
         theme,
-    );
-    hint(
-        &mut spans,
-        key(&[Command::Toggle], &[KeyCode::Enter], " / "),
-        what.into(),
-        theme,
-    );
-    hint(
-        &mut spans,
-        key(&[Command::Refresh], &[KeyCode::Char('r')], " / "),
-        " ask again   ".into(),
-        theme,
-    );
-    hint(
-        &mut spans,
-        key(&[Command::Close], &[KeyCode::Esc], " / "),
-        " close".into(),
-        theme,
-    );
-    Line::from(spans)
+        Context::Picker,
+        &[
+            (
+                &[Command::MoveDown, Command::MoveUp],
+                &[KeyCode::Char('j'), KeyCode::Char('k')],
+                " select   ",
+            ),
+            (&[Command::Toggle], &[KeyCode::Enter], what),
+            (&[Command::Refresh], &[KeyCode::Char('r')], " ask again   "),
+            (&[Command::Close], &[KeyCode::Esc], " close"),
+        ],
+    )
 }
 
 /// The `[[cloud]]` that shows AWS profile `profile`: one the config has,
