@@ -68,7 +68,8 @@ impl AppState {
         status.metrics_error = None;
         status.addresses.clear();
         status.volumes.clear();
-        self.launched.retain(|k| k.cloud != cloud);
+        // `launched` keeps its keys: shown again, the slot's instances are
+        // this session's again for the quit reminder.
         self.allocated_here.retain(|(c, _)| *c != cloud);
         self.pending_releases.retain(|r| r.cloud != cloud);
         if self.console.as_ref().is_some_and(|v| v.key.cloud == cloud) {

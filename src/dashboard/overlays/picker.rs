@@ -178,11 +178,22 @@ impl EndpointPicker {
                 .iter()
                 .map(|&c| state.clouds[c].label.clone())
                 .collect();
+            // Hidden is not gone: say what keeps running (and billing) there.
+            let live = shown
+                .iter()
+                .flat_map(|&c| &state.instances[c])
+                .filter(|i| i.state.is_live())
+                .count();
             for id in shown {
                 state.remove_cloud(id);
                 fx.push(Effect::StopEndpoint(id));
             }
-            state.info(format!("no longer shown: {}", labels.join(", ")));
+            let still = if live > 0 {
+                format!(" — its {live} live instance(s) keep running there (w finds them)")
+            } else {
+                String::new()
+            };
+            state.info(format!("no longer shown: {}{still}", labels.join(", ")));
             return;
         }
         let (cloud, region) = match &self.kind {

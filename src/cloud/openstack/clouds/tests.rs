@@ -219,3 +219,29 @@ fn syntax_errors_never_show_a_secret() {
         assert!(err.contains("clouds.yaml:"), "{err}");
     }
 }
+
+#[test]
+fn the_picker_offers_every_cloud_whatever_os_cloud_says() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("clouds.yaml"), CLOUDS).unwrap();
+    let openrc = [
+        ("OS_CLOUD", "lab"),
+        ("OS_AUTH_URL", "https://keystone.example.org:5000/v3"),
+        ("OS_USERNAME", "bob"),
+        ("OS_PASSWORD", "pw"),
+        ("OS_PROJECT_NAME", "course"),
+    ];
+    let s = sources(dir.path(), &openrc);
+    assert_eq!(
+        discover(&s).len(),
+        1,
+        "OS_CLOUD narrows what is shown at start"
+    );
+    assert_eq!(names(&s).unwrap(), ["lab", "appcred", ENV_CLOUD]);
+    let bare = sources(dir.path(), &[]);
+    assert_eq!(
+        names(&bare).unwrap(),
+        ["lab", "appcred"],
+        "no openrc, no envvars"
+    );
+}
