@@ -148,7 +148,8 @@ pub fn for_region(cloud: &CloudConfig, region: &str) -> Built {
                     OpenStackProvider::new(
                         name,
                         profile,
-                        Some(region.to_string()),
+                        // The cloud's own name stands for "no region".
+                        (region != name).then(|| region.to_string()),
                         cloud.floating_pool.clone(),
                     )
                 });
@@ -215,7 +216,13 @@ fn openstack_endpoints(cloud: &CloudConfig) -> Vec<Built> {
         Err(e) => return vec![unavailable(CloudError::new("Config", e.to_string()))],
     };
     let regions: Vec<Option<String>> = if !cloud.regions.is_empty() {
-        cloud.regions.iter().cloned().map(Some).collect()
+        // An endpoint without a region is shown under the cloud's name; the
+        // dashboard writes that name back when regions are added at runtime.
+        cloud
+            .regions
+            .iter()
+            .map(|r| (r != name).then(|| r.clone()))
+            .collect()
     } else if !profile.regions.is_empty() {
         profile.regions.iter().cloned().map(Some).collect()
     } else {
