@@ -103,6 +103,39 @@ impl EndpointPicker {
         state.overlay = Some(Self::new(kind, request).into());
     }
 
+    /// `:region NAME`, `:profile NAME`, `:cloud NAME`: shows or hides `name`
+    /// at once, as Enter on it in the picker would.
+    pub fn toggle_named(state: &mut AppState, kind: Command, name: &str, fx: &mut Vec<Effect>) {
+        let kind = match kind {
+            Command::Regions => {
+                let cloud = state
+                    .selected_instance()
+                    .map(|(key, _)| key.cloud)
+                    .or_else(|| state.shown_clouds().next());
+                let Some(cloud) = cloud else {
+                    state.error("no endpoint is shown: :profile or :cloud adds one");
+                    return;
+                };
+                PickerKind::Regions {
+                    cloud: state.clouds[cloud].config_name.clone(),
+                }
+            }
+            Command::Profiles | Command::Clouds if state.demo => {
+                state.error("the demo shows simulated clouds only: :region works here");
+                return;
+            }
+            Command::Profiles => PickerKind::Profiles,
+            Command::Clouds => PickerKind::Clouds,
+            _ => return,
+        };
+        let mut picker = Self::new(kind, 0);
+        picker.choices = Some(Ok(vec![Choice {
+            name: name.to_string(),
+            detail: String::new(),
+        }]));
+        picker.toggle(state, fx);
+    }
+
     /// A worker listed the regions this picker asked for.
     pub fn on_regions(&mut self, request: RequestId, result: CloudResult<Regions>) {
         if request != self.request {

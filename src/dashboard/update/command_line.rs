@@ -1,5 +1,5 @@
-//! The `:` command line: any command by name, plus `sort`, `filter`, `q`
-//! and `q!`.
+//! The `:` command line: any command by name, plus `sort`, `filter`, `q`,
+//! `q!`, and `region` / `profile` / `cloud` with a name.
 
 use crate::dashboard::command::Command;
 use crate::dashboard::effect::Effect;
@@ -27,6 +27,15 @@ pub(super) fn run(state: &mut AppState, line: &str, fx: &mut Vec<Effect>) {
             state.filter = rest.join(" ");
             state.rebuild_view();
         }
+        // One name after a picker's command: show or hide it at once.
+        "region" | "profile" | "cloud" if rest.len() == 1 => {
+            let kind = match verb {
+                "region" => Command::Regions,
+                "profile" => Command::Profiles,
+                _ => Command::Clouds,
+            };
+            crate::dashboard::overlays::EndpointPicker::toggle_named(state, kind, rest[0], fx);
+        }
         // `q!` quits without the reminder of running instances.
         "q!" | "quit!" if rest.is_empty() => {
             state.quit = true;
@@ -42,7 +51,8 @@ pub(super) fn run(state: &mut AppState, line: &str, fx: &mut Vec<Effect>) {
                 Err(()) => state.error(format!("unknown command :{verb} (see ? for the list)")),
                 // No other command takes words after it.
                 Ok(_) if !rest.is_empty() => state.error(format!(
-                    "usage: :{verb} (nothing after it; only :sort and :filter take more)"
+                    "usage: :{verb} (nothing after it; only :sort, :filter, :region, :profile \
+                     and :cloud take more)"
                 )),
                 Ok(cmd) => super::run(state, cmd, fx),
             }

@@ -247,3 +247,32 @@ fn the_sweep_lists_what_lives_outside_the_table_and_adds_its_region() {
         [("demo-aws".to_string(), Some("ap-south-1".to_string()))]
     );
 }
+
+#[test]
+fn a_name_after_region_shows_or_hides_it_at_once() {
+    let mut state = fleet_state();
+    select(&mut state, "web-1");
+    let fx = command_line(&mut state, "region ap-south-1");
+    assert_eq!(
+        starts(&fx),
+        [("demo-aws".to_string(), Some("ap-south-1".to_string()))]
+    );
+    let fx = command_line(&mut state, "region us-east-1");
+    assert!(fx.contains(&Effect::StopEndpoint(1)), "{fx:?}");
+    assert!(!state.clouds[1].shown);
+    state.demo = true;
+    let fx = command_line(&mut state, "profile lab");
+    assert!(starts(&fx).is_empty());
+    assert!(
+        status(&state)
+            .1
+            .contains("the demo shows simulated clouds only")
+    );
+    let fx = command_line(&mut state, "region a b");
+    assert!(fx.is_empty());
+    assert!(
+        status(&state).1.starts_with("usage: :region"),
+        "{:?}",
+        status(&state)
+    );
+}
