@@ -119,7 +119,14 @@ fn main() {
         let mut found = false;
         for region in names.split_whitespace() {
             let mut each = Command::new(&aws);
-            each.args(["ec2", "describe-instances", "--region", region, "--output", "json"]);
+            each.args([
+                "ec2",
+                "describe-instances",
+                "--region",
+                region,
+                "--output",
+                "json",
+            ]);
             env(&mut each);
             let out = each.output().expect("aws describe-instances");
             found |= String::from_utf8_lossy(&out.stdout).contains(&stray);
@@ -127,8 +134,13 @@ fn main() {
         assert!(found, "the loop finds the stray too");
     });
 
-    println!("moto's server, 2 instances in eu-west-1 (configured), 1 in ap-south-1; median of {RUNS} runs:");
-    println!("  hytop check (the configured region)       {:>8.0} ms", ms(plain));
+    println!(
+        "moto's server, 2 instances in eu-west-1 (configured), 1 in ap-south-1; median of {RUNS} runs:"
+    );
+    println!(
+        "  hytop check (the configured region)       {:>8.0} ms",
+        ms(plain)
+    );
     println!(
         "  hytop check --all-regions ({regions} regions)    {:>8.0} ms",
         ms(swept)

@@ -264,3 +264,61 @@ fn a_failing_nova_is_a_status_line() {
     t.type_text("q");
     assert_eq!(t.wait_exit(), 0, "hytop's exit status");
 }
+
+/// `C` lists the clouds of clouds.yaml (the config shows only a simulated
+/// one); Enter shows `lab` — a real Keystone and the fakes — in the region
+/// its clouds.yaml names, with its servers; Enter again hides it.
+#[test]
+fn the_cloud_picker_shows_a_cloud_of_clouds_yaml() {
+    let b = Backends::start(|_| {});
+    let seeded = b.fake.seed(&b.user.project_id, 2);
+    let sandbox = Sandbox::new(
+        "# written by tests/it/e2e_openstack.rs\n[[cloud]]\nname = \"sim\"\nprovider = \"simulator\"\nsimulate = \"aws\"\n[cloud.sim]\ninstances = 2\nlatency_ms = 20\n",
+    );
+    let env = write_cloud_files(&sandbox, &b);
+    let argv = hytop_argv(&sandbox, &[]);
+    let t = Tmux::start_isolated("os-cloud-picker", sandbox, &env, &argv);
+    t.wait_until("the simulator listed", |s| {
+        cloud_line(s, "sim/eu-west-1").contains("✓ ok")
+    });
+    assert_eq!(cloud_line(&t.capture(), &b.label()), "");
+
+    t.type_text("C");
+    let screen = t.wait_until("the clouds of clouds.yaml", |s| {
+        popup_text(s, "OpenStack clouds").is_some_and(|p| p.contains(CLOUD))
+    });
+    let text = popup_text(&screen, "OpenStack clouds").unwrap_or_default();
+    assert!(text.contains(&b.region), "its region is named: {screen}");
+    assert!(!text.contains('✓'), "not shown yet: {screen}");
+    assert!(!text.contains(&b.user.password), "no secret on screen");
+
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("lab shown with its servers", |s| {
+        cloud_line(s, &b.label()).contains("✓ ok 2 instances")
+    });
+    assert!(
+        popup_text(&screen, "OpenStack clouds").is_some_and(|p| p.contains('✓')),
+        "{screen}"
+    );
+    t.send_keys(&["Escape"]);
+    let screen = t.wait_until("the picker closed", |s| {
+        popup(s, "OpenStack clouds").is_none()
+    });
+    for id in &seeded {
+        assert!(screen.contains(&id[..8]), "{id} listed:\n{screen}");
+    }
+    assert!(
+        cloud_line(&screen, "sim/eu-west-1").contains("✓ ok"),
+        "{screen}"
+    );
+
+    t.type_text("C");
+    t.wait_until("the picker again", |s| {
+        popup_text(s, "OpenStack clouds").is_some_and(|p| p.contains('✓'))
+    });
+    t.send_keys(&["Enter"]);
+    t.wait_until("lab hidden", |s| cloud_line(s, &b.label()).is_empty());
+    drop(t);
+    drop(b.fake);
+    drop(b.rt);
+}
