@@ -879,3 +879,42 @@ fn doctor_popup_fills_in_as_answers_arrive() {
     assert!(!shown.contains("stale"), "{shown}");
     insta::assert_snapshot!(shown);
 }
+
+/// The header names every shown endpoint: six lines, then one naming the
+/// rest; a hidden endpoint is not among them.
+#[test]
+fn the_header_names_every_shown_endpoint() {
+    use hytop::cloud::endpoints::Endpoint;
+    use hytop::domain::model::CloudKind;
+    let mut state = fleet_state();
+    for region in [
+        "ap-south-1",
+        "eu-central-1",
+        "us-west-2",
+        "sa-east-1",
+        "ca-central-1",
+    ] {
+        state.add_cloud(Endpoint {
+            cloud: "demo-aws".into(),
+            label: format!("demo-aws/{region}"),
+            kind: CloudKind::Aws,
+            region: region.into(),
+            simulated: true,
+        });
+    }
+    state.remove_cloud(1);
+    let shown = screen(&mut state);
+    let header: Vec<&str> = shown.lines().take(8).collect();
+    assert!(header[1].contains("demo-aws/eu-west-1"), "{shown}");
+    assert!(!shown.contains("demo-aws/us-east-1"), "hidden: {shown}");
+    assert!(header[6].contains("demo-aws/sa-east-1"), "{shown}");
+    assert_eq!(
+        header[7].trim(),
+        "+ 1 more: demo-aws/ca-central-1",
+        "{shown}"
+    );
+    assert!(
+        header.iter().take(7).skip(1).all(|l| !l.contains('┌')),
+        "{shown}"
+    );
+}
