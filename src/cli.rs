@@ -68,10 +68,12 @@ pub enum Command {
     /// Exit status: 0, or 2 if a cloud could not be asked (the others are
     /// still printed; the cloud's error goes to stderr).
     List(ListArgs),
-    /// Print the instances and public addresses that look forgotten.
+    /// Print the instances, public addresses and volumes that look forgotten.
     ///
-    /// One line per flagged instance (too old, past its expiry tag, idle)
-    /// and per allocated but unassociated address; nothing at all when
+    /// One line per flagged instance (too old, past its expiry tag, idle,
+    /// stopped but holding its flavor, or with --all-regions in a region
+    /// hytop does not show), per allocated but unassociated address and per
+    /// volume attached to nothing; nothing at all when
     /// nothing is flagged. Exit status: 0 nothing flagged, 1 something
     /// flagged, 2 a cloud could not be asked (what could be judged is still
     /// printed). Made for ~/.profile and cron:
