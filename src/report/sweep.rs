@@ -62,7 +62,8 @@ struct Account<'a> {
 
 fn account_key(cloud: &CloudConfig) -> (ProviderKind, CloudKind, String) {
     let who = match cloud.provider.get_ref() {
-        ProviderKind::Aws => cloud.profile.clone().unwrap_or_default(),
+        // No profile is the default profile: one account.
+        ProviderKind::Aws => cloud.profile.as_deref().unwrap_or("default").to_string(),
         ProviderKind::OpenStack => cloud
             .os_cloud
             .clone()
