@@ -202,3 +202,33 @@ fn the_quit_reminder_stops_aws_and_shelves_openstack_then_quits() {
     assert_eq!(asked, want, "every listed instance, nothing else");
     assert!(state.quit, "every cloud confirmed: hytop quits");
 }
+
+#[test]
+fn terminate_names_an_address_the_instance_shows_before_the_address_listing_does() {
+    // The refresh answers instances first: the table shows service's new
+    // public IP while the address listing still has it free.
+    let mut state = fleet_state();
+    for a in &mut state.clouds[2].addresses {
+        a.instance_id = None;
+    }
+    state.clouds[2]
+        .addresses
+        .push(hytop::domain::model::PublicAddress {
+            id: "fip-9".into(),
+            ip: "198.51.100.99".into(),
+            instance_id: None,
+            pool: None,
+        });
+    select(&mut state, "service");
+    shift(&mut state, 'X');
+    let Some(Overlay::Terminate(popup)) = &state.overlay else {
+        panic!("expected the terminate question, got {:?}", state.overlay);
+    };
+    let left: Vec<(&str, &str)> = popup
+        .addresses
+        .iter()
+        .map(|a| (a.address_id.as_str(), a.ip.as_str()))
+        .collect();
+    // Its own address, not the other free one.
+    assert_eq!(left, [("fip-1", "198.51.100.23")]);
+}
