@@ -142,9 +142,7 @@ pub async fn run(
     loop {
         if state.dirty {
             state.dirty = false;
-            tui.terminal
-                .draw(|frame| view::draw(frame, &mut state, &theme))
-                .wrap_err("cannot draw")?;
+            tui.draw(|frame| view::draw(frame, &mut state, &theme))?;
         }
         let first = tokio::select! {
             Some(action) = rx.recv() => action,

@@ -4,7 +4,7 @@
 //! `mouse = true` the mouse is captured while hytop owns the terminal and
 //! given back with it.
 
-use std::io::{self, Stdout, Write, stdout};
+use std::io::{self, BufWriter, Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use color_eyre::eyre::{Result, WrapErr};
@@ -12,13 +12,19 @@ use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, queue};
-use ratatui::Terminal;
 use ratatui::backend::{Backend as _, CrosstermBackend};
+use ratatui::{Frame, Terminal};
 
-pub type Backend = CrosstermBackend<Stdout>;
+/// Stdout is line-buffered and a frame has no newlines: unbuffered, a full
+/// repaint would leave in 1 KiB pieces and a terminal (or tmux, or ssh)
+/// could show half a frame. A frame of a large screen fits in this.
+const FRAME_BUFFER: usize = 256 * 1024;
+
+pub type Backend = CrosstermBackend<BufWriter<Stdout>>;
 
 /// The mouse is captured now: [`restore`] gives it back. Global because
 /// the panic hook restores without a [`Tui`] at hand.
@@ -33,8 +39,9 @@ pub struct Tui {
 
 impl Tui {
     pub fn enter(mouse: bool) -> Result<Tui> {
+        let out = BufWriter::with_capacity(FRAME_BUFFER, stdout());
         let terminal =
-            Terminal::new(CrosstermBackend::new(stdout())).wrap_err("cannot open the terminal")?;
+            Terminal::new(CrosstermBackend::new(out)).wrap_err("cannot open the terminal")?;
         let mut tui = Tui {
             terminal,
             active: false,
@@ -42,6 +49,19 @@ impl Tui {
         };
         tui.resume()?;
         Ok(tui)
+    }
+
+    /// Draws one frame, sent in one write inside a synchronized update
+    /// (DEC mode 2026): terminals that know it show the frame at once, the
+    /// others ignore the two sequences.
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> Result<()> {
+        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate).wrap_err("cannot draw")?;
+        self.terminal.draw(render).wrap_err("cannot draw")?;
+        // `draw` flushed the frame; the end marker goes right after it.
+        let out = self.terminal.backend_mut();
+        queue!(out, EndSynchronizedUpdate)
+            .and_then(|()| Write::flush(out))
+            .wrap_err("cannot draw")
     }
 
     /// Writes `bytes` to the terminal as they are (an OSC 52 copy): not

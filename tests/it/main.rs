@@ -17,6 +17,7 @@ mod e2e_aws;
 mod e2e_endpoints;
 mod e2e_lifecycle;
 mod e2e_openstack;
+mod e2e_output;
 mod e2e_tmux;
 mod e2e_tmux_mouse;
 mod keystone_selftest;
