@@ -27,6 +27,8 @@ pub const HEIGHT: u16 = 40;
 /// How long any one wait may take before the test is declared hung.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 pub const POLL: Duration = Duration::from_millis(100);
+/// How long a screen that matched waits to be captured again.
+pub const SETTLE: Duration = Duration::from_millis(30);
 /// The tmux session every test runs hytop in.
 pub const SESSION: &str = "e2e";
 
@@ -313,16 +315,28 @@ impl Tmux {
         (format!("{screen}\n"), parse_pane(state))
     }
 
-    /// Polls the screen until `done` holds and returns that screen. Fails
-    /// with the last screen when the deadline passes, or at once when the
-    /// program has exited and the screen can no longer change.
+    /// Polls the screen until `done` holds on two captures in a row and
+    /// returns the second. Fails with the last screen when the deadline
+    /// passes, or at once when the program has exited and the screen can no
+    /// longer change.
+    ///
+    /// Twice because tmux may be caught between two reads of one frame: a
+    /// screen where `done` already holds can still miss the rest of that
+    /// frame, which the caller's next assertion would then read.
     pub fn wait_until(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
+        let mut held = false;
         loop {
             let (screen, pane) = self.capture_and_state();
             if done(&screen) {
-                return screen;
+                if held {
+                    return screen;
+                }
+                held = true;
+                std::thread::sleep(SETTLE);
+                continue;
             }
+            held = false;
             if let Pane::Dead(status) = pane {
                 self.fail(
                     &format!("waiting for {what}: the program exited (tmux status {status:?})"),
