@@ -291,6 +291,24 @@ impl AppState {
             .collect()
     }
 
+    /// The public addresses the instance `key` holds. A refresh answers
+    /// instances before addresses: one still listed as free that the
+    /// instance already shows as its public IP is the one it holds.
+    pub fn addresses_of<'s>(
+        &'s self,
+        key: &'s InstanceKey,
+    ) -> impl Iterator<Item = &'s PublicAddress> + 's {
+        let shown_ip = self.instance(key).and_then(|i| i.public_ip.as_deref());
+        self.clouds
+            .get(key.cloud)
+            .into_iter()
+            .flat_map(|c| c.addresses.iter())
+            .filter(move |a| match &a.instance_id {
+                Some(id) => id == &key.id,
+                None => shown_ip == Some(a.ip.as_str()),
+            })
+    }
+
     /// Every volume attached to nothing, of every cloud, as listed.
     pub fn loose_volumes(&self) -> Vec<(CloudId, &Volume)> {
         self.clouds

@@ -202,11 +202,7 @@ fn still_billed(state: &AppState, target: &Target) -> Option<String> {
     }
     // An address allocated to the account stays with a stopped instance
     // (an auto-assigned one goes back to the pool, and stops billing).
-    let elastic = state.clouds.get(target.key.cloud).is_some_and(|c| {
-        c.addresses
-            .iter()
-            .any(|addr| addr.instance_id.as_deref() == Some(target.key.id.as_str()))
-    });
+    let elastic = state.addresses_of(&target.key).next().is_some();
     if elastic && a.ipv4 > 0.0 {
         let word = if parts.is_empty() {
             "its Elastic IP keeps costing"

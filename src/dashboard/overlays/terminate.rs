@@ -200,14 +200,7 @@ fn left_addresses(state: &AppState, targets: &[Target]) -> Vec<LeftAddress> {
         let Some(status) = state.clouds.get(t.key.cloud) else {
             continue;
         };
-        // The instance listing answers before the address listing: an
-        // address still listed as free that the instance already shows as
-        // its public IP is the one it holds.
-        let shown_ip = state.instance(&t.key).and_then(|i| i.public_ip.as_deref());
-        for a in status.addresses.iter().filter(|a| match &a.instance_id {
-            Some(id) => id == &t.key.id,
-            None => shown_ip == Some(a.ip.as_str()),
-        }) {
+        for a in state.addresses_of(&t.key) {
             out.push(LeftAddress {
                 key: t.key.clone(),
                 address_id: a.id.clone(),
