@@ -34,6 +34,11 @@ pub enum Action {
         request: RequestId,
         result: Result<Vec<crate::dashboard::effect::Choice>, String>,
     },
+    /// How far the sweep `request` has come.
+    SweepProgress {
+        request: RequestId,
+        progress: crate::report::Progress,
+    },
     /// The sweep of every region is done.
     Swept {
         request: RequestId,

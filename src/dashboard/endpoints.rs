@@ -144,7 +144,13 @@ pub fn sweep(state: &AppState, request: RequestId, tx: mpsc::UnboundedSender<Act
     });
     tokio::spawn(async move {
         let shown = endpoints::build(&config).await.unwrap_or_default();
-        let sweep = crate::report::sweep(&config, shown, None, SWEEP_TIMEOUT, &config.cost).await;
+        let progress_tx = tx.clone();
+        let progress = move |progress| {
+            let _ = progress_tx.send(Action::SweepProgress { request, progress });
+        };
+        let rules = &config.cost;
+        let sweep =
+            crate::report::sweep(&config, shown, None, SWEEP_TIMEOUT, rules, &progress).await;
         let _ = tx.send(Action::Swept {
             request,
             sweep: Box::new(sweep),

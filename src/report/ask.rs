@@ -69,17 +69,19 @@ pub async fn ask_all(
 ) -> Vec<Answer> {
     let n = endpoints.len().max(1);
     let asks = endpoints.into_iter().map(|b| (b, ask)).collect();
-    ask_bounded(asks, n, timeout, rules).await
+    ask_bounded(asks, n, timeout, rules, &|| {}).await
 }
 
 /// Asks each endpoint what its [`Ask`] says, at most `concurrency` at a
 /// time, each bounded by `timeout` from when its turn comes; answers come
 /// back in the order given, those of [`Ask::Sweep`] marked unwatched.
+/// `answered` is called as each one answers, in whatever order they do.
 pub async fn ask_bounded(
     asks: Vec<(Built, Ask)>,
     concurrency: usize,
     timeout: Duration,
     rules: &CostConfig,
+    answered: &(dyn Fn() + Send + Sync),
 ) -> Vec<Answer> {
     use futures::StreamExt;
     let asks = asks
@@ -88,6 +90,7 @@ pub async fn ask_bounded(
             tracing::info!(cloud = %endpoint.label, ?ask, "asking");
             let deadline = Instant::now() + timeout;
             let answer = ask_one(provider.as_ref(), ask, deadline, timeout, rules).await;
+            answered();
             Answer {
                 endpoint: Some(endpoint),
                 unwatched: ask == Ask::Sweep,

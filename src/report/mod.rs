@@ -40,7 +40,7 @@ pub use outcome::{
 pub use render::{render_json, render_table};
 pub use rows::{FlagEntry, Row, rows};
 pub use select::select_clouds;
-pub use sweep::{SWEEP_CONCURRENCY, Sweep, sweep};
+pub use sweep::{Progress, SWEEP_CONCURRENCY, Sweep, sweep};
 
 /// The sweep's summary (regions asked, time taken) as the first stderr line:
 /// stdout stays the table, JSON or check lines scripts read.
@@ -59,7 +59,8 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         Command::List(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
             if args.all_regions {
-                let swept = sweep(config, endpoints, Some(Ask::List), timeout, rules).await;
+                let swept =
+                    sweep(config, endpoints, Some(Ask::List), timeout, rules, &|_| {}).await;
                 let outcome = list_outcome(&swept.answers, args.json, Utc::now(), prices, rules)?;
                 return Ok(with_summary(outcome, &swept));
             }
@@ -69,7 +70,8 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         Command::Check(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
             if args.all_regions {
-                let swept = sweep(config, endpoints, Some(Ask::Check), timeout, rules).await;
+                let swept =
+                    sweep(config, endpoints, Some(Ask::Check), timeout, rules, &|_| {}).await;
                 let outcome = check_outcome(&swept.answers, Utc::now(), prices, rules);
                 return Ok(with_summary(outcome, &swept));
             }

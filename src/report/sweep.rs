@@ -2,6 +2,7 @@
 //! region each configured account or cloud offers, asked with a bound on
 //! how many at once, so nothing forgotten hides in a region nobody looks at.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -101,16 +102,26 @@ fn accounts<'a>(config: &'a Config, shown: &[Built]) -> Vec<Account<'a>> {
     out
 }
 
+/// How far a sweep has come: of the `total` endpoints to ask once every
+/// account's regions are listed, `answered` have answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub answered: usize,
+    pub total: usize,
+}
+
 /// Lists every account's regions, then asks the `shown` endpoints as `ask`
 /// says (not at all without one: the dashboard has them) and every other
 /// region for what lives there, at most [`SWEEP_CONCURRENCY`] at a time,
-/// each bounded by `timeout`.
+/// each bounded by `timeout`. `progress` hears once the regions are listed
+/// and again as each endpoint answers.
 pub async fn sweep(
     config: &Config,
     shown: Vec<Built>,
     ask: Option<Ask>,
     timeout: Duration,
     rules: &CostConfig,
+    progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Sweep {
     let started = Instant::now();
     let accounts = accounts(config, &shown);
@@ -169,7 +180,14 @@ pub async fn sweep(
         names.dedup();
         swept.push((account.cloud.name.get_ref().clone(), names));
     }
-    let mut answers = ask_bounded(asks, SWEEP_CONCURRENCY, timeout, rules).await;
+    let total = asks.len();
+    progress(Progress { answered: 0, total });
+    let answered = AtomicUsize::new(0);
+    let on_answer = || {
+        let answered = answered.fetch_add(1, Ordering::Relaxed) + 1;
+        progress(Progress { answered, total });
+    };
+    let mut answers = ask_bounded(asks, SWEEP_CONCURRENCY, timeout, rules, &on_answer).await;
     answers.extend(failed);
     Sweep {
         answers,
@@ -205,6 +223,7 @@ mod tests {
             Some(ask),
             Duration::from_secs(5),
             &config.cost,
+            &|_| {},
         )
         .await
     }
@@ -258,6 +277,28 @@ mod tests {
             .collect();
         assert_eq!(strays.len(), 2, "{}", outcome.stdout);
         assert!(strays[0].starts_with("sim/ap-south-1 "), "{strays:?}");
+    }
+
+    #[tokio::test]
+    async fn progress_is_heard_once_listed_and_as_each_region_answers() {
+        let config = config(SIM);
+        let heard = std::sync::Mutex::new(Vec::new());
+        let record = |p: Progress| heard.lock().expect("not poisoned").push(p);
+        // The dashboard's sweep: the shown endpoint is not asked again.
+        let shown = endpoints::build(&config).await.expect("endpoints");
+        let swept = sweep(
+            &config,
+            shown,
+            None,
+            Duration::from_secs(5),
+            &config.cost,
+            &record,
+        )
+        .await;
+        assert_eq!(unwatched(&swept), ["sim/ap-south-1", "sim/us-west-2"]);
+        let heard = heard.into_inner().expect("not poisoned");
+        let heard: Vec<(usize, usize)> = heard.iter().map(|p| (p.answered, p.total)).collect();
+        assert_eq!(heard, [(0, 2), (1, 2), (2, 2)]);
     }
 
     #[tokio::test]

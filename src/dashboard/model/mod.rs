@@ -165,7 +165,7 @@ pub struct AppState {
     /// `--demo`: only simulated clouds may be added.
     pub demo: bool,
     /// The sweep under way (`:sweep`), by request.
-    pub sweeping: Option<RequestId>,
+    pub sweeping: Option<crate::dashboard::overlays::Sweeping>,
     /// What the last sweep found.
     pub last_sweep: Option<crate::dashboard::overlays::SweepFound>,
     /// Something changed since the last draw.

@@ -11,6 +11,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::picker::hint_line;
 use super::{Overlay, popup_block};
+use crate::dashboard::action::RequestId;
 use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
@@ -18,7 +19,7 @@ use crate::dashboard::model::AppState;
 use crate::dashboard::view::{Theme, centered};
 use crate::domain::cost::Prices;
 use crate::domain::format::sanitize;
-use crate::report::{Sweep, check_lines};
+use crate::report::{Progress, Sweep, check_lines};
 
 /// A region the sweep found something in that the table does not show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +96,26 @@ impl SweepFound {
     }
 }
 
+/// The sweep under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sweeping {
+    pub request: RequestId,
+    /// None until every account's regions are listed.
+    pub progress: Option<Progress>,
+}
+
+impl Sweeping {
+    /// `sweeping: 5 of 17 regions answered…`
+    pub fn describe(&self) -> String {
+        match self.progress {
+            None => "sweeping: listing every account's regions…".to_string(),
+            Some(Progress { answered, total }) => {
+                format!("sweeping: {answered} of {total} regions answered…")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SweepPopup {
     pub selected: usize,
@@ -111,15 +132,28 @@ impl SweepPopup {
     pub fn open(state: &mut AppState, fx: &mut Vec<Effect>) {
         if state.sweeping.is_none() {
             let request = state.request_id();
-            state.sweeping = Some(request);
+            state.sweeping = Some(Sweeping {
+                request,
+                progress: None,
+            });
             fx.push(Effect::Sweep(request));
         }
         state.overlay = Some(SweepPopup::default().into());
     }
 
+    /// How far the sweep `request` has come, for the popup.
+    pub fn on_progress(state: &mut AppState, request: RequestId, progress: Progress) {
+        if let Some(sweeping) = state.sweeping.as_mut()
+            && sweeping.request == request
+        {
+            sweeping.progress = Some(progress);
+            state.dirty = true;
+        }
+    }
+
     /// The sweep `request` is done: kept for the popup, said on the status line.
-    pub fn on_swept(state: &mut AppState, request: u64, sweep: &Sweep) {
-        if state.sweeping != Some(request) {
+    pub fn on_swept(state: &mut AppState, request: RequestId, sweep: &Sweep) {
+        if state.sweeping.map(|s| s.request) != Some(request) {
             return;
         }
         state.sweeping = None;
@@ -173,11 +207,8 @@ impl SweepPopup {
 
     pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         let mut lines: Vec<Line> = Vec::new();
-        if state.sweeping.is_some() {
-            lines.push(Line::styled(
-                "sweeping every region of every account…",
-                theme.busy(),
-            ));
+        if let Some(sweeping) = state.sweeping {
+            lines.push(Line::styled(sweeping.describe(), theme.busy()));
         }
         match &state.last_sweep {
             None => {}

@@ -60,6 +60,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             }
             state.dirty = true;
         }
+        Action::SweepProgress { request, progress } => {
+            overlays::SweepPopup::on_progress(state, request, progress);
+        }
         Action::Swept { request, sweep } => {
             overlays::SweepPopup::on_swept(state, request, &sweep);
         }

@@ -13,7 +13,8 @@ use super::*;
 const FAULT: &str = "No valid host \x1b[2J\x1b[5mBLINK\u{9b}0m was found";
 const CLEAN: &str = "No valid host BLINK was found";
 
-fn screen(state: &mut AppState) -> String {
+/// The whole screen as text, drawn by the dashboard's own view.
+pub(super) fn screen(state: &mut AppState) -> String {
     let mut terminal = Terminal::new(TestBackend::new(140, 40)).expect("terminal");
     terminal
         .draw(|f| view::draw(f, state, &Theme { color: false }))

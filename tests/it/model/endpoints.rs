@@ -7,7 +7,7 @@ use hytop::cloud::endpoints::Endpoint;
 use hytop::dashboard::effect::{Choice, ChoiceKind};
 use hytop::dashboard::overlays::EndpointPicker;
 use hytop::domain::model::CloudKind;
-use hytop::report::{Answer, Sweep};
+use hytop::report::{Answer, Progress, Sweep};
 
 use super::*;
 
@@ -183,6 +183,21 @@ fn the_sweep_lists_what_lives_outside_the_table_and_adds_its_region() {
         [Effect::Sweep(request)] => *request,
         other => panic!("expected a sweep, got {other:?}"),
     };
+    let drawn = super::cloud_text::screen(&mut state);
+    assert!(
+        drawn.contains("sweeping: listing every account's regions…"),
+        "{drawn}"
+    );
+    // Progress: a stale sweep's is dropped, the current one's is drawn.
+    let progress = |answered, total| Progress { answered, total };
+    for (request, progress) in [(request + 7, progress(9, 9)), (request, progress(3, 5))] {
+        update(&mut state, Action::SweepProgress { request, progress });
+    }
+    let drawn = super::cloud_text::screen(&mut state);
+    assert!(
+        drawn.contains("sweeping: 3 of 5 regions answered…"),
+        "{drawn}"
+    );
     // Another w while it runs starts no second sweep.
     code(&mut state, KeyCode::Esc);
     assert!(key(&mut state, 'w').is_empty());
