@@ -1,7 +1,8 @@
 //! Endpoints shown and hidden while hytop runs, end to end in a real
 //! terminal on the simulator: `w` sweeps and finds the simulated account's
 //! unshown region, Enter adds it to the table; `R` lists the account's
-//! regions and hides one, the other endpoints untouched.
+//! regions and hides one, the other endpoints untouched; `:region NAME`
+//! refuses a name the account does not list.
 
 use hytop_testkit as support;
 
@@ -113,6 +114,34 @@ fn the_region_picker_adds_and_hides_regions() {
     assert!(
         !screen.contains(" eu-west-1 "),
         "no row of the hidden region is left:\n{screen}"
+    );
+}
+
+#[test]
+fn the_region_command_catches_a_typo_and_shows_a_listed_name() {
+    let t = start("endpoints-region-command");
+    wait_listed(&t);
+    t.send_keys(&["Home"]);
+    t.type_text(":region ap-soth-1");
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("the typo refused, the regions offered", |s| {
+        s.contains("e2e-aws's account has no region ap-soth-1: pick one")
+            && popup_text(s, "Regions of e2e-aws").is_some_and(|p| p.contains("ap-south-1"))
+    });
+    assert_eq!(cloud_line(&screen, "e2e-aws/ap-soth-1"), "", "{screen}");
+    t.send_keys(&["Escape"]);
+    t.wait_until("the picker closed", |s| {
+        popup(s, "Regions of e2e-aws").is_none()
+    });
+    t.type_text(":region ap-south-1");
+    t.send_keys(&["Enter"]);
+    let screen = t.wait_until("ap-south-1 shown, no picker left open", |s| {
+        cloud_line(s, "e2e-aws/ap-south-1").contains("✓ ok")
+            && popup(s, "Regions of e2e-aws").is_none()
+    });
+    assert!(
+        cloud_line(&screen, "e2e-aws/eu-west-1").contains("✓ ok"),
+        "{screen}"
     );
 }
 

@@ -44,6 +44,8 @@ pub struct EndpointPicker {
     /// configured without a region shows it under the cloud's name).
     pub this: Option<String>,
     pub selected: usize,
+    /// `:region NAME` and the like: shown as soon as the choices list it.
+    pub wanted: Option<String>,
 }
 
 impl From<EndpointPicker> for Overlay {
@@ -60,6 +62,7 @@ impl EndpointPicker {
             choices: None,
             this: None,
             selected: 0,
+            wanted: None,
         }
     }
 
@@ -103,8 +106,9 @@ impl EndpointPicker {
         state.overlay = Some(Self::new(kind, request).into());
     }
 
-    /// `:region NAME`, `:profile NAME`, `:cloud NAME`: shows or hides `name`
-    /// at once, as Enter on it in the picker would.
+    /// `:region NAME`, `:profile NAME`, `:cloud NAME`: hides `name` at once
+    /// when it is shown; else opens the picker and shows `name` once the
+    /// choices list it, so a typo is caught before any worker starts.
     pub fn toggle_named(state: &mut AppState, kind: Command, name: &str, fx: &mut Vec<Effect>) {
         let kind = match kind {
             Command::Regions => {
@@ -133,6 +137,57 @@ impl EndpointPicker {
             name: name.to_string(),
             detail: String::new(),
         }]));
+        if !picker.endpoints_of(state, name).is_empty() {
+            picker.toggle(state, fx);
+            return;
+        }
+        match picker.kind {
+            PickerKind::Regions { .. } => Self::open_regions(state, fx),
+            PickerKind::Profiles => Self::open_local(state, ChoiceKind::Profiles, fx),
+            PickerKind::Clouds => Self::open_local(state, ChoiceKind::Clouds, fx),
+        }
+        if let Some(Overlay::Picker(opened)) = state.overlay.as_mut() {
+            opened.wanted = Some(name.to_string());
+        }
+    }
+
+    /// A picker opened for a name ([`EndpointPicker::toggle_named`]) acts
+    /// once its choices are in: shows the name and closes if they list it,
+    /// else stays open and says they do not.
+    pub fn settle(state: &mut AppState, fx: &mut Vec<Effect>) {
+        let Some(Overlay::Picker(picker)) = state.overlay.as_mut() else {
+            return;
+        };
+        let Some(choices) = &picker.choices else {
+            return;
+        };
+        let Some(wanted) = picker.wanted.take() else {
+            return;
+        };
+        let found = match choices {
+            Ok(list) => list.iter().position(|c| c.name == wanted),
+            Err(e) => {
+                let e = e.clone();
+                state.error(format!("cannot check {wanted}: {e}"));
+                return;
+            }
+        };
+        let Some(index) = found else {
+            let missing = match &picker.kind {
+                PickerKind::Regions { cloud } => {
+                    format!("{cloud}'s account has no region {wanted}")
+                }
+                PickerKind::Profiles => format!("no AWS profile {wanted} in the AWS config files"),
+                PickerKind::Clouds => {
+                    format!("no cloud {wanted} in clouds.yaml or the OS_* variables")
+                }
+            };
+            state.error(format!("{missing}: pick one"));
+            return;
+        };
+        picker.selected = index;
+        let picker = picker.clone();
+        state.overlay = None;
         picker.toggle(state, fx);
     }
 

@@ -373,6 +373,7 @@ pub(super) fn on_response(
             if let Some(Overlay::Picker(picker)) = state.overlay.as_mut() {
                 picker.on_regions(request, result);
             }
+            crate::dashboard::overlays::EndpointPicker::settle(state, fx);
         }
     }
 }

@@ -27,7 +27,7 @@ pub(super) fn run(state: &mut AppState, line: &str, fx: &mut Vec<Effect>) {
             state.filter = rest.join(" ");
             state.rebuild_view();
         }
-        // One name after a picker's command: show or hide it at once.
+        // One name after a picker's command: hide it, or show it once its picker lists it.
         "region" | "profile" | "cloud" if rest.len() == 1 => {
             let kind = match verb {
                 "region" => Command::Regions,

@@ -58,6 +58,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             if let Some(overlays::Overlay::Picker(picker)) = state.overlay.as_mut() {
                 picker.on_choices(request, result);
             }
+            overlays::EndpointPicker::settle(state, &mut fx);
             state.dirty = true;
         }
         Action::SweepProgress { request, progress } => {

@@ -264,14 +264,52 @@ fn the_sweep_lists_what_lives_outside_the_table_and_adds_its_region() {
 }
 
 #[test]
-fn a_name_after_region_shows_or_hides_it_at_once() {
+fn a_name_after_region_is_shown_once_the_account_lists_it_and_hidden_at_once() {
     let mut state = fleet_state();
     select(&mut state, "web-1");
+    let regions = || Regions {
+        all: vec!["ap-south-1".into(), "eu-west-1".into(), "us-east-1".into()],
+        this: Some("eu-west-1".into()),
+    };
+    // The account is asked first: nothing starts before it answers.
+    let asked = |fx: &[Effect]| -> Vec<RequestId> {
+        sends(fx)
+            .into_iter()
+            .filter(|(c, _, r)| *c == 0 && *r == Request::Regions)
+            .map(|(_, id, _)| id)
+            .collect()
+    };
     let fx = command_line(&mut state, "region ap-south-1");
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+    let [request] = asked(&fx)[..] else {
+        panic!("one Regions request: {fx:?}")
+    };
+    let fx = respond(&mut state, 0, request, Response::Regions(Ok(regions())));
     assert_eq!(
         starts(&fx),
         [("demo-aws".to_string(), Some("ap-south-1".to_string()))]
     );
+    assert!(state.overlay.is_none(), "the picker did its job");
+
+    // A typo starts nothing and leaves the picker open to pick from.
+    let fx = command_line(&mut state, "region ap-soth-1");
+    let [request] = asked(&fx)[..] else {
+        panic!("one Regions request: {fx:?}")
+    };
+    let fx = respond(&mut state, 0, request, Response::Regions(Ok(regions())));
+    assert!(starts(&fx).is_empty(), "{fx:?}");
+    assert_eq!(
+        status(&state).1,
+        "demo-aws's account has no region ap-soth-1: pick one"
+    );
+    let offered: Vec<String> = match &picker(&state).choices {
+        Some(Ok(list)) => list.iter().map(|c| c.name.clone()).collect(),
+        other => panic!("no choices: {other:?}"),
+    };
+    assert_eq!(offered, ["ap-south-1", "eu-west-1", "us-east-1"]);
+    code(&mut state, KeyCode::Esc);
+
+    // A shown region is hidden at once.
     let fx = command_line(&mut state, "region us-east-1");
     assert!(fx.contains(&Effect::StopEndpoint(1)), "{fx:?}");
     assert!(!state.clouds[1].shown);
