@@ -49,6 +49,9 @@ pub struct CloudStatus {
     pub throttled: u32,
     /// Its metrics requests, apart from its listings.
     pub metrics: MetricsSchedule,
+    /// Hidden: how many of its instances this session launched were live
+    /// when it was, so the quit reminder still names them.
+    pub hidden_launches: usize,
 }
 
 impl CloudStatus {
@@ -73,6 +76,7 @@ impl CloudStatus {
             listed_at: None,
             throttled: 0,
             metrics: MetricsSchedule::default(),
+            hidden_launches: 0,
         }
     }
 }

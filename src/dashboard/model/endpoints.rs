@@ -61,8 +61,20 @@ impl AppState {
             return;
         }
         self.config_shows(cloud, false);
+        let hidden_launches = self.instances[cloud]
+            .iter()
+            .filter(|i| i.state.is_live())
+            .filter(|i| {
+                self.launched
+                    .contains(&crate::dashboard::model::InstanceKey {
+                        cloud,
+                        id: i.id.clone(),
+                    })
+            })
+            .count();
         let status = &mut self.clouds[cloud];
         status.shown = false;
+        status.hidden_launches = hidden_launches;
         status.refreshing = None;
         status.error = None;
         status.metrics_error = None;
@@ -80,6 +92,16 @@ impl AppState {
         self.volume_assessments[cloud].clear();
         self.recompute_costs();
         self.dirty = true;
+    }
+
+    /// The hidden endpoints holding instances this session launched (live
+    /// when hidden), by label, with how many.
+    pub fn hidden_launches(&self) -> Vec<(&str, usize)> {
+        self.clouds
+            .iter()
+            .filter(|c| !c.shown && c.hidden_launches > 0)
+            .map(|c| (c.label.as_str(), c.hidden_launches))
+            .collect()
     }
 
     /// Keeps the `regions` of the endpoint's `[[cloud]]` naming what is shown.

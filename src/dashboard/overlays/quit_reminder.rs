@@ -51,7 +51,7 @@ impl QuitReminder {
     /// [`AppState::quit_reminder`]).
     pub fn open_or_quit(state: &mut AppState, fx: &mut Vec<Effect>) {
         let instances = state.quit_reminder();
-        if instances.is_empty() {
+        if instances.is_empty() && state.hidden_launches().is_empty() {
             state.quit = true;
             fx.push(Effect::Quit);
         } else {
@@ -109,10 +109,13 @@ impl QuitReminder {
             }
             return Some(self.into());
         }
+        // Only the listed instances can be acted on (a hidden endpoint's
+        // worker is stopped).
+        let acts = !state.readonly && !self.instances.is_empty();
         match state.keymap.lookup(Context::Quit, key) {
             // Read-only hytop does not offer it, and says nothing.
-            Some(Command::Terminate) if !state.readonly => self.confirm = true,
-            Some(Command::Park) if !state.readonly => self.park = true,
+            Some(Command::Terminate) if acts => self.confirm = true,
+            Some(Command::Park) if acts => self.park = true,
             Some(Command::KeepAndQuit) => {
                 state.quit = true;
                 fx.push(Effect::Quit);
@@ -159,7 +162,7 @@ impl QuitReminder {
                 hints::keys(keymap, Context::Quit, &[cmd], &[usual], " / ")
             };
             let mut answers = Vec::new();
-            if !state.readonly {
+            if !state.readonly && n > 0 {
                 answers.push((Command::Terminate, KeyCode::Char('t'), "terminate them"));
                 answers.push((Command::Park, KeyCode::Char('p'), "stop / shelve them"));
             }
@@ -178,27 +181,51 @@ impl QuitReminder {
                 .collect();
             (None, answers, confirm::scroll_keys(state, Context::Quit))
         };
+        let hidden = state.hidden_launches();
+        let mut head = if n == 0 {
+            String::new()
+        } else if listed.iter().all(|r| r.target.state.is_live()) {
+            format!("{n} instance(s) still running — they keep costing money after hytop quits:")
+        } else {
+            format!(
+                "{n} instance(s) still running or holding resources — they keep costing after hytop quits:"
+            )
+        };
+        if !hidden.is_empty() {
+            let named: Vec<String> = hidden
+                .iter()
+                .map(|(label, k)| format!("{label} ({k})"))
+                .collect();
+            let total: usize = hidden.iter().map(|(_, k)| k).sum();
+            let note = format!(
+                "{total} instance(s) launched now were running in endpoints no longer shown: {} — R, P or C shows them again, w finds them.",
+                named.join(", ")
+            );
+            head = if head.is_empty() {
+                note
+            } else {
+                format!("{note} And {head}")
+            };
+        }
         Question {
             title: "Quit?".into(),
             tone: Role::Flagged,
-            head: if listed.iter().all(|r| r.target.state.is_live()) {
-                format!(
-                    "{n} instance(s) still running — they keep costing money after hytop quits:"
-                )
+            head,
+            // Nothing listed (only hidden endpoints to name): no columns,
+            // nor a note of the ones left out.
+            columns: if n == 0 {
+                Vec::new()
             } else {
-                format!(
-                    "{n} instance(s) still running or holding resources — they keep costing after hytop quits:"
-                )
+                vec![
+                    column(Cells::Text, Role::Plain, &|r| r.target.name.clone()),
+                    column(Cells::Id, Role::Key, &|r| r.target.key.id.clone()),
+                    column(Cells::Text, Role::Dim, &|r| r.target.cloud_label.clone()),
+                    column(Cells::Figure, Role::Plain, &age).optional("age"),
+                    column(Cells::Figure, Role::Plain, &|r| r.spent.clone())
+                        .optional("cost so far (estimate)"),
+                    column(Cells::Text, Role::Flagged, &|r| r.why.clone()).optional("why listed"),
+                ]
             },
-            columns: vec![
-                column(Cells::Text, Role::Plain, &|r| r.target.name.clone()),
-                column(Cells::Id, Role::Key, &|r| r.target.key.id.clone()),
-                column(Cells::Text, Role::Dim, &|r| r.target.cloud_label.clone()),
-                column(Cells::Figure, Role::Plain, &age).optional("age"),
-                column(Cells::Figure, Role::Plain, &|r| r.spent.clone())
-                    .optional("cost so far (estimate)"),
-                column(Cells::Text, Role::Flagged, &|r| r.why.clone()).optional("why listed"),
-            ],
             ask,
             answers,
             scroll_keys,

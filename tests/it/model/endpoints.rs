@@ -329,3 +329,45 @@ fn a_name_after_region_is_shown_once_the_account_lists_it_and_hidden_at_once() {
         status(&state)
     );
 }
+
+#[test]
+fn the_quit_reminder_names_launches_in_a_hidden_endpoint() {
+    let mut state = fleet_state();
+    // Nothing else to remind of: only what this session launched in
+    // demo-aws/us-east-1, then hid.
+    state.set_instances(0, Vec::new());
+    state.set_instances(2, Vec::new());
+    state.launched.insert(ikey(1, BATCH));
+    let fx = command_line(&mut state, "region us-east-1");
+    assert!(fx.contains(&Effect::StopEndpoint(1)), "{fx:?}");
+
+    let fx = key(&mut state, 'q');
+    assert!(!fx.contains(&Effect::Quit), "not quit without a word");
+    let Some(Overlay::QuitReminder(reminder)) = &state.overlay else {
+        panic!("expected the quit reminder, got {:?}", state.overlay);
+    };
+    assert!(reminder.instances.is_empty());
+    let drawn = super::cloud_text::screen(&mut state);
+    assert!(drawn.contains("no longer shown"), "{drawn}");
+    assert!(drawn.contains("demo-aws/us-east-1 (1)"), "{drawn}");
+    // Nothing listed to terminate or stop: only keep-and-quit and stay.
+    assert!(!drawn.contains("terminate them"), "{drawn}");
+    assert!(key(&mut state, 't').is_empty());
+    assert!(matches!(state.overlay, Some(Overlay::QuitReminder(_))));
+    let fx = key(&mut state, 'q');
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+
+    // Shown again, it is an endpoint like any other: nothing hidden to name.
+    let mut state = fleet_state();
+    state.launched.insert(ikey(1, BATCH));
+    command_line(&mut state, "region us-east-1");
+    assert_eq!(state.hidden_launches(), [("demo-aws/us-east-1", 1)]);
+    state.add_cloud(hytop::cloud::endpoints::Endpoint {
+        cloud: "demo-aws".into(),
+        label: "demo-aws/us-east-1".into(),
+        kind: CloudKind::Aws,
+        region: "us-east-1".into(),
+        simulated: true,
+    });
+    assert!(state.hidden_launches().is_empty());
+}
