@@ -54,6 +54,8 @@ pub enum Click {
     Template(usize),
     /// Shows or hides choice `n` of a region, profile or cloud picker.
     Pick(usize),
+    /// Adds the region of the sweep's finding `n`.
+    Finding(usize),
     /// Presses the key bound to the command in the popup's section: a click
     /// on an answer does exactly what its key does.
     Press(Context, Command),
@@ -100,6 +102,12 @@ fn click(state: &mut AppState, at: Position, fx: &mut Vec<Effect>) {
             Some(Click::Pick(n)) => {
                 if let Some(Overlay::Picker(picker)) = state.overlay.take() {
                     picker.pick(state, n, fx);
+                }
+                state.dirty = true;
+            }
+            Some(Click::Finding(n)) => {
+                if let Some(Overlay::Sweep(popup)) = state.overlay.take() {
+                    popup.pick(state, n, fx);
                 }
                 state.dirty = true;
             }
@@ -202,6 +210,11 @@ pub fn popup_areas(state: &AppState, area: Rect) -> Vec<(Rect, Click)> {
             .choice_lines(area)
             .into_iter()
             .map(|(i, line)| (line, Click::Pick(i)))
+            .collect(),
+        Some(Overlay::Sweep(popup)) => popup
+            .finding_lines(area, state)
+            .into_iter()
+            .map(|(i, line)| (line, Click::Finding(i)))
             .collect(),
         Some(_) => overlays::answer_areas(state, area),
         None => Vec::new(),

@@ -335,3 +335,70 @@ fn a_click_on_a_region_shows_it() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn the_sweep_scrolls_to_the_selected_finding_and_a_click_adds_its_region() {
+    use crate::dashboard::overlays::{FoundRegion, SweepFound, SweepPopup};
+    use crossterm::event::{KeyCode, KeyEvent};
+    let mut state = mouse_state();
+    let regions: Vec<FoundRegion> = (0..12)
+        .map(|i| FoundRegion {
+            cloud: "demo-aws".into(),
+            region: format!("xx-{i}"),
+            label: format!("demo-aws/xx-{i}"),
+            lines: (0..3)
+                .map(|k| {
+                    format!(
+                        "demo-aws/xx-{i} stray-{k} i-0{i}{k} running: which hytop does not show"
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    state.last_sweep = Some(SweepFound {
+        summary: "swept 13 regions in 1.0 s".into(),
+        regions,
+        errors: Vec::new(),
+        at: state.now,
+    });
+    state.overlay = Some(SweepPopup::default().into());
+    let lines = draw(&mut state);
+    let screen = lines.join("\n");
+    assert!(screen.contains("▶ demo-aws/xx-0 "), "{screen}");
+    assert!(
+        !screen.contains("demo-aws/xx-11 "),
+        "more than fits: {screen}"
+    );
+    assert!(screen.contains("Enter"), "the hints stay drawn: {screen}");
+
+    for _ in 0..11 {
+        update(
+            &mut state,
+            Action::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+        );
+    }
+    let lines = draw(&mut state);
+    let screen = lines.join("\n");
+    assert!(
+        screen.contains("▶ demo-aws/xx-11 "),
+        "scrolled to it: {screen}"
+    );
+    assert!(!screen.contains("demo-aws/xx-0 "), "{screen}");
+
+    let (x, y) = find(&lines, "demo-aws/xx-10 ");
+    let fx = click(&mut state, x, y);
+    assert_eq!(
+        fx,
+        [Effect::StartEndpoints {
+            cloud: "demo-aws".into(),
+            region: Some("xx-10".into()),
+        }]
+    );
+    let Some(Overlay::Sweep(popup)) = &state.overlay else {
+        panic!("the findings stay open");
+    };
+    assert_eq!(popup.selected, 10);
+    // Outside the heads a click adds nothing.
+    let (x, y) = find(&lines, "stray-1 i-0101");
+    assert!(click(&mut state, x, y).is_empty());
+}

@@ -194,7 +194,7 @@ impl Question {
             .min(area.width);
         let inner = usize::from(width.saturating_sub(2));
 
-        let head = wrap(&self.head, inner);
+        let head = text::wrap(&self.head, inner);
         let widths = self.fit(inner.saturating_sub(INDENT));
         let note = self.note_for(&widths);
         let answer = pack(answer_line, inner);
@@ -451,27 +451,6 @@ fn places(widths: &[usize], width: usize) -> Vec<(usize, usize)> {
     out
 }
 
-/// `s` in lines of at most `width` columns, broken between words (a word
-/// wider than a line is cut).
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in s.split(' ') {
-        let needed = text::width(&line) + usize::from(!line.is_empty()) + text::width(word);
-        if !line.is_empty() && needed > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&text::truncate(word, width));
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// The `[confirm]` answers of a yes/no question, as bound: `yes` and `no`
 /// say what each does.
 pub(super) fn answers(state: &AppState, yes: &str, no: &str) -> Vec<(String, String, Click)> {
@@ -523,9 +502,9 @@ mod tests {
 
     #[test]
     fn wrap_breaks_between_words_by_width() {
-        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
-        assert_eq!(wrap("ウェブ ウェブ", 7), ["ウェブ", "ウェブ"]);
-        assert_eq!(wrap("short", 20), ["short"]);
+        assert_eq!(text::wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(text::wrap("ウェブ ウェブ", 7), ["ウェブ", "ウェブ"]);
+        assert_eq!(text::wrap("short", 20), ["short"]);
     }
 
     fn plain(s: &str) -> Vec<(String, Role)> {

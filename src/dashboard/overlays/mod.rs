@@ -35,7 +35,7 @@ pub use self::picker::{EndpointPicker, PickerKind};
 pub use self::power::PowerPopup;
 pub use self::public_ip::IpPopup;
 pub use self::quit_reminder::{QuitReminder, Reminded};
-pub use self::sweep::{SweepFound, SweepPopup, Sweeping};
+pub use self::sweep::{FoundRegion, SweepFound, SweepPopup, Sweeping};
 pub use self::terminate::{LeftAddress, TerminatePopup};
 use crate::cloud::CloudError;
 use crate::dashboard::action::RequestId;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::picker::hint_line;
 use super::{Overlay, popup_block};
@@ -16,7 +16,7 @@ use crate::dashboard::command::{Command, Context};
 use crate::dashboard::effect::Effect;
 use crate::dashboard::keymap::Key;
 use crate::dashboard::model::AppState;
-use crate::dashboard::view::{Theme, centered};
+use crate::dashboard::view::{Theme, centered, text};
 use crate::domain::cost::Prices;
 use crate::domain::format::sanitize;
 use crate::report::{Progress, Sweep, check_lines};
@@ -170,6 +170,29 @@ impl SweepPopup {
             .map_or(&[], |f| f.regions.as_slice())
     }
 
+    /// Adds the selected finding's region to the table.
+    fn add_selected(&self, state: &mut AppState, fx: &mut Vec<Effect>) {
+        let Some(found) = Self::regions(state).get(self.selected).cloned() else {
+            return;
+        };
+        if state.shown_endpoint(&found.cloud, &found.region).is_some() {
+            state.info(format!("{} is shown already", found.label));
+        } else {
+            state.info(format!("adding {} until hytop quits…", found.label));
+            fx.push(Effect::StartEndpoints {
+                cloud: found.cloud,
+                region: Some(found.region),
+            });
+        }
+    }
+
+    /// A click on finding `n`: selects it and adds its region, as Enter.
+    pub fn pick(mut self, state: &mut AppState, n: usize, fx: &mut Vec<Effect>) {
+        self.selected = n.min(Self::regions(state).len().saturating_sub(1));
+        self.add_selected(state, fx);
+        state.overlay = Some(self.into());
+    }
+
     pub(super) fn on_key(
         mut self,
         state: &mut AppState,
@@ -182,19 +205,7 @@ impl SweepPopup {
                 self.selected = (self.selected + 1).min(count.saturating_sub(1));
             }
             Some(Command::MoveUp) => self.selected = self.selected.saturating_sub(1),
-            Some(Command::Toggle) => {
-                if let Some(found) = Self::regions(state).get(self.selected).cloned() {
-                    if state.shown_endpoint(&found.cloud, &found.region).is_some() {
-                        state.info(format!("{} is shown already", found.label));
-                    } else {
-                        state.info(format!("adding {} until hytop quits…", found.label));
-                        fx.push(Effect::StartEndpoints {
-                            cloud: found.cloud,
-                            region: Some(found.region),
-                        });
-                    }
-                }
-            }
+            Some(Command::Toggle) => self.add_selected(state, fx),
             Some(Command::Refresh) => {
                 Self::open(state, fx);
                 return None;
@@ -205,63 +216,144 @@ impl SweepPopup {
         Some(self.into())
     }
 
-    pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-        let mut lines: Vec<Line> = Vec::new();
+    /// The popup's rows, wrapped to its width so every row is one screen
+    /// line (clicks and scrolling need to know where each finding is).
+    fn layout(&self, area: Rect, state: &AppState, theme: &Theme) -> Layout {
+        let inner = usize::from(centered(area, 90, 3).width.saturating_sub(2)).max(1);
+        let mut rows: Vec<Line<'static>> = Vec::new();
+        let mut heads = Vec::new();
+        let wrapped = |rows: &mut Vec<Line<'static>>, indent: &str, s: &str, style| {
+            let width = inner.saturating_sub(indent.len()).max(1);
+            for row in text::wrap(s, width) {
+                rows.push(Line::styled(format!("{indent}{row}"), style));
+            }
+        };
         if let Some(sweeping) = state.sweeping {
-            lines.push(Line::styled(sweeping.describe(), theme.busy()));
+            wrapped(&mut rows, "", &sweeping.describe(), theme.busy());
         }
-        match &state.last_sweep {
-            None => {}
-            Some(found) => {
-                lines.push(Line::styled(found.summary.clone(), theme.dim()));
-                if found.regions.is_empty() {
-                    lines.push(Line::styled(
-                        "nothing outside the shown endpoints",
-                        theme.ok(),
-                    ));
-                }
-                for (i, region) in found.regions.iter().enumerate() {
-                    let shown = state
-                        .shown_endpoint(&region.cloud, &region.region)
-                        .is_some();
-                    let head = Line::from(vec![
-                        Span::raw(if i == self.selected { "▶ " } else { "  " }),
-                        Span::styled(region.label.clone(), theme.flagged()),
-                        Span::styled(
-                            if shown {
-                                "  ✓ shown now"
-                            } else {
-                                "  not shown"
-                            },
-                            theme.dim(),
-                        ),
-                    ]);
-                    lines.push(if i == self.selected {
-                        head.style(theme.selected())
-                    } else {
-                        head
-                    });
-                    for line in &region.lines {
-                        lines.push(Line::raw(format!("    {line}")));
-                    }
-                }
-                for error in &found.errors {
-                    lines.push(Line::styled(error.clone(), theme.error()));
+        if let Some(found) = &state.last_sweep {
+            wrapped(&mut rows, "", &found.summary, theme.dim());
+            if found.regions.is_empty() {
+                rows.push(Line::styled(
+                    "nothing outside the shown endpoints",
+                    theme.ok(),
+                ));
+            }
+            for (i, region) in found.regions.iter().enumerate() {
+                let shown = state
+                    .shown_endpoint(&region.cloud, &region.region)
+                    .is_some();
+                let head = Line::from(vec![
+                    Span::raw(if i == self.selected { "▶ " } else { "  " }),
+                    Span::styled(region.label.clone(), theme.flagged()),
+                    Span::styled(
+                        if shown {
+                            "  ✓ shown now"
+                        } else {
+                            "  not shown"
+                        },
+                        theme.dim(),
+                    ),
+                ]);
+                heads.push(rows.len());
+                rows.push(if i == self.selected {
+                    head.style(theme.selected())
+                } else {
+                    head
+                });
+                for line in &region.lines {
+                    wrapped(&mut rows, "    ", line, ratatui::style::Style::default());
                 }
             }
+            for error in &found.errors {
+                wrapped(&mut rows, "", error, theme.error());
+            }
         }
-        lines.push(Line::from(""));
-        lines.push(hint_line(state, theme, " add to the table   "));
-        // Check's lines are long: count them as wrapped.
-        let inner = usize::from(centered(area, 90, 3).width.saturating_sub(2)).max(1);
-        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-        let rect = centered(area, 90, ((rows + 2) as u16).min(area.height));
-        frame.render_widget(Clear, rect);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(popup_block("Sweep: every region", theme, theme.border())),
+        // The rows, a blank line and the hints, in the border.
+        let height = (rows.len() + 4).min(usize::from(area.height));
+        let rect = centered(area, 90, u16::try_from(height).unwrap_or(u16::MAX));
+        let visible = usize::from(rect.height.saturating_sub(4));
+        // The selected finding's block in view, from its head where it is
+        // longer than the popup.
+        let scroll = match heads.get(self.selected) {
+            Some(&head) => {
+                let end = heads.get(self.selected + 1).copied().unwrap_or(rows.len());
+                if end <= visible {
+                    0
+                } else {
+                    head.min(rows.len().saturating_sub(visible))
+                }
+            }
+            None => 0,
+        };
+        Layout {
             rect,
-        );
+            rows,
+            heads,
+            scroll,
+            visible,
+        }
     }
+
+    pub(super) fn draw(&self, frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+        let layout = self.layout(area, state, theme);
+        let rect = layout.rect;
+        frame.render_widget(Clear, rect);
+        let block = popup_block("Sweep: every region", theme, theme.border());
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        let list = Rect {
+            height: u16::try_from(layout.visible).unwrap_or(u16::MAX),
+            ..inner
+        };
+        let rows: Vec<Line> = layout
+            .rows
+            .into_iter()
+            .skip(layout.scroll)
+            .take(layout.visible)
+            .collect();
+        frame.render_widget(Paragraph::new(rows), list);
+        if inner.height > 0 {
+            let hints = Rect {
+                y: inner.bottom() - 1,
+                height: 1,
+                ..inner
+            };
+            frame.render_widget(
+                Paragraph::new(hint_line(state, theme, " add to the table   ")),
+                hints,
+            );
+        }
+    }
+
+    /// Where each finding's head line is drawn, by its index: what a click
+    /// adds.
+    pub(crate) fn finding_lines(&self, area: Rect, state: &AppState) -> Vec<(usize, Rect)> {
+        let layout = self.layout(area, state, &Theme { color: false });
+        let inner = layout.rect.inner(ratatui::layout::Margin::new(1, 1));
+        layout
+            .heads
+            .iter()
+            .enumerate()
+            .filter(|&(_, &row)| row >= layout.scroll && row < layout.scroll + layout.visible)
+            .filter_map(|(i, &row)| {
+                let y = inner
+                    .y
+                    .checked_add(u16::try_from(row - layout.scroll).ok()?)?;
+                Some((i, Rect::new(inner.x, y, inner.width, 1)))
+            })
+            .collect()
+    }
+}
+
+/// The sweep popup laid out over the screen.
+struct Layout {
+    rect: Rect,
+    rows: Vec<Line<'static>>,
+    /// The row of each finding's head line.
+    heads: Vec<usize>,
+    /// The first row shown.
+    scroll: usize,
+    /// How many rows the list shows (the border and hints apart).
+    visible: usize,
 }

@@ -51,6 +51,27 @@ pub fn fit(s: &str, columns: usize) -> String {
     pad(&truncate(s, columns), columns)
 }
 
+/// `s` in lines of at most `columns` columns, broken between words (a word
+/// wider than a line is cut).
+pub fn wrap(s: &str, columns: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let needed = width(&line) + usize::from(!line.is_empty()) + width(word);
+        if !line.is_empty() && needed > columns {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&truncate(word, columns));
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
