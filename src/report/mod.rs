@@ -30,7 +30,7 @@ use crate::cli::Command;
 use crate::cloud::endpoints::Built;
 pub use crate::cloud::endpoints::Endpoint;
 use crate::config::Config;
-use crate::domain::cost::Prices;
+use crate::domain::cost::{CostConfig, Prices};
 pub use ask::{Answer, Ask, ask_all};
 pub use check::check_lines;
 pub use outcome::{
@@ -52,6 +52,36 @@ fn with_summary(mut outcome: Outcome, swept: &Sweep) -> Outcome {
 }
 
 /// Runs `list` or `check` on the (already selected) clouds of `config`.
+/// A sweep for `list`/`check --all-regions`: on a terminal, stderr counts
+/// the regions answered on one line, cleared when the sweep is done (a
+/// script reading stderr sees only the summary).
+async fn sweep_told(
+    config: &Config,
+    endpoints: Vec<Built>,
+    ask: Ask,
+    timeout: Duration,
+    rules: &CostConfig,
+) -> Sweep {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stderr().is_terminal() {
+        return sweep(config, endpoints, Some(ask), timeout, rules, &|_| {}).await;
+    }
+    let told = |p: Progress| {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[Khytop: sweeping: {} of {} regions answered…",
+            p.answered, p.total
+        );
+        let _ = err.flush();
+    };
+    let swept = sweep(config, endpoints, Some(ask), timeout, rules, &told).await;
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[K");
+    let _ = err.flush();
+    swept
+}
+
 pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> Result<Outcome> {
     let rules = &config.cost;
     let prices = Prices::embedded();
@@ -59,8 +89,7 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         Command::List(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
             if args.all_regions {
-                let swept =
-                    sweep(config, endpoints, Some(Ask::List), timeout, rules, &|_| {}).await;
+                let swept = sweep_told(config, endpoints, Ask::List, timeout, rules).await;
                 let outcome = list_outcome(&swept.answers, args.json, Utc::now(), prices, rules)?;
                 return Ok(with_summary(outcome, &swept));
             }
@@ -70,8 +99,7 @@ pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> R
         Command::Check(args) => {
             let timeout = Duration::from_secs(args.scope.timeout);
             if args.all_regions {
-                let swept =
-                    sweep(config, endpoints, Some(Ask::Check), timeout, rules, &|_| {}).await;
+                let swept = sweep_told(config, endpoints, Ask::Check, timeout, rules).await;
                 let outcome = check_outcome(&swept.answers, Utc::now(), prices, rules);
                 return Ok(with_summary(outcome, &swept));
             }

@@ -232,3 +232,40 @@ fn the_profile_picker_shows_a_profile_of_the_aws_config_file() {
     drop(cloudwatch);
     drop(rt);
 }
+
+/// `hytop check --all-regions` on a terminal counts the regions answered
+/// on one stderr line while it sweeps, and leaves only its summary.
+#[test]
+fn check_all_regions_counts_on_a_terminal_and_leaves_the_summary() {
+    let config = config_toml(0.0)
+        .replacen("latency_ms = 50\n", "latency_ms = 1500\n", 1)
+        .replacen(
+            "address_pool = 3\n",
+            "address_pool = 3\nunshown_regions = [\"ap-south-1\", \"us-west-2\"]\n",
+            1,
+        );
+    assert!(config.contains("latency_ms = 1500"), "{config}");
+    let sandbox = Sandbox::new(&config);
+    let env = sandbox.env();
+    let argv = hytop_argv(&sandbox, &["check", "--all-regions"]);
+    let t = Tmux::start("endpoints-check-progress", sandbox, &env, &argv);
+    t.wait_until("the sweep counting", |s| {
+        s.contains("hytop: sweeping: ") && s.contains(" of 4 regions answered…")
+    });
+    let code = t.wait_exit();
+    let screen = t.capture();
+    assert_eq!(code, 1, "strays in the unshown regions: {screen}");
+    assert!(
+        screen.contains("hytop: swept 4 regions in "),
+        "the summary: {screen}"
+    );
+    assert!(
+        !screen.contains("regions answered…"),
+        "the count is cleared: {screen}"
+    );
+    // Lines wrap at the pane's width: the region's lines start with it.
+    assert!(
+        screen.lines().any(|l| l.starts_with("e2e-aws/ap-south-1 ")),
+        "{screen}"
+    );
+}
