@@ -146,6 +146,41 @@ fn describe_view_names_the_image() {
     insta::assert_snapshot!(screen(&mut state));
 }
 
+/// forgotten-db, old, is made idle too (an hour at 1 % CPU): the detail
+/// pane names the first reason and the other, the describe view both whole.
+#[test]
+fn describe_view_lists_every_flag_in_full() {
+    let mut state = fleet_state();
+    let row = (0..state.view.len())
+        .find(|&r| state.row(r).is_some_and(|(_, i)| i.name == "forgotten-db"))
+        .expect("forgotten-db listed");
+    state.select_row(row);
+    let key = state.selected.clone().expect("selected");
+    state.metrics.insert(
+        key.clone(),
+        hytop::domain::model::InstanceMetrics {
+            cpu: hytop::testutil::series(60, 60, 1.0, 0.0),
+            ..Default::default()
+        },
+    );
+    state.recompute_costs();
+    let flags = state.assessment(&key).map_or(0, |a| a.flags.len());
+    assert!(
+        flags > 1,
+        "flagged more than once: {:?}",
+        state.assessment(&key)
+    );
+    let detail = screen(&mut state);
+    update(&mut state, Action::Run(Command::Describe));
+    let describe = screen(&mut state);
+    assert_eq!(
+        describe.matches("! flagged").count(),
+        flags + 1,
+        "{describe}"
+    );
+    insta::assert_snapshot!(format!("{detail}\n{describe}"));
+}
+
 #[test]
 fn too_small_terminal() {
     let mut state = fleet_state();

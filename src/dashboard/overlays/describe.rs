@@ -114,6 +114,16 @@ impl DescribePopup {
         }
         if let Some(a) = state.assessment(key) {
             lines.push(row("cost now", cost_parts(a)));
+            // Every reason in full: the detail pane has room for the first.
+            for flag in &a.flags {
+                lines.push(Line::from(vec![
+                    Span::styled(text::pad("! flagged", 20), theme.flagged()),
+                    Span::styled(
+                        flag.named_reason_at(state.now, &state.config.cost),
+                        theme.flagged(),
+                    ),
+                ]));
+            }
         }
         lines.extend([
             Line::from(""),

@@ -136,17 +136,38 @@ fn field_lines<'a>(
         let reasons: Vec<String> = assessment
             .flags
             .iter()
-            .map(|f| {
-                format!(
-                    "{}: {}",
-                    f.short(),
-                    f.reason_at(state.now, &state.config.cost)
-                )
-            })
+            .map(|f| f.named_reason_at(state.now, &state.config.cost))
             .collect();
+        // One column clear of the sparkline; what does not fit is in the
+        // describe view, each reason whole.
+        let room = usize::from(FIELDS_WIDTH) - LABEL_WIDTH - 1;
+        let all = reasons.join("; ");
+        let shown = if text::width(&all) <= room {
+            all
+        } else {
+            // The first reason, then the others by name and the key that
+            // shows them whole.
+            let shorts: Vec<&str> = assessment.flags.iter().skip(1).map(|f| f.short()).collect();
+            let key = crate::dashboard::view::hints::keys(
+                &state.keymap,
+                crate::dashboard::command::Context::Table,
+                &[crate::dashboard::command::Command::Describe],
+                &[crossterm::event::KeyCode::Enter],
+                "/",
+            );
+            let mut more = String::new();
+            if !shorts.is_empty() {
+                more.push_str(&format!(" + {}", shorts.join(", ")));
+            }
+            if let Some(key) = key {
+                more.push_str(&format!(" ({key})"));
+            }
+            let first = text::truncate(&reasons[0], room.saturating_sub(text::width(&more)));
+            format!("{first}{more}")
+        };
         Line::from(vec![
-            Span::styled(text::pad("! flagged", 10), theme.flagged()),
-            Span::styled(reasons.join("; "), theme.flagged()),
+            Span::styled(text::pad("! flagged", LABEL_WIDTH), theme.flagged()),
+            Span::styled(shown, theme.flagged()),
         ])
     };
     vec![

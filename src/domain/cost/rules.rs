@@ -178,6 +178,17 @@ impl Flag {
             | Flag::Unwatched { .. } => self.reason(),
         }
     }
+
+    /// [`Flag::reason_at`] led by the flag's short name, once: `old:
+    /// running 9h 12m, longer than 8h`, `idle: 1.2 % CPU over the last hour`.
+    pub fn named_reason_at(&self, now: DateTime<Utc>, rules: &CostConfig) -> String {
+        let short = self.short();
+        let reason = self.reason_at(now, rules);
+        match reason.strip_prefix(short) {
+            Some(rest) if rest.starts_with(':') => reason,
+            _ => format!("{short}: {reason}"),
+        }
+    }
 }
 
 /// `1 vCPU / 1 GB`, `2 vCPU / 0.5 GB`, `its flavor` (when unknown).
@@ -481,6 +492,27 @@ mod tests {
         i.tags
             .insert(NUKE_TAG.into(), "2026-11-23T00:00:00Z".into());
         assert_eq!(instance_flags(&i, None, now, &config()), vec![]);
+    }
+
+    #[test]
+    fn a_named_reason_names_its_flag_once() {
+        let now = fixed_now();
+        let idle = Flag::Idle { cpu_percent: 1.2 };
+        assert_eq!(
+            idle.named_reason_at(now, &config()),
+            "idle: 1.2 % CPU over the last hour"
+        );
+        let old = Flag::TooOld {
+            age: chrono::Duration::hours(9),
+        };
+        assert_eq!(
+            old.named_reason_at(now, &config()),
+            "old: running 9h, longer than 8h"
+        );
+        assert_eq!(
+            Flag::Unassociated.named_reason_at(now, &config()),
+            "unused ip: allocated but not associated"
+        );
     }
 
     #[test]
