@@ -55,7 +55,13 @@ impl Tui {
     /// (DEC mode 2026): terminals that know it show the frame at once, the
     /// others ignore the two sequences.
     pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> Result<()> {
-        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate).wrap_err("cannot draw")?;
+        // Sent at once, not buffered: a render that panics must not leave
+        // it in the frame buffer, to be flushed after the terminal is given
+        // back. `restore` ends an update left open.
+        let mut begin = stdout();
+        queue!(begin, BeginSynchronizedUpdate)
+            .and_then(|()| begin.flush())
+            .wrap_err("cannot draw")?;
         self.terminal.draw(render).wrap_err("cannot draw")?;
         // `draw` flushed the frame; the end marker goes right after it.
         let out = self.terminal.backend_mut();
@@ -145,6 +151,9 @@ fn write_take(out: &mut impl Write, mouse: bool) -> io::Result<()> {
 /// What giving the terminal back writes to it, the mouse first so nothing
 /// the user clicks meanwhile reaches the shell as escape codes.
 fn write_give_back(out: &mut impl Write, mouse: bool) -> io::Result<()> {
+    // A frame cut short (an error, a panic while drawing) would otherwise
+    // keep the terminal from showing anything until it times out.
+    queue!(out, EndSynchronizedUpdate)?;
     if mouse {
         queue!(out, DisableMouseCapture)?;
     }
@@ -205,5 +214,9 @@ mod tests {
             assert!(on.contains(&mode), "{mode:?} in {on:?}");
         }
         assert!(on.contains("\x1b[?1049l"), "{on:?}");
+        assert!(
+            off.starts_with("\x1b[?2026l"),
+            "a synchronized update left open ends first: {off:?}"
+        );
     }
 }

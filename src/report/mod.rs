@@ -51,7 +51,6 @@ fn with_summary(mut outcome: Outcome, swept: &Sweep) -> Outcome {
     outcome
 }
 
-/// Runs `list` or `check` on the (already selected) clouds of `config`.
 /// A sweep for `list`/`check --all-regions`: on a terminal, stderr counts
 /// the regions answered on one line, cleared when the sweep is done (a
 /// script reading stderr sees only the summary).
@@ -82,6 +81,7 @@ async fn sweep_told(
     swept
 }
 
+/// Runs `list` or `check` on the (already selected) clouds of `config`.
 pub async fn run(config: &Config, endpoints: Vec<Built>, command: &Command) -> Result<Outcome> {
     let rules = &config.cost;
     let prices = Prices::embedded();

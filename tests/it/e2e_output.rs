@@ -81,11 +81,13 @@ fn frames_are_synchronized_updates_and_y_copies_through_osc_52() {
 
     // Frames: each begun and ended once, never nested, and the table's
     // redraw inside one.
-    let out = wait_output(&t, &recorded, "the last frame ended", |s| {
-        s.matches(BEGIN).count() == s.matches(END).count() && s.contains(BEGIN)
-    });
     // The recording may have started inside a frame: from the first begin.
-    let out = &out[out.find(BEGIN).expect("a frame")..];
+    let from_begin = |s: &str| s.find(BEGIN).map(|at| s[at..].to_string());
+    let out = wait_output(&t, &recorded, "the last frame ended", |s| {
+        from_begin(s).is_some_and(|s| s.matches(BEGIN).count() == s.matches(END).count())
+    });
+    let out = from_begin(&out).expect("a frame");
+    let out = out.as_str();
     let mut open = false;
     let mut frames = 0;
     let mut rest = out;
@@ -100,6 +102,7 @@ fn frames_are_synchronized_updates_and_y_copies_through_osc_52() {
         frames += usize::from(begins);
         rest = &rest[at + BEGIN.len()..];
     }
+    assert!(!open, "the last frame ended");
     assert!(
         frames >= 2,
         "the move and the copy's status line: {frames} frames"

@@ -61,15 +61,16 @@ impl AppState {
             return;
         }
         self.config_shows(cloud, false);
-        let hidden_launches = self.instances[cloud]
+        // This session's launches there that run, or that no listing has
+        // shown yet (hidden right after the launch).
+        let listed = &self.instances[cloud];
+        let hidden_launches = self
+            .launched
             .iter()
-            .filter(|i| i.state.is_live())
-            .filter(|i| {
-                self.launched
-                    .contains(&crate::dashboard::model::InstanceKey {
-                        cloud,
-                        id: i.id.clone(),
-                    })
+            .filter(|k| k.cloud == cloud && !self.launched_ended.contains(k))
+            .filter(|k| match listed.iter().find(|i| i.id == k.id) {
+                Some(i) => i.state.is_live(),
+                None => true,
             })
             .count();
         let status = &mut self.clouds[cloud];

@@ -142,6 +142,9 @@ pub struct AppState {
     pub status: Option<StatusLine>,
     /// Instances launched by this hytop session.
     pub launched: BTreeSet<InstanceKey>,
+    /// Those of them a listing has shown terminated: once gone from the
+    /// listings they are not "unlisted yet" (see [`AppState::remove_cloud`]).
+    pub launched_ended: BTreeSet<InstanceKey>,
     /// Public addresses (cloud, ip) this session allocated: terminating
     /// their instance offers to release them by default.
     pub allocated_here: BTreeSet<(CloudId, String)>,
@@ -213,6 +216,7 @@ impl AppState {
             console: None,
             status: None,
             launched: BTreeSet::new(),
+            launched_ended: BTreeSet::new(),
             allocated_here: BTreeSet::new(),
             pending_releases: Vec::new(),
             login_users: HashMap::new(),

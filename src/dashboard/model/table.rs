@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use super::{AppState, CloudStatus};
+use super::{AppState, CloudStatus, InstanceKey};
 use crate::dashboard::action::CloudId;
 use crate::domain::format::sanitize;
-use crate::domain::model::{Instance, Volume, attach_volumes};
+use crate::domain::model::{Instance, InstanceState, Volume, attach_volumes};
 
 /// Columns the table can be sorted by, in the order `sort_next` walks them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +104,15 @@ impl AppState {
         if let Some(slot) = self.instances.get_mut(cloud) {
             *slot = list;
             self.haystacks[cloud] = hay;
+        }
+        for inst in &self.instances[cloud] {
+            let key = InstanceKey {
+                cloud,
+                id: inst.id.clone(),
+            };
+            if inst.state == InstanceState::Terminated && self.launched.contains(&key) {
+                self.launched_ended.insert(key);
+            }
         }
         // Marks and metrics of instances that are gone would only confuse.
         let alive: BTreeSet<&str> = self.instances[cloud]

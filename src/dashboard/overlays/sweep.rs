@@ -105,12 +105,13 @@ pub struct Sweeping {
 }
 
 impl Sweeping {
-    /// `sweeping: 5 of 17 regions answered…`
+    /// `sweeping: 5 of 14 unshown regions answered…` (the shown ones are
+    /// the table's).
     pub fn describe(&self) -> String {
         match self.progress {
             None => "sweeping: listing every account's regions…".to_string(),
             Some(Progress { answered, total }) => {
-                format!("sweeping: {answered} of {total} regions answered…")
+                format!("sweeping: {answered} of {total} unshown regions answered…")
             }
         }
     }

@@ -162,8 +162,17 @@ fn field_lines<'a>(
             if let Some(key) = key {
                 more.push_str(&format!(" ({key})"));
             }
-            let first = text::truncate(&reasons[0], room.saturating_sub(text::width(&more)));
-            format!("{first}{more}")
+            match room.checked_sub(text::width(&more)) {
+                // Room for a useful part of the first reason.
+                Some(left) if left >= 12 => {
+                    format!("{}{more}", text::truncate(&reasons[0], left))
+                }
+                // Many flags: their names only.
+                _ => {
+                    let all: Vec<&str> = assessment.flags.iter().map(|f| f.short()).collect();
+                    text::truncate(&all.join(", "), room)
+                }
+            }
         };
         Line::from(vec![
             Span::styled(text::pad("! flagged", LABEL_WIDTH), theme.flagged()),

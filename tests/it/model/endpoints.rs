@@ -195,7 +195,7 @@ fn the_sweep_lists_what_lives_outside_the_table_and_adds_its_region() {
     }
     let drawn = super::cloud_text::screen(&mut state);
     assert!(
-        drawn.contains("sweeping: 3 of 5 regions answered…"),
+        drawn.contains("sweeping: 3 of 5 unshown regions answered…"),
         "{drawn}"
     );
     // Another w while it runs starts no second sweep.
@@ -357,11 +357,23 @@ fn the_quit_reminder_names_launches_in_a_hidden_endpoint() {
     let fx = key(&mut state, 'q');
     assert!(fx.contains(&Effect::Quit), "{fx:?}");
 
-    // Shown again, it is an endpoint like any other: nothing hidden to name.
+    // Launched but not listed yet when hidden: counted too; one a listing
+    // showed terminated is not, even once gone from the listings.
     let mut state = fleet_state();
     state.launched.insert(ikey(1, BATCH));
+    state.launched.insert(ikey(1, "i-0notlistedyet"));
+    state.launched.insert(ikey(1, "i-0endedsince"));
+    let mut ended = state.instances[1][0].clone();
+    ended.id = "i-0endedsince".into();
+    ended.state = hytop::domain::model::InstanceState::Terminated;
+    let mut list = state.instances[1].clone();
+    list.push(ended);
+    state.set_instances(1, list.clone());
+    list.pop();
+    state.set_instances(1, list);
     command_line(&mut state, "region us-east-1");
-    assert_eq!(state.hidden_launches(), [("demo-aws/us-east-1", 1)]);
+    assert_eq!(state.hidden_launches(), [("demo-aws/us-east-1", 2)]);
+    // Shown again, it is an endpoint like any other: nothing hidden to name.
     state.add_cloud(hytop::cloud::endpoints::Endpoint {
         cloud: "demo-aws".into(),
         label: "demo-aws/us-east-1".into(),
